@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * forwarder: per-network-namespace state and internal interfaces of the core module.
+ */
+#ifndef _FWD_FORWARDER_H
+#define _FWD_FORWARDER_H
+
+#include <linux/types.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#define FWD_VERSION "0.1.0"
+
+struct proc_dir_entry;
+
+/* Everything forwarder keeps for one network namespace. */
+struct fwd_net {
+	struct net *net;
+	struct proc_dir_entry *proc_dir;	/* /proc/net/forwarder */
+};
+
+extern unsigned int fwd_net_id;
+
+static inline struct fwd_net *fwd_pernet(const struct net *net)
+{
+	return net_generic(net, fwd_net_id);
+}
+
+/* netns.c */
+int fwd_netns_init(void);
+void fwd_netns_exit(void);
+
+/* proc.c */
+int fwd_proc_net_init(struct fwd_net *fn);
+void fwd_proc_net_exit(struct fwd_net *fn);
+int fwd_proc_init(void);
+void fwd_proc_exit(void);
+
+#endif /* _FWD_FORWARDER_H */

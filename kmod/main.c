@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * forwarder: a platform for stateful network functions.
+ *
+ * Module entry points only; every subsystem brings its own init/exit pair and
+ * is torn down in exactly the reverse order it was set up.
+ */
+#include <linux/module.h>
+
+#include "forwarder.h"
+
+static int __init forwarder_init(void)
+{
+	int err;
+
+	err = fwd_netns_init();
+	if (err)
+		goto out;
+
+	err = fwd_proc_init();
+	if (err)
+		goto err_netns;
+
+	pr_info("version %s loaded\n", FWD_VERSION);
+	return 0;
+
+err_netns:
+	fwd_netns_exit();
+out:
+	return err;
+}
+
+static void __exit forwarder_exit(void)
+{
+	fwd_proc_exit();
+	fwd_netns_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(forwarder_init);
+module_exit(forwarder_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("The forwarder authors");
+MODULE_DESCRIPTION("Platform for stateful network functions: sessions, plugins, splicing, rate groups");
+MODULE_VERSION(FWD_VERSION);

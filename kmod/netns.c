@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Per-network-namespace lifetime: every namespace gets its own struct fwd_net,
+ * created when the namespace (or the module) appears and destroyed with it.
+ */
+#include <linux/module.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "forwarder.h"
+
+unsigned int fwd_net_id __read_mostly;
+
+static int __net_init fwd_net_init(struct net *net)
+{
+	struct fwd_net *fn = fwd_pernet(net);
+	int err;
+
+	fn->net = net;
+
+	err = fwd_proc_net_init(fn);
+	if (err)
+		goto out;
+
+	return 0;
+
+out:
+	return err;
+}
+
+static void __net_exit fwd_net_exit(struct net *net)
+{
+	struct fwd_net *fn = fwd_pernet(net);
+
+	fwd_proc_net_exit(fn);
+}
+
+static struct pernet_operations fwd_net_ops = {
+	.init	= fwd_net_init,
+	.exit	= fwd_net_exit,
+	.id	= &fwd_net_id,
+	.size	= sizeof(struct fwd_net),
+};
+
+int fwd_netns_init(void)
+{
+	return register_pernet_subsys(&fwd_net_ops);
+}
+
+void fwd_netns_exit(void)
+{
+	unregister_pernet_subsys(&fwd_net_ops);
+}

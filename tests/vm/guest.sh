@@ -1,0 +1,44 @@
+#!/bin/bash
+# Runs inside the VM (in a chroot of the host's root): the command the host
+# asked for, then the kernel's own verdict. Exit status 0 only when the command
+# succeeded and the kernel reported nothing: no oops, WARN, KASAN, lockdep, RCU
+# or kmemleak report.
+out=$(sed -n 's/.*\<fwd.out=\([^ ]*\).*/\1/p' /proc/cmdline)
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root TERM=dumb LANG=C.UTF-8 FWD_IN_VM=1
+# shellcheck source=/dev/null
+. "$out/env"
+cd "$FWD_PWD" || exit 125
+
+ip link set lo up
+kmemleak=/sys/kernel/debug/kmemleak
+[ -w $kmemleak ] && echo clear > $kmemleak
+
+echo "vm: kernel $(uname -r), $(nproc) cpus"
+bash -c "$FWD_CMD" 2>&1 | tee "$out/output.log"
+rc=${PIPESTATUS[0]}
+
+verdict=0
+if [ -w $kmemleak ]; then
+	# kmemleak ignores objects younger than 5 s: let the last frees settle, then scan twice
+	# (the second scan confirms that what the first one saw is still unreferenced).
+	sleep 6
+	echo scan > $kmemleak
+	echo scan > $kmemleak
+	if [ -s $kmemleak ]; then
+		echo "vm: kmemleak reports leaks:"
+		cat $kmemleak
+		cp $kmemleak "$out/kmemleak.txt"
+		verdict=1
+	fi
+fi
+dmesg > "$out/dmesg.txt"
+grep -E 'BUG:|WARNING:|KASAN|UBSAN|INFO: (possible|suspicious|task)|RCU used illegally|Call Trace:|general protection' \
+	"$out/dmesg.txt" > "$out/splats.txt"
+if [ -s "$out/splats.txt" ]; then
+	echo "vm: the kernel reported problems (full log: $out/dmesg.txt):"
+	cat "$out/splats.txt"
+	verdict=1
+fi
+[ $rc -ne 0 ] && exit $rc
+exit $verdict

@@ -1,0 +1,129 @@
+#!/bin/bash
+# Boot a kernel in qemu (TCG), run one command inside, return its exit status.
+#
+#   tests/vm/run.sh [-k stock|debug|BZIMAGE] [-o OUTDIR] [-t SECONDS] [-m MEM] -- COMMAND...
+#
+# The guest sees the host's root read-only over virtio-9p (so every host tool
+# works inside), tmpfs where it writes, this tree read-only at its own path and
+# OUTDIR read-write. COMMAND runs from the current directory; its output is
+# streamed here and kept in OUTDIR/output.log, the console in OUTDIR/console.log,
+# dmesg in OUTDIR/dmesg.txt. The run fails when the command fails, when the
+# kernel reports any oops/WARN/KASAN/lockdep/RCU/kmemleak problem, and when the
+# guest panics, hangs (hard timeout) or never boots.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+kernel=stock
+out=
+timeout_s=1800
+mem=2G
+while getopts "k:o:t:m:h" opt; do
+	case $opt in
+	k) kernel=$OPTARG ;;
+	o) out=$OPTARG ;;
+	t) timeout_s=$OPTARG ;;
+	m) mem=$OPTARG ;;
+	*) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ "${1:-}" = "--" ] && shift
+[ $# -gt 0 ] || { echo "run.sh: no command given" >&2; exit 2; }
+
+cache=${FORWARDER_CACHE:-$HOME/.cache/forwarder}
+mkdir -p "$cache"
+modules=()
+case $kernel in
+stock)
+	kver=$("$here/../../scripts/debian-kver.sh")
+	bzimage=/boot/vmlinuz-$kver
+	moddir=/lib/modules/$kver/kernel
+	for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci \
+		 netfs fscache 9pnet 9pnet_virtio 9p; do
+		f=$(find "$moddir" -name "$m.ko" -print -quit)
+		[ -n "$f" ] || { echo "run.sh: $m.ko not found under $moddir" >&2; exit 1; }
+		modules+=("$f")
+	done
+	;;
+debug)
+	bzimage=$("$here/build-kernel.sh" debug)/arch/x86/boot/bzImage
+	;;
+*)
+	bzimage=$kernel
+	;;
+esac
+[ -r "$bzimage" ] || { echo "run.sh: kernel image $bzimage not readable" >&2; exit 1; }
+
+# The initramfs: static busybox, /init, and the modules a stock kernel needs for 9p.
+busybox=/bin/busybox
+file "$busybox" 2>/dev/null | grep -q 'statically linked' || busybox=/usr/lib/busybox-static/bin/busybox
+[ -x "$busybox" ] || busybox=$(command -v busybox)
+key=$( { cat "$here/init" "$busybox"; printf '%s\n' "${modules[@]}"; } | sha256sum | cut -c1-16)
+initrd=$cache/initramfs-$key.cpio.gz
+if [ ! -f "$initrd" ]; then
+	stage=$(mktemp -d)
+	mkdir -p "$stage"/{bin,dev,proc,sys,newroot,modules}
+	cp "$busybox" "$stage/bin/busybox"
+	cp "$here/init" "$stage/init"
+	for f in "${modules[@]}"; do
+		cp "$f" "$stage/modules/"
+		basename "$f" .ko >> "$stage/modules.list"
+	done
+	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$initrd.tmp"
+	mv "$initrd.tmp" "$initrd"
+	rm -rf "$stage"
+fi
+
+[ -n "$out" ] || out=$top/tests/out/vm-$(date +%Y%m%d-%H%M%S)-$$
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+rm -f "$out"/{rc,output.log,console.log,dmesg.txt,splats.txt,kmemleak.txt}
+cp "$here/guest.sh" "$out/guest.sh"
+{
+	printf 'FWD_PWD=%q\n' "$PWD"
+	printf 'FWD_CMD=%q\n' "$*"
+	# Settings the tests take from the environment travel with the command.
+	for k in $(compgen -e); do
+		case $k in
+		FWD_PWD | FWD_CMD) ;;
+		FWD_* | FORWARDER_*) printf 'export %s=%q\n' "$k" "${!k}" ;;
+		esac
+	done
+} > "$out/env"
+
+cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 kunit.enable=1 loglevel=4 fwd.out=$out fwd.src=$top"
+qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp "$(nproc)" -m "$mem"
+	-nodefaults -nographic -no-reboot -monitor none
+	-serial "file:$out/console.log"
+	-kernel "$bzimage" -initrd "$initrd" -append "$cmdline"
+	-fsdev local,id=r,path=/,security_model=none,readonly=on,multidevs=remap
+	-device virtio-9p-pci,fsdev=r,mount_tag=hostroot
+	-fsdev "local,id=s,path=$top,security_model=none,readonly=on,multidevs=remap"
+	-device virtio-9p-pci,fsdev=s,mount_tag=src
+	-fsdev "local,id=o,path=$out,security_model=none,multidevs=remap"
+	-device virtio-9p-pci,fsdev=o,mount_tag=out)
+
+start=$(date +%s)
+timeout --foreground "$timeout_s" "${qemu[@]}" &
+qpid=$!
+touch "$out/output.log"
+tail --pid=$qpid -n +1 -f "$out/output.log" &
+tpid=$!
+qrc=0
+wait $qpid || qrc=$?
+wait $tpid 2>/dev/null || true
+elapsed=$(( $(date +%s) - start ))
+
+if [ -f "$out/rc" ]; then
+	rc=$(cat "$out/rc")
+	echo "vm: $kernel kernel, command exited $rc after ${elapsed}s (logs: $out)"
+	exit "$rc"
+fi
+if [ $qrc -eq 124 ]; then
+	echo "vm: FAILED: hard timeout after ${timeout_s}s, the guest hung (console: $out/console.log)" >&2
+else
+	echo "vm: FAILED: no result from the guest (panic, oops or boot failure; qemu exited $qrc); console: $out/console.log" >&2
+fi
+tail -n 40 "$out/console.log" >&2
+exit 1
