@@ -22,7 +22,7 @@ static const struct u64_case u64_cases[] = {
 	{ "0", 0, U64_MAX, 0, 0 },
 	{ "30", 0, U64_MAX, 0, 30 },
 	{ "30\n", 0, U64_MAX, 0, 30 },
-	{ "  42  \n", 0, U64_MAX, 0, 42 },
+	{ "  42\n  ", 0, U64_MAX, 0, 42 },
 	{ "18446744073709551615", 0, U64_MAX, 0, U64_MAX },
 	{ "18446744073709551616", 0, U64_MAX, -ERANGE, 0 },
 	{ "99999999999999999999999", 0, U64_MAX, -ERANGE, 0 },
@@ -62,7 +62,7 @@ static void parse_u64_table(struct kunit *test)
 
 static void split_words_basic(struct kunit *test)
 {
-	char buf[] = "  add 7\trate 10mbit \n";
+	char buf[] = "  add 7\trate 10mbit\n ";
 	char *w[4];
 
 	KUNIT_ASSERT_EQ(test, fwd_split_words(buf, w, ARRAY_SIZE(w)), 4);

@@ -104,6 +104,10 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp "$(nproc)" -m "$mem"
 	-fsdev "local,id=o,path=$out,security_model=none,multidevs=remap"
 	-device virtio-9p-pci,fsdev=o,mount_tag=out)
 
+# Two VMs on a 2-core machine only make both slow and flaky: one at a time.
+exec 8>"$cache/.vm-lock"
+flock 8
+
 start=$(date +%s)
 timeout --foreground "$timeout_s" "${qemu[@]}" &
 qpid=$!

@@ -1,0 +1,93 @@
+#!/bin/bash
+# make check: every test forwarder has, on a fresh Debian 12 machine.
+#   1. static checks: build against Debian's headers, checkpatch, sparse
+#   2. the stock Debian kernel (what users run): netns tests in a VM
+#   3. the debug kernel (KASAN, lockdep, kmemleak, KUnit; built once, cached):
+#      KUnit suites and netns tests in a VM, which fails on any kernel report
+# Prints one line per test and ends with "N passed, N failed".
+#   FWD_KERNELS="stock debug"   which kernels to run on
+#   FWD_TESTS="name ..."        only these netns tests
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+out=$top/tests/out
+mkdir -p "$out"
+passed=0 failed=0
+
+result() {	# result ok|fail NAME [DETAIL]
+	if [ "$1" = ok ]; then
+		passed=$((passed + 1))
+		echo "ok - $2"
+	else
+		failed=$((failed + 1))
+		echo "not ok - $2${3:+: $3}"
+	fi
+}
+
+summary() {
+	echo "$passed passed, $failed failed"
+	[ $failed -eq 0 ]
+	exit
+}
+
+step() {	# step NAME LOG CMD...: run CMD quietly, one result line
+	local name=$1 log=$2
+	shift 2
+	if "$@" >"$log" 2>&1; then
+		result ok "$name"
+	else
+		result fail "$name" "see $log"
+		tail -n 30 "$log" | sed 's/^/#   /'
+		return 1
+	fi
+}
+
+# Count the per-test lines a VM run printed, and judge the run itself.
+vm_results() {	# vm_results LABEL OUTDIR VM_RC
+	local label=$1 dir=$2 vm_rc=$3 p f
+	p=$(grep -c '^ok ' "$dir/output.log" 2>/dev/null)
+	f=$(grep -c '^not ok ' "$dir/output.log" 2>/dev/null)
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ ! -f "$dir/rc" ]; then
+		result fail "$label: VM finished" "panic, hang or boot failure, console in $dir/console.log"
+	elif [ -s "$dir/splats.txt" ] || [ -s "$dir/kmemleak.txt" ]; then
+		result fail "$label: kernel log clean (no oops, WARN, KASAN, lockdep, RCU, kmemleak)" "$dir/splats.txt"
+	else
+		result ok "$label: kernel log clean (no oops, WARN, KASAN, lockdep, RCU, kmemleak)"
+	fi
+	[ "$vm_rc" -eq 0 ] || [ "$f" -gt 0 ] || [ ! -f "$dir/rc" ] ||
+		result fail "$label: suite exited $vm_rc with no failing test line"
+}
+
+echo "# installing dependencies"
+scripts/deps.sh || { result fail "dependencies installed"; summary; }
+kver=$(scripts/debian-kver.sh)
+
+echo "# static checks"
+step "build against Debian $kver headers" "$out/build-stock.log" \
+	make -s KDIR="/lib/modules/$kver/build" all || summary
+step "checkpatch clean" "$out/checkpatch.log" scripts/style.sh
+step "sparse clean" "$out/sparse.log" scripts/sparse.sh "/lib/modules/$kver/build"
+
+# shellcheck disable=SC2086
+for k in ${FWD_KERNELS:-stock debug}; do
+	build=$top
+	if [ "$k" = debug ]; then
+		echo "# building the debug kernel (cached after the first run)"
+		kbuild=$(tests/vm/build-kernel.sh debug) || { result fail "debug kernel builds"; continue; }
+		# A second copy of the tree, so the stock and debug builds of the module coexist.
+		build=$out/build-debug
+		rm -rf "$build" && mkdir -p "$build"
+		tar -C "$top" --exclude=./tests/out --exclude=./.git -cf - . | tar -C "$build" -xf -
+		step "build against the debug kernel (with KUnit)" "$out/build-debug.log" \
+			make -s -C "$build" KDIR="$kbuild" module || continue
+	fi
+	echo "# $k kernel: tests in the VM"
+	rm -rf "$out/vm-$k"
+	vm_rc=0
+	FWD_BUILD=$build FWD_LOGDIR=$out/vm-$k/logs tests/vm/run.sh -k "$k" -o "$out/vm-$k" -t 2400 -- \
+		tests/run-suite.sh ${FWD_TESTS:-} | sed -u "s/^/[$k] /" || vm_rc=$?
+	vm_results "$k kernel" "$out/vm-$k" "$vm_rc"
+done
+summary

@@ -1,0 +1,167 @@
+#!/bin/bash
+# Shared helpers for the netns tests. Source it, then call setup_topology.
+#
+# Topology (namespace names carry the PID so tests can never collide):
+#
+#   $NS_CLI  c0 ---- f0  $NS_FWD  f1 ---- s0  $NS_SRV
+#   10.0.1.2/24  10.0.1.1   10.0.2.1  10.0.2.2/24
+#   fd00:1::2/64 fd00:1::1  fd00:2::1 fd00:2::2/64
+#
+# The client and server route everything through the forwarder namespace,
+# which routes between them. Tests exit 0 (pass), 1 (fail) or 4 (skip,
+# with "SKIP: reason" as the last line of output).
+
+KSFT_SKIP=4
+FWD_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# Where the built modules and programs are (a separate tree for the debug kernel).
+FWD_BUILD=${FWD_BUILD:-$FWD_TOP}
+FWD_KO=$FWD_BUILD/kmod/forwarder.ko
+
+CLI_IP4=10.0.1.2 FWD_CLI_IP4=10.0.1.1 FWD_SRV_IP4=10.0.2.1 SRV_IP4=10.0.2.2
+CLI_IP6=fd00:1::2 FWD_CLI_IP6=fd00:1::1 FWD_SRV_IP6=fd00:2::1 SRV_IP6=fd00:2::2
+
+NS_CLI= NS_FWD= NS_SRV=
+_fwd_namespaces=()
+_fwd_cleanups=()
+_fwd_failures=0
+
+log() { echo "# $*"; }
+
+fail() {
+	echo "FAIL: $*" >&2
+	_fwd_failures=$((_fwd_failures + 1))
+}
+
+skip() {
+	echo "SKIP: $*"
+	exit $KSFT_SKIP
+}
+
+# check DESCRIPTION CMD...: run CMD, record a failure if it fails.
+check() {
+	local what=$1
+	shift
+	if "$@"; then
+		log "ok: $what"
+	else
+		fail "$what"
+	fi
+}
+
+# expect_eq DESCRIPTION EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" == "$3" ]; then
+		log "ok: $1 ($3)"
+	else
+		fail "$1: expected '$2', got '$3'"
+	fi
+}
+
+# expect_errno DESCRIPTION ERRNO_TEXT CMD...: CMD must fail and say ERRNO_TEXT (e.g. "Invalid argument").
+expect_errno() {
+	local what=$1 want=$2 msg
+	shift 2
+	if msg=$("$@" 2>&1); then
+		fail "$what: succeeded, expected '$want'"
+	elif [[ $msg == *"$want"* ]]; then
+		log "ok: $what refused ($want)"
+	else
+		fail "$what: expected '$want', got '$msg'"
+	fi
+}
+
+# Run at exit, last registered first.
+defer() { _fwd_cleanups+=("$*"); }
+
+finish() {
+	[ $_fwd_failures -eq 0 ] && exit 0
+	echo "$_fwd_failures check(s) failed" >&2
+	exit 1
+}
+
+_fwd_cleanup() {
+	local i ns
+	for ((i = ${#_fwd_cleanups[@]} - 1; i >= 0; i--)); do
+		eval "${_fwd_cleanups[i]}" >/dev/null 2>&1 || true
+	done
+	for ns in "${_fwd_namespaces[@]}"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+}
+trap _fwd_cleanup EXIT
+
+# new_ns VAR: create a namespace with loopback up and store its name in VAR.
+new_ns() {
+	local name
+	name="fwd-${1,,}-$$-$RANDOM"
+	ip netns add "$name" || return 1
+	_fwd_namespaces+=("$name")
+	ip -n "$name" link set lo up
+	printf -v "$1" '%s' "$name"
+}
+
+cli() { ip netns exec "$NS_CLI" "$@"; }
+fwd() { ip netns exec "$NS_FWD" "$@"; }
+srv() { ip netns exec "$NS_SRV" "$@"; }
+
+setup_topology() {
+	new_ns NS_CLI && new_ns NS_FWD && new_ns NS_SRV || return 1
+	ip link add c0 netns "$NS_CLI" type veth peer name f0 netns "$NS_FWD" || skip "no veth support"
+	ip link add s0 netns "$NS_SRV" type veth peer name f1 netns "$NS_FWD"
+
+	ip -n "$NS_CLI" addr add $CLI_IP4/24 dev c0
+	ip -n "$NS_CLI" addr add $CLI_IP6/64 dev c0 nodad
+	ip -n "$NS_FWD" addr add $FWD_CLI_IP4/24 dev f0
+	ip -n "$NS_FWD" addr add $FWD_CLI_IP6/64 dev f0 nodad
+	ip -n "$NS_FWD" addr add $FWD_SRV_IP4/24 dev f1
+	ip -n "$NS_FWD" addr add $FWD_SRV_IP6/64 dev f1 nodad
+	ip -n "$NS_SRV" addr add $SRV_IP4/24 dev s0
+	ip -n "$NS_SRV" addr add $SRV_IP6/64 dev s0 nodad
+	for l in "$NS_CLI c0" "$NS_FWD f0" "$NS_FWD f1" "$NS_SRV s0"; do
+		set -- $l
+		ip -n "$1" link set "$2" up
+	done
+	ip -n "$NS_CLI" route add default via $FWD_CLI_IP4
+	ip -n "$NS_CLI" -6 route add default via $FWD_CLI_IP6
+	ip -n "$NS_SRV" route add default via $FWD_SRV_IP4
+	ip -n "$NS_SRV" -6 route add default via $FWD_SRV_IP6
+	fwd sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+}
+
+# wait_until SECONDS CMD...: poll CMD (every 50 ms) until it succeeds; fail after SECONDS.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -ge $deadline ] && return 1
+		sleep 0.05
+	done
+}
+
+_listening() { [ -n "$(ip netns exec "$1" ss -H -l "-$2" -n "sport = :$3" 2>/dev/null)" ]; }
+
+# wait_listener NS t|u PORT: wait until something listens on PORT in NS.
+wait_listener() {
+	wait_until 10 _listening "$@" || { fail "nothing listening on $2 port $3 in $1"; return 1; }
+}
+
+fwd_loaded() { [ -d /sys/module/forwarder ]; }
+
+load_forwarder() {
+	fwd_loaded && return 0
+	insmod "$FWD_KO" "$@" || { fail "insmod $FWD_KO"; return 1; }
+	defer unload_forwarder
+}
+
+unload_forwarder() {
+	fwd_loaded || return 0
+	rmmod forwarder
+}
+
+require_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null || skip "$c is not installed"
+	done
+}

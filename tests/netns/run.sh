@@ -1,0 +1,56 @@
+#!/bin/bash
+# Run the netns tests (inside the VM, as root): every tests/netns/test_*.sh,
+# or the ones named on the command line. One line per test, then the summary
+# line "N passed, N failed".
+#
+#   FWD_BUILD=DIR   tree holding the built modules (default: this tree)
+#   FWD_LOGDIR=DIR  where each test's full output goes (default: tests/out/netns)
+#   FWD_TEST_TIMEOUT=S   per-test hard limit (default 600)
+here=$(cd "$(dirname "$0")" && pwd)
+logdir=${FWD_LOGDIR:-$here/../out/netns}
+mkdir -p "$logdir"
+[ "$(id -u)" -eq 0 ] || { echo "run.sh: needs root (run it in the VM: make check)" >&2; exit 2; }
+
+if [ $# -gt 0 ]; then
+	tests=("$@")
+else
+	tests=("$here"/test_*.sh)
+fi
+
+passed=0 failed=0 skipped=0 n=0
+for t in "${tests[@]}"; do
+	[ -f "$t" ] || t=$here/$t
+	[ -f "$t" ] || t=$here/$t.sh
+	name=$(basename "$t" .sh)
+	n=$((n + 1))
+	log=$logdir/$name.log
+	# Every test starts from an unloaded module and leaves nothing behind.
+	rmmod forwarder 2>/dev/null
+	timeout -k 10 "${FWD_TEST_TIMEOUT:-600}" bash "$t" > "$log" 2>&1
+	rc=$?
+	leftover=$(ip netns list 2>/dev/null | grep -c '^fwd-')
+	if [ "$rc" -eq 0 ] && [ "$leftover" -ne 0 ]; then
+		echo "FAIL: the test left $leftover namespace(s) behind" >> "$log"
+		rc=1
+	fi
+	case $rc in
+	0)
+		echo "ok $n $name"
+		passed=$((passed + 1))
+		;;
+	4)
+		echo "skip $n $name: $(sed -n 's/^SKIP: //p' "$log" | tail -n 1)"
+		skipped=$((skipped + 1))
+		;;
+	*)
+		[ "$rc" -eq 124 ] && echo "FAIL: timed out" >> "$log"
+		echo "not ok $n $name (exit $rc)"
+		sed 's/^/#   /' "$log" | tail -n 30
+		failed=$((failed + 1))
+		;;
+	esac
+	ip netns list 2>/dev/null | awk '/^fwd-/ {print $1}' | xargs -r -n1 ip netns del
+done
+rmmod forwarder 2>/dev/null
+echo "$passed passed, $failed failed, $skipped skipped"
+[ $failed -eq 0 ]

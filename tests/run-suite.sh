@@ -1,0 +1,13 @@
+#!/bin/bash
+# Everything that runs inside one VM boot: the KUnit suites (when the kernel
+# has KUnit), then the netns tests. One line per test; exit 0 only if none failed.
+here=$(cd "$(dirname "$0")" && pwd)
+export FWD_LOGDIR=${FWD_LOGDIR:-$here/out/logs}
+rc=0
+if [ -d /sys/kernel/debug/kunit ]; then
+	"$here/kunit/run.sh" || rc=1
+else
+	echo "# kunit: skipped on this kernel (no CONFIG_KUNIT; the debug kernel runs them)"
+fi
+"$here/netns/run.sh" "$@" || rc=1
+exit $rc
