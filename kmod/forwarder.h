@@ -9,6 +9,10 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include "session/session_core.h"
+
+#include "splice.h"
+
 #define FWD_VERSION "0.1.0"
 
 struct proc_dir_entry;
@@ -17,6 +21,9 @@ struct proc_dir_entry;
 struct fwd_net {
 	struct net *net;
 	struct proc_dir_entry *proc_dir;	/* /proc/net/forwarder */
+	struct fwd_session_cfg sess_cfg;	/* session tunables */
+	struct fwd_session_table *sessions;
+	struct fwd_splice_net splice;
 };
 
 extern unsigned int fwd_net_id;

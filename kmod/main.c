@@ -13,9 +13,13 @@ static int __init forwarder_init(void)
 {
 	int err;
 
-	err = fwd_netns_init();
+	err = fwd_session_module_init();
 	if (err)
 		goto out;
+
+	err = fwd_netns_init();
+	if (err)
+		goto err_session;
 
 	err = fwd_proc_init();
 	if (err)
@@ -26,6 +30,8 @@ static int __init forwarder_init(void)
 
 err_netns:
 	fwd_netns_exit();
+err_session:
+	fwd_session_module_exit();
 out:
 	return err;
 }
@@ -34,6 +40,9 @@ static void __exit forwarder_exit(void)
 {
 	fwd_proc_exit();
 	fwd_netns_exit();
+	/* kfree_rcu() of pairs and sessions must be done before the code goes. */
+	rcu_barrier();
+	fwd_session_module_exit();
 	pr_info("unloaded\n");
 }
 

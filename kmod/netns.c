@@ -22,24 +22,54 @@ static int __net_init fwd_net_init(struct net *net)
 	if (err)
 		goto out;
 
+	err = fwd_session_net_init(fn);
+	if (err)
+		goto err_proc_session;
+
+	err = fwd_splice_net_init(fn);
+	if (err)
+		goto err_session;
+	err = fwd_splice_proc_init(fn);
+	if (err)
+		goto err_splice;
+	err = fwd_splice_hooks_init(net);
+	if (err)
+		goto err_splice;
+
 	return 0;
 
+err_splice:
+	fwd_splice_net_exit(fn);
+err_session:
+	fwd_session_net_exit(fn);
+err_proc_session:
+	fwd_proc_net_exit(fn);
 out:
 	return err;
+}
+
+/* Devices are still there: live splices can reset their peers. */
+static void __net_exit fwd_net_pre_exit(struct net *net)
+{
+	fwd_splice_net_pre_exit(fwd_pernet(net));
 }
 
 static void __net_exit fwd_net_exit(struct net *net)
 {
 	struct fwd_net *fn = fwd_pernet(net);
 
+	fwd_splice_hooks_exit(net);
+	fwd_splice_net_exit(fn);
+	fwd_session_net_exit(fn);
 	fwd_proc_net_exit(fn);
 }
 
 static struct pernet_operations fwd_net_ops = {
-	.init	= fwd_net_init,
-	.exit	= fwd_net_exit,
-	.id	= &fwd_net_id,
-	.size	= sizeof(struct fwd_net),
+	.init		= fwd_net_init,
+	.pre_exit	= fwd_net_pre_exit,
+	.exit		= fwd_net_exit,
+	.id		= &fwd_net_id,
+	.size		= sizeof(struct fwd_net),
 };
 
 int fwd_netns_init(void)

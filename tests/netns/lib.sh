@@ -16,6 +16,9 @@ FWD_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # Where the built modules and programs are (a separate tree for the debug kernel).
 FWD_BUILD=${FWD_BUILD:-$FWD_TOP}
 FWD_KO=$FWD_BUILD/kmod/forwarder.ko
+# Where tests keep helper logs worth reading after a failure.
+FWD_LOGDIR=${FWD_LOGDIR:-$(mktemp -d)}
+mkdir -p "$FWD_LOGDIR"
 
 CLI_IP4=10.0.1.2 FWD_CLI_IP4=10.0.1.1 FWD_SRV_IP4=10.0.2.1 SRV_IP4=10.0.2.2
 CLI_IP6=fd00:1::2 FWD_CLI_IP6=fd00:1::1 FWD_SRV_IP6=fd00:2::1 SRV_IP6=fd00:2::2
@@ -157,6 +160,17 @@ load_forwarder() {
 unload_forwarder() {
 	fwd_loaded || return 0
 	rmmod forwarder
+}
+
+# proc_write FILE VALUE: one write(2) of VALUE to /proc/forwarder/FILE; on
+# failure print the errno text (strerror) and fail.
+proc_write() {
+	python3 -c 'import os, sys
+try:
+    fd = os.open("/proc/forwarder/" + sys.argv[1], os.O_WRONLY)
+    os.write(fd, sys.argv[2].encode())
+except OSError as e:
+    sys.exit(e.strerror)' "$1" "$2"
 }
 
 require_cmd() {

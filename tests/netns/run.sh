@@ -19,8 +19,9 @@ fi
 
 passed=0 failed=0 skipped=0 n=0
 for t in "${tests[@]}"; do
-	[ -f "$t" ] || t=$here/$t
-	[ -f "$t" ] || t=$here/$t.sh
+	for cand in "$t" "$here/$t" "$here/$t.sh"; do
+		[ -f "$cand" ] && { t=$cand; break; }
+	done
 	name=$(basename "$t" .sh)
 	n=$((n + 1))
 	log=$logdir/$name.log

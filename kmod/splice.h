@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * TCP splicing: two established TCP connections that meet in this host (client
+ * to us, us to server) joined into one. From the hand-off on, every segment
+ * arriving on one connection is rewritten into the other connection's sequence
+ * space, addresses, ports, timestamps and window scale and sent on, while the
+ * two local sockets stay hashed (their ports stay reserved) but silent.
+ */
+#ifndef _FWD_SPLICE_H
+#define _FWD_SPLICE_H
+
+#include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
+#include <linux/timer.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+
+struct file;
+struct net;
+struct sk_buff;
+struct sock;
+struct fwd_net;
+
+enum fwd_splice_side {
+	FWD_SPLICE_CLIENT,	/* packets arriving from the client */
+	FWD_SPLICE_SERVER,	/* packets arriving from the server */
+};
+
+/* A connection's 4-tuple as seen by its local socket. */
+struct fwd_splice_key {
+	__be32 raddr;
+	__be32 laddr;
+	__be16 rport;
+	__be16 lport;
+};
+
+/*
+ * How to rewrite a segment that arrives on one connection so that it belongs
+ * to the other one. All deltas are added modulo 2^32.
+ */
+struct fwd_splice_xlate {
+	__be32 saddr, daddr;	/* outgoing addresses */
+	__be16 sport, dport;	/* outgoing ports */
+	u32 seq_delta;		/* sequence numbers */
+	u32 ack_delta;		/* ack number and SACK block edges */
+	u32 tsval_delta;	/* TSval: sender's clock to our socket's clock */
+	u32 tsecr_delta;	/* TSecr: our echo back to the receiver's clock */
+	u8 wscale_in;		/* shift the sender applies to its window */
+	u8 wscale_out;		/* shift the receiver applies to our window */
+};
+
+/* One connection of a pair, hashed by its key. */
+struct fwd_splice_half {
+	struct rhash_head node;
+	struct fwd_splice_key key;
+	struct fwd_splice_pair *pair;
+	u8 side;
+};
+
+enum fwd_splice_state {
+	FWD_SPLICE_INSTALLING,	/* hashed, sockets being checked: packets wait (dropped) */
+	FWD_SPLICE_ESTABLISHED,
+	FWD_SPLICE_FIN_WAIT,	/* one side sent FIN */
+	FWD_SPLICE_TIME_WAIT,	/* both sides sent FIN */
+	FWD_SPLICE_CLOSE,	/* a RST went through */
+	FWD_SPLICE_DEAD,	/* being torn down */
+};
+
+struct fwd_splice_stats {
+	u64 packets;
+	u64 bytes;
+};
+
+struct fwd_splice_pair {
+	struct fwd_splice_half half[2];		/* indexed by enum fwd_splice_side */
+	struct fwd_splice_xlate xlate[2];	/* for packets arriving on that side */
+	struct sock *sk[2];
+	struct file *file[2];			/* our references keep the sockets open */
+	struct fwd_net *fn;
+
+	spinlock_t lock;			/* state, fin, snd_end, stats */
+	enum fwd_splice_state state;
+	u8 fin;					/* BIT(side) once that side sent FIN */
+	u32 snd_end[2];				/* next seq we send towards that side's peer */
+	struct fwd_splice_stats stats[2];	/* arriving on that side */
+	unsigned long created;			/* jiffies */
+	unsigned long last_seen;		/* jiffies */
+
+	struct timer_list timer;
+	struct list_head dying;			/* on fn's teardown list */
+	bool reset;				/* send RSTs to both peers on teardown */
+	struct rcu_head rcu;
+};
+
+struct fwd_splice_net {
+	struct rhashtable table;
+	atomic_t count;
+	u16 listen_port;
+	u32 timeout_established;	/* seconds */
+	u32 timeout_closing;		/* seconds */
+	spinlock_t dying_lock;
+	struct list_head dying;
+	struct work_struct teardown_work;
+	bool exiting;
+	atomic64_t installed, refused, expired, muted, dropped;
+};
+
+/* splice_xlate.c: pure segment rewriting, no routing, no state */
+u16 fwd_splice_window(u16 win, u8 shift_in, u8 shift_out);
+void fwd_splice_xlate_tcp(struct sk_buff *skb, unsigned int thoff,
+			  const struct fwd_splice_xlate *x);
+
+/* splice_table.c */
+int fwd_splice_net_init(struct fwd_net *fn);
+void fwd_splice_net_pre_exit(struct fwd_net *fn);
+void fwd_splice_net_exit(struct fwd_net *fn);
+struct fwd_splice_half *fwd_splice_lookup(struct fwd_splice_net *sn,
+					  const struct fwd_splice_key *key);
+int fwd_splice_hash(struct fwd_splice_net *sn, struct fwd_splice_pair *pair);
+void fwd_splice_unhash(struct fwd_splice_net *sn, struct fwd_splice_pair *pair);
+struct fwd_splice_pair *fwd_splice_pair_alloc(struct fwd_net *fn);
+void fwd_splice_activate(struct fwd_splice_pair *pair);
+void fwd_splice_touch(struct fwd_splice_pair *pair);
+void fwd_splice_kill(struct fwd_splice_pair *pair, bool reset);
+u32 fwd_splice_timeout(const struct fwd_splice_pair *pair);
+
+/* splice_hook.c */
+int fwd_splice_hooks_init(struct net *net);
+void fwd_splice_hooks_exit(struct net *net);
+void fwd_splice_send_reset(struct fwd_splice_pair *pair, int side);
+
+/* splice_install.c */
+int fwd_splice_install(struct fwd_net *fn, int client_fd, int server_fd);
+
+/* splice_proc.c */
+int fwd_splice_proc_init(struct fwd_net *fn);
+
+#endif /* _FWD_SPLICE_H */

@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Kernel-splice test helpers, independent of the listener daemon.
+
+  splice_tool.py handoff --port P --server IP:PORT [--count N]
+      A minimal listener: accept a client, connect to the server, send the
+      client "OK\\n", wait until that is acknowledged and both sockets are
+      quiet, write "<client_fd> <server_fd>" to /proc/forwarder/forward and
+      close both fds. Prints one line per connection: "handoff ok" or
+      "handoff failed <errno name>".
+  splice_tool.py client --connect IP:PORT --bytes N [--seed S]
+      Connect, wait for "OK\\n", stream N pseudo-random bytes while reading
+      the echo, half-close, read to EOF; exit 0 only if what came back is
+      byte for byte what was sent (sha256 and length printed).
+"""
+import argparse
+import errno
+import fcntl
+import hashlib
+import os
+import random
+import socket
+import struct
+import sys
+import threading
+import time
+
+SIOCINQ = 0x541B
+SIOCOUTQ = 0x5411
+TCP_INFO_UNACKED_OFFSET = 24  # struct tcp_info: 8 u8 fields, then u32 rto, ato, snd_mss, rcv_mss, unacked
+
+
+def queued(sock, req):
+    buf = fcntl.ioctl(sock.fileno(), req, struct.pack("i", 0))
+    return struct.unpack("i", buf)[0]
+
+
+def unacked(sock):
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    return struct.unpack_from("I", info, TCP_INFO_UNACKED_OFFSET)[0]
+
+
+def quiet(sock):
+    return queued(sock, SIOCINQ) == 0 and queued(sock, SIOCOUTQ) == 0 and unacked(sock) == 0
+
+
+def handoff(args):
+    host, port = args.server.rsplit(":", 1)
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind(("0.0.0.0", args.port))
+    lsock.listen(1024)
+    for _ in range(args.count):
+        c, _addr = lsock.accept()
+        s = socket.create_connection((host, int(port)), timeout=10)
+        # Same MSS both ways, so the splice never forwards a segment too big for the other side.
+        mss = min(c.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG),
+                  s.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG))
+        for x in (c, s):
+            x.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
+        c.sendall(b"OK\n")
+        deadline = time.time() + 10
+        result = "failed ETIMEDOUT"
+        while time.time() < deadline:
+            if not (quiet(c) and quiet(s)):
+                time.sleep(0.001)
+                continue
+            try:
+                with open("/proc/forwarder/forward", "w") as f:
+                    f.write("%d %d\n" % (c.fileno(), s.fileno()))
+                result = "ok"
+                break
+            except OSError as e:
+                result = "failed " + errno.errorcode.get(e.errno, str(e.errno))
+                if e.errno != errno.EAGAIN:
+                    break
+                time.sleep(0.001)
+        print("handoff " + result, flush=True)
+        c.close()
+        s.close()
+    return 0
+
+
+def client(args):
+    host, port = args.connect.rsplit(":", 1)
+    sock = socket.create_connection((host, int(port)), timeout=30)
+    hello = b""
+    while not hello.endswith(b"\n"):
+        chunk = sock.recv(1)
+        if not chunk:
+            print("client: connection closed before OK", file=sys.stderr)
+            return 1
+        hello += chunk
+    if hello != b"OK\n":
+        print("client: unexpected greeting %r" % hello, file=sys.stderr)
+        return 1
+    rng = random.Random(args.seed)
+    sent = hashlib.sha256()
+    received = hashlib.sha256()
+    got = [0]
+
+    def reader():
+        while True:
+            data = sock.recv(1 << 16)
+            if not data:
+                return
+            received.update(data)
+            got[0] += len(data)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    left = args.bytes
+    while left:
+        n = min(left, 1 << 16)
+        data = rng.randbytes(n)
+        sent.update(data)
+        sock.sendall(data)
+        left -= n
+    sock.shutdown(socket.SHUT_WR)
+    t.join(120)
+    ok = not t.is_alive() and got[0] == args.bytes and sent.digest() == received.digest()
+    print("client: sent %d sha256 %s received %d sha256 %s" %
+          (args.bytes, sent.hexdigest(), got[0], received.hexdigest()))
+    return 0 if ok else 1
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    h = sub.add_parser("handoff")
+    h.add_argument("--port", type=int, required=True)
+    h.add_argument("--server", required=True)
+    h.add_argument("--count", type=int, default=1)
+    c = sub.add_parser("client")
+    c.add_argument("--connect", required=True)
+    c.add_argument("--bytes", type=int, required=True)
+    c.add_argument("--seed", type=int, default=1)
+    args = p.parse_args()
+    return handoff(args) if args.cmd == "handoff" else client(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
