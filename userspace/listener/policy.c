@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The allow-list config file (format in proc_api.md, "Listener instructions"):
+ *
+ *   # comment
+ *   allow 10.0.2.0/24 80,443,8000-8100
+ *   deny  10.0.2.7 *
+ *   allow fd00:2::/64 *
+ *   user  alice s3cret
+ *
+ * Rules are tried in order, the first whose network and ports match decides;
+ * nothing matching means denied, so an empty policy is a closed proxy.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+static int perr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int parse_net(struct rule *r, const char *s, char *err, size_t errlen)
+{
+	char addr[INET6_ADDRSTRLEN + 8];
+	const char *slash = strchr(s, '/');
+	size_t al = slash ? (size_t)(slash - s) : strlen(s);
+	int max;
+
+	if (!strcmp(s, "any") || !strcmp(s, "*")) {
+		r->family = AF_UNSPEC;
+		r->plen = 0;
+		return 0;
+	}
+	if (al == 0 || al >= sizeof(addr))
+		return perr(err, errlen, "bad network '%s'", s);
+	memcpy(addr, s, al);
+	addr[al] = '\0';
+	if (inet_pton(AF_INET, addr, r->addr) == 1) {
+		r->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, addr, r->addr) == 1) {
+		r->family = AF_INET6;
+		max = 128;
+	} else {
+		return perr(err, errlen, "bad network address '%s'", addr);
+	}
+	r->plen = max;
+	if (slash) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(slash + 1, &end, 10);
+		if (!slash[1] || *end || errno || v < 0 || v > max || slash[1] == '+' || slash[1] == '-')
+			return perr(err, errlen, "bad prefix length in '%s'", s);
+		r->plen = (int)v;
+	}
+	/* Host bits must be zero: "10.0.2.1/24" is probably a typo. */
+	for (int bit = r->plen; bit < max; bit++)
+		if (r->addr[bit / 8] & (0x80 >> (bit % 8)))
+			return perr(err, errlen, "'%s' has host bits set", s);
+	return 0;
+}
+
+static int parse_num(const char *s, size_t n, uint16_t *v)
+{
+	unsigned long x = 0;
+
+	if (n == 0 || n > 5)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		x = x * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (x == 0 || x > 65535)
+		return -1;
+	*v = (uint16_t)x;
+	return 0;
+}
+
+static int parse_ports(struct rule *r, const char *s, char *err, size_t errlen)
+{
+	const char *p = s;
+
+	if (!strcmp(s, "*") || !strcmp(s, "any")) {
+		r->nports = 0;
+		return 0;
+	}
+	while (*p) {
+		const char *comma = strchr(p, ','), *dash;
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		struct port_range pr;
+
+		if (r->nports == POLICY_MAX_PORTS)
+			return perr(err, errlen, "more than %d port ranges", POLICY_MAX_PORTS);
+		dash = memchr(p, '-', n);
+		if (dash) {
+			if (parse_num(p, (size_t)(dash - p), &pr.lo) ||
+			    parse_num(dash + 1, (size_t)(p + n - dash - 1), &pr.hi) || pr.lo > pr.hi)
+				return perr(err, errlen, "bad port range in '%s'", s);
+		} else {
+			if (parse_num(p, n, &pr.lo))
+				return perr(err, errlen, "bad port in '%s'", s);
+			pr.hi = pr.lo;
+		}
+		r->ports[r->nports++] = pr;
+		if (!comma)
+			break;
+		p = comma + 1;
+		if (!*p)
+			return perr(err, errlen, "trailing comma in '%s'", s);
+	}
+	return 0;
+}
+
+int policy_add_user(struct policy *p, const char *spec, char *err, size_t errlen)
+{
+	const char *c = strchr(spec, ':');
+	struct user *nu;
+
+	if (!c || c == spec || strlen(c + 1) > 255 || (size_t)(c - spec) > 255)
+		return perr(err, errlen, "expected NAME:PASSWORD");
+	nu = realloc(p->users, (p->nusers + 1) * sizeof(*nu));
+	if (!nu)
+		return perr(err, errlen, "out of memory");
+	p->users = nu;
+	nu[p->nusers].name = strndup(spec, (size_t)(c - spec));
+	nu[p->nusers].pass = strdup(c + 1);
+	if (!nu[p->nusers].name || !nu[p->nusers].pass) {
+		free(nu[p->nusers].name);
+		free(nu[p->nusers].pass);
+		return perr(err, errlen, "out of memory");
+	}
+	p->nusers++;
+	return 0;
+}
+
+int policy_add_line(struct policy *p, const char *line, char *err, size_t errlen)
+{
+	char copy[1024], *w[4], *save = NULL, *tok;
+	int n = 0;
+
+	if (strlen(line) >= sizeof(copy))
+		return perr(err, errlen, "line too long");
+	strcpy(copy, line);
+	tok = strchr(copy, '#');
+	if (tok)
+		*tok = '\0';
+	for (tok = strtok_r(copy, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save)) {
+		if (n == 4)
+			return perr(err, errlen, "too many words");
+		w[n++] = tok;
+	}
+	if (n == 0)
+		return 0;
+	if (!strcmp(w[0], "allow") || !strcmp(w[0], "deny")) {
+		struct rule r = { .allow = w[0][0] == 'a' }, *nr;
+
+		if (n != 3)
+			return perr(err, errlen, "expected: %s NETWORK PORTS", w[0]);
+		if (parse_net(&r, w[1], err, errlen) || parse_ports(&r, w[2], err, errlen))
+			return -1;
+		nr = realloc(p->rules, (p->nrules + 1) * sizeof(*nr));
+		if (!nr)
+			return perr(err, errlen, "out of memory");
+		p->rules = nr;
+		nr[p->nrules++] = r;
+		return 0;
+	}
+	if (!strcmp(w[0], "user")) {
+		char spec[600];
+
+		if (n != 3)
+			return perr(err, errlen, "expected: user NAME PASSWORD");
+		if (strchr(w[1], ':'))
+			return perr(err, errlen, "user name must not contain ':'");
+		snprintf(spec, sizeof(spec), "%s:%s", w[1], w[2]);
+		return policy_add_user(p, spec, err, errlen);
+	}
+	return perr(err, errlen, "unknown keyword '%s'", w[0]);
+}
+
+int policy_parse(struct policy *p, const char *text, char *err, size_t errlen)
+{
+	int lineno = 0;
+
+	while (*text) {
+		const char *nl = strchr(text, '\n');
+		size_t n = nl ? (size_t)(nl - text) : strlen(text);
+		char line[1024], e[200];
+
+		lineno++;
+		if (n >= sizeof(line))
+			return perr(err, errlen, "line %d: too long", lineno);
+		memcpy(line, text, n);
+		line[n] = '\0';
+		if (policy_add_line(p, line, e, sizeof(e)))
+			return perr(err, errlen, "line %d: %s", lineno, e);
+		text += n + (nl ? 1 : 0);
+	}
+	return 0;
+}
+
+int policy_load(struct policy *p, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char *text;
+	long sz;
+	int rc;
+
+	if (!f)
+		return perr(err, errlen, "%s: %s", path, strerror(errno));
+	if (fseek(f, 0, SEEK_END) || (sz = ftell(f)) < 0 || sz > (1 << 20) || fseek(f, 0, SEEK_SET)) {
+		fclose(f);
+		return perr(err, errlen, "%s: unreadable or larger than 1 MiB", path);
+	}
+	text = malloc((size_t)sz + 1);
+	if (!text) {
+		fclose(f);
+		return perr(err, errlen, "out of memory");
+	}
+	if (fread(text, 1, (size_t)sz, f) != (size_t)sz) {
+		free(text);
+		fclose(f);
+		return perr(err, errlen, "%s: read error", path);
+	}
+	fclose(f);
+	text[sz] = '\0';
+	if (strlen(text) != (size_t)sz)
+		rc = perr(err, errlen, "%s: contains NUL bytes", path);
+	else
+		rc = policy_parse(p, text, err, errlen);
+	if (rc) {
+		char e[256];
+
+		snprintf(e, sizeof(e), "%s", err);
+		if (strncmp(e, path, strlen(path)))
+			perr(err, errlen, "%s: %s", path, e);
+	}
+	free(text);
+	return rc;
+}
+
+void policy_free(struct policy *p)
+{
+	for (size_t i = 0; i < p->nusers; i++) {
+		free(p->users[i].name);
+		free(p->users[i].pass);
+	}
+	free(p->users);
+	free(p->rules);
+	memset(p, 0, sizeof(*p));
+}
+
+static int prefix_match(const uint8_t *a, const uint8_t *net, int plen)
+{
+	int full = plen / 8, rest = plen % 8;
+
+	if (memcmp(a, net, (size_t)full))
+		return 0;
+	return !rest || !((a[full] ^ net[full]) & (uint8_t)(0xff << (8 - rest)));
+}
+
+int policy_allows(const struct policy *p, const struct sockaddr *sa)
+{
+	const uint8_t *a;
+	uint16_t port;
+	int family;
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+
+		family = AF_INET;
+		a = (const uint8_t *)&s4->sin_addr;
+		port = ntohs(s4->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+		family = AF_INET6;
+		a = (const uint8_t *)&s6->sin6_addr;
+		port = ntohs(s6->sin6_port);
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			family = AF_INET;
+			a += 12;
+		}
+	} else {
+		return 0;
+	}
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct rule *r = &p->rules[i];
+		int port_ok = r->nports == 0;
+
+		if (r->family != AF_UNSPEC &&
+		    (r->family != family || !prefix_match(a, r->addr, r->plen)))
+			continue;
+		for (int k = 0; k < r->nports && !port_ok; k++)
+			port_ok = port >= r->ports[k].lo && port <= r->ports[k].hi;
+		if (port_ok)
+			return r->allow;
+	}
+	return 0;
+}
+
+int policy_check_user(const void *ctx, const char *user, const char *pass)
+{
+	const struct policy *p = ctx;
+	int ok = 0;
+
+	for (size_t i = 0; i < p->nusers; i++) {
+		const char *want = p->users[i].pass;
+		size_t wl = strlen(want), gl = strlen(pass);
+		unsigned char diff = (unsigned char)(wl != gl);
+
+		if (strcmp(p->users[i].name, user))
+			continue;
+		/* Compare the whole password regardless of where it differs. */
+		for (size_t k = 0; k < wl; k++)
+			diff |= (unsigned char)(want[k] ^ (k < gl ? pass[k] : 0));
+		ok |= !diff;
+	}
+	return ok;
+}
