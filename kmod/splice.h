@@ -82,6 +82,14 @@ struct fwd_splice_pair {
 	enum fwd_splice_state state;
 	u8 fin;					/* BIT(side) once that side sent FIN */
 	u32 snd_end[2];				/* next seq we send towards that side's peer */
+	/*
+	 * BIT(side) while that side's socket still owes its peer bytes it was
+	 * given before the splice (unacked or unsent at hand-off): it keeps
+	 * retransmitting them itself and sees copies of the peer's segments
+	 * until the peer has acknowledged up to pending_end[side].
+	 */
+	unsigned long pending;
+	u32 pending_end[2];
 	struct fwd_splice_stats stats[2];	/* arriving on that side */
 	unsigned long created;			/* jiffies */
 	unsigned long last_seen;		/* jiffies */

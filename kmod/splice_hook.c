@@ -75,25 +75,66 @@ static void fwd_splice_track(struct fwd_splice_pair *pair, int side,
 	spin_unlock(&pair->lock);
 }
 
+/* Rewrite @skb for the other connection and send it; it is consumed either way. */
+static void fwd_splice_forward(struct net *net, struct fwd_splice_pair *pair,
+			       int side, struct sk_buff *skb)
+{
+	const struct fwd_splice_xlate *x = &pair->xlate[side];
+	unsigned int thoff = ip_hdrlen(skb), hdrlen;
+	const struct tcphdr *th;
+	struct rtable *rt;
+
+	th = (const struct tcphdr *)(skb_network_header(skb) + thoff);
+	hdrlen = th->doff * 4;
+	if (hdrlen < sizeof(struct tcphdr) || thoff + hdrlen > skb->len ||
+	    skb_ensure_writable(skb, thoff + hdrlen))
+		goto drop;
+
+	rt = fwd_splice_route(net, x->daddr, x->saddr);
+	if (IS_ERR(rt))
+		goto drop;
+	if (fwd_splice_too_big(skb, rt)) {
+		ip_rt_put(rt);
+		goto drop;
+	}
+
+	fwd_splice_xlate_tcp(skb, thoff, x);
+	th = (const struct tcphdr *)(skb_network_header(skb) + thoff);
+	fwd_splice_track(pair, side, th, skb->len - thoff - hdrlen, skb->len);
+
+	ip_hdr(skb)->ttl = ip4_dst_hoplimit(&rt->dst);
+	ip_send_check(ip_hdr(skb));
+	skb_orphan(skb);		/* the early-demuxed socket is not ours to send from */
+	nf_reset_ct(skb);		/* LOCAL_OUT conntrack finds the outgoing connection */
+	skb_dst_drop(skb);
+	skb_dst_set(skb, &rt->dst);
+	skb_forward_csum(skb);
+	skb_clear_tstamp(skb);
+	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
+	ip_local_out(net, NULL, skb);
+	return;
+
+drop:
+	atomic64_inc(&pair->fn->splice.dropped);
+	kfree_skb(skb);
+}
+
 static unsigned int fwd_splice_in(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
 	struct fwd_splice_net *sn = &fwd_pernet(state->net)->splice;
-	const struct fwd_splice_xlate *x;
 	struct fwd_splice_pair *pair;
 	struct fwd_splice_half *half;
 	struct fwd_splice_key key;
-	unsigned int thoff, hdrlen;
-	const struct tcphdr *th;
 	enum fwd_splice_state st;
+	const struct tcphdr *th;
+	struct sk_buff *copy;
 	struct tcphdr _th;
-	struct rtable *rt;
 	int side;
 
 	if (!atomic_read(&sn->count) || ip_hdr(skb)->protocol != IPPROTO_TCP)
 		return NF_ACCEPT;
-	thoff = ip_hdrlen(skb);
-	th = skb_header_pointer(skb, thoff, sizeof(_th), &_th);
+	th = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_th), &_th);
 	if (!th)
 		return NF_ACCEPT;
 
@@ -117,35 +158,16 @@ static unsigned int fwd_splice_in(void *priv, struct sk_buff *skb,
 	if (st == FWD_SPLICE_INSTALLING || st == FWD_SPLICE_DEAD)
 		goto drop;
 
-	hdrlen = th->doff * 4;
-	if (hdrlen < sizeof(struct tcphdr) || thoff + hdrlen > skb->len)
-		goto drop;
-	if (skb_ensure_writable(skb, thoff + hdrlen))
-		goto drop;
-
-	x = &pair->xlate[side];
-	rt = fwd_splice_route(state->net, x->daddr, x->saddr);
-	if (IS_ERR(rt))
-		goto drop;
-	if (fwd_splice_too_big(skb, rt)) {
-		ip_rt_put(rt);
-		goto drop;
+	if (test_bit(side, &pair->pending) && th->ack) {
+		/* The local socket still owes this peer bytes: it needs the peer's ACKs too. */
+		if (!before(ntohl(th->ack_seq), pair->pending_end[side]))
+			clear_bit(side, &pair->pending);
+		copy = skb_clone(skb, GFP_ATOMIC);
+		if (copy)
+			fwd_splice_forward(state->net, pair, side, copy);
+		return NF_ACCEPT;
 	}
-
-	fwd_splice_xlate_tcp(skb, thoff, x);
-	th = (const struct tcphdr *)(skb_network_header(skb) + thoff);
-	fwd_splice_track(pair, side, th, skb->len - thoff - hdrlen, skb->len);
-
-	ip_hdr(skb)->ttl = ip4_dst_hoplimit(&rt->dst);
-	ip_send_check(ip_hdr(skb));
-	skb_orphan(skb);		/* the early-demuxed socket is not ours to send from */
-	nf_reset_ct(skb);		/* LOCAL_OUT conntrack finds the outgoing connection */
-	skb_dst_drop(skb);
-	skb_dst_set(skb, &rt->dst);
-	skb_forward_csum(skb);
-	skb_clear_tstamp(skb);
-	memset(IPCB(skb), 0, sizeof(*IPCB(skb)));
-	ip_local_out(state->net, NULL, skb);
+	fwd_splice_forward(state->net, pair, side, skb);
 	return NF_STOLEN;
 
 drop:
@@ -153,13 +175,19 @@ drop:
 	return NF_DROP;
 }
 
-/* Anything a spliced socket emits (it still believes it is connected) never leaves. */
+/*
+ * Anything a spliced socket emits (it still believes it is connected) never
+ * leaves, except retransmissions of bytes it owed before the splice.
+ */
 static unsigned int fwd_splice_mute(void *priv, struct sk_buff *skb,
 				    const struct nf_hook_state *state)
 {
 	struct fwd_splice_net *sn = &fwd_pernet(state->net)->splice;
+	struct fwd_splice_pair *pair;
+	struct fwd_splice_half *half;
 	struct fwd_splice_key key;
 	const struct tcphdr *th;
+	unsigned int payload;
 	struct tcphdr _th;
 
 	/* Our own segments carry no socket. */
@@ -173,7 +201,16 @@ static unsigned int fwd_splice_mute(void *priv, struct sk_buff *skb,
 	key.laddr = ip_hdr(skb)->saddr;
 	key.rport = th->dest;
 	key.lport = th->source;
-	if (!fwd_splice_lookup(sn, &key))
+	half = fwd_splice_lookup(sn, &key);
+	if (!half)
+		return NF_ACCEPT;
+	pair = half->pair;
+	/* Until the pair is active the sockets are still the endpoints. */
+	if (READ_ONCE(pair->state) == FWD_SPLICE_INSTALLING)
+		return NF_ACCEPT;
+	payload = skb->len - ip_hdrlen(skb) - th->doff * 4;
+	if (test_bit(half->side, &pair->pending) && payload && !th->syn && !th->fin &&
+	    !after(ntohl(th->seq) + payload, pair->pending_end[half->side]))
 		return NF_ACCEPT;
 	atomic64_inc(&sn->muted);
 	return NF_DROP;

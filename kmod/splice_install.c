@@ -3,12 +3,16 @@
  * Installing a splice from two socket descriptors of the writing process.
  *
  * The translation is a set of constant offsets between the two connections,
- * valid only if neither socket has anything in flight or unread at the
- * instant it is taken. So: hash the pair first (from then on our LOCAL_IN
- * hook holds back every segment for either tuple), wait until no packet that
- * slipped past before is still on its way into a socket, then check both
- * sockets under their locks and snapshot them. Anything unclean: -EAGAIN, the
- * listener drains and retries or relays itself.
+ * taken at an instant when no byte is on its way into either socket. So: hash
+ * the pair first (from then on our LOCAL_IN hook holds back every segment for
+ * either tuple; the peers retransmit them after the splice), wait until no
+ * packet that slipped past before is still on its way into a socket, move
+ * whatever the sockets received but nobody read to the other socket (what the
+ * listener would have done), then snapshot both under their locks.
+ *
+ * Bytes a socket was given but its peer has not acknowledged yet (the
+ * listener's reply, relayed bytes) stay that socket's job: it keeps its
+ * retransmission timer and sees the peer's ACKs until they are all acked.
  */
 #include <linux/file.h>
 #include <linux/net.h>
@@ -53,28 +57,66 @@ put:
 	return NULL;
 }
 
-/* Both sockets locked: is each connected with nothing unread, unsent or unacked? */
-static int fwd_splice_check_quiet(struct sock *sk, int fd)
+/* Socket locked: connected both ways, and not something we cannot splice? */
+static int fwd_splice_check_open(struct sock *sk, int fd)
 {
-	const struct tcp_sock *tp = tcp_sk(sk);
-
 	if (sk->sk_state != TCP_ESTABLISHED || sk->sk_shutdown) {
 		pr_info_ratelimited("forward: fd %d is not an established, open connection\n", fd);
 		return -ENOTCONN;
 	}
-	if (tp->repair) {
+	if (tcp_sk(sk)->repair) {
 		pr_info_ratelimited("forward: fd %d is in repair mode\n", fd);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* Socket locked, pair hashed: has every received byte been read? */
+static int fwd_splice_check_read(struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+
 	if (tp->rcv_nxt != tp->copied_seq ||
 	    !skb_queue_empty(&sk->sk_receive_queue) ||
 	    !RB_EMPTY_ROOT(&tp->out_of_order_queue) ||
 	    READ_ONCE(sk->sk_backlog.tail))
-		return -EAGAIN;		/* unread data: the listener reads it first */
-	if (tp->snd_una != tp->write_seq || tp->snd_nxt != tp->write_seq ||
-	    tp->packets_out || !tcp_write_queue_empty(sk))
-		return -EAGAIN;		/* unacked or unsent data: wait for the ACKs */
+		return -EAGAIN;
 	return 0;
+}
+
+/*
+ * Move what @from received but nobody read into @to's send queue. Peek, send
+ * without blocking, then consume exactly what @to took: a byte is never held
+ * anywhere but in a socket. -EAGAIN if @to cannot take it all now.
+ */
+static int fwd_splice_drain(struct socket *from, struct socket *to, void *buf)
+{
+	for (;;) {
+		struct kvec iov = { .iov_base = buf, .iov_len = PAGE_SIZE };
+		struct msghdr msg = {};
+		int n, sent, got;
+
+		n = kernel_recvmsg(from, &msg, &iov, 1, PAGE_SIZE, MSG_DONTWAIT | MSG_PEEK);
+		if (n == -EAGAIN)
+			return 0;	/* nothing unread */
+		if (n <= 0)
+			return n ? n : -ENOTCONN;	/* 0: the peer closed */
+
+		iov.iov_len = n;
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
+		sent = kernel_sendmsg(to, &msg, &iov, 1, n);
+		if (sent <= 0)
+			return sent ? sent : -EAGAIN;
+
+		iov.iov_len = sent;
+		memset(&msg, 0, sizeof(msg));
+		got = kernel_recvmsg(from, &msg, &iov, 1, sent, MSG_DONTWAIT);
+		if (WARN_ON_ONCE(got != sent))
+			return -EIO;
+		if (sent < n)
+			return -EAGAIN;
+	}
 }
 
 static void fwd_splice_key_of(struct sock *sk, struct fwd_splice_key *key)
@@ -103,8 +145,9 @@ static void fwd_splice_snapshot(struct fwd_splice_xlate *x, struct sock *in,
 	x->daddr = io->inet_daddr;
 	x->sport = io->inet_sport;
 	x->dport = io->inet_dport;
-	x->seq_delta = to->snd_nxt - ti->rcv_nxt;
-	x->ack_delta = to->rcv_nxt - ti->snd_nxt;
+	/* Everything already written to either socket is that socket's to deliver. */
+	x->seq_delta = to->write_seq - ti->rcv_nxt;
+	x->ack_delta = to->rcv_nxt - ti->write_seq;
 	/*
 	 * The sender's TSvals continue from the last one our socket saw; map
 	 * that onto our outgoing socket's clock now (what it would put on the
@@ -117,19 +160,53 @@ static void fwd_splice_snapshot(struct fwd_splice_xlate *x, struct sock *in,
 	x->wscale_out = to->rx_opt.rcv_wscale;
 }
 
-/* Muted sockets keep no timers: nothing to retransmit, probe or delay. */
-static void fwd_splice_mute_sock(struct sock *sk)
+/*
+ * From now on the socket only speaks to retransmit what it still owes (see
+ * pending); one that owes nothing keeps no timers at all.
+ */
+static void fwd_splice_mute_sock(struct fwd_splice_pair *pair, int side)
 {
+	struct sock *sk = pair->sk[side];
+	const struct tcp_sock *tp = tcp_sk(sk);
+
 	sock_reset_flag(sk, SOCK_KEEPOPEN);
-	inet_csk_clear_xmit_timers(sk);
+	pair->pending_end[side] = tp->write_seq;
+	if (tp->snd_una != tp->write_seq)
+		set_bit(side, &pair->pending);
+	else
+		inet_csk_clear_xmit_timers(sk);
+}
+
+static void fwd_splice_lock(struct fwd_splice_pair *pair)
+{
+	/* Address order: two writers naming the same sockets cannot deadlock. */
+	lock_sock(min(pair->sk[0], pair->sk[1]));
+	lock_sock_nested(max(pair->sk[0], pair->sk[1]), SINGLE_DEPTH_NESTING);
+}
+
+static void fwd_splice_unlock(struct fwd_splice_pair *pair)
+{
+	release_sock(max(pair->sk[0], pair->sk[1]));
+	release_sock(min(pair->sk[0], pair->sk[1]));
+}
+
+static int fwd_splice_check_both(struct fwd_splice_pair *pair, const int *fd)
+{
+	int err;
+
+	err = fwd_splice_check_open(pair->sk[0], fd[0]);
+	if (!err)
+		err = fwd_splice_check_open(pair->sk[1], fd[1]);
+	return err;
 }
 
 int fwd_splice_install(struct fwd_net *fn, int client_fd, int server_fd)
 {
+	const int fd[2] = { client_fd, server_fd };
 	struct fwd_splice_net *sn = &fn->splice;
 	struct socket *sock[2] = { NULL, NULL };
-	struct fwd_splice_pair *pair;
-	struct sock *first, *second;
+	struct fwd_splice_pair *pair = NULL;
+	void *buf = NULL;
 	int err, side;
 	u32 now;
 
@@ -138,16 +215,16 @@ int fwd_splice_install(struct fwd_net *fn, int client_fd, int server_fd)
 		pr_info_ratelimited("forward: client and server fd are the same\n");
 		goto out;
 	}
-	sock[0] = fwd_splice_get_socket(fn->net, client_fd, &err);
-	if (!sock[0])
-		goto out;
-	sock[1] = fwd_splice_get_socket(fn->net, server_fd, &err);
-	if (!sock[1])
-		goto out;
+	for (side = 0; side < 2; side++) {
+		sock[side] = fwd_splice_get_socket(fn->net, fd[side], &err);
+		if (!sock[side])
+			goto out;
+	}
 
 	err = -ENOMEM;
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
 	pair = fwd_splice_pair_alloc(fn);
-	if (!pair)
+	if (!buf || !pair)
 		goto out;
 	for (side = 0; side < 2; side++) {
 		pair->sk[side] = sock[side]->sk;
@@ -155,72 +232,68 @@ int fwd_splice_install(struct fwd_net *fn, int client_fd, int server_fd)
 		pair->half[side].side = side;
 	}
 
-	/* Lock in address order: two writers naming the same sockets cannot deadlock. */
-	first = min(pair->sk[0], pair->sk[1]);
-	second = max(pair->sk[0], pair->sk[1]);
-	lock_sock(first);
-	lock_sock_nested(second, SINGLE_DEPTH_NESTING);
-
+	fwd_splice_lock(pair);
 	for (side = 0; side < 2; side++)
 		fwd_splice_key_of(pair->sk[side], &pair->half[side].key);
-	err = fwd_splice_check_quiet(pair->sk[0], client_fd);
-	if (!err)
-		err = fwd_splice_check_quiet(pair->sk[1], server_fd);
-	if (err)
-		goto unlock;
-	if (tcp_sk(pair->sk[0])->rx_opt.tstamp_ok != tcp_sk(pair->sk[1])->rx_opt.tstamp_ok) {
+	err = fwd_splice_check_both(pair, fd);
+	if (!err && tcp_sk(pair->sk[0])->rx_opt.tstamp_ok != tcp_sk(pair->sk[1])->rx_opt.tstamp_ok) {
 		pr_info_ratelimited("forward: only one connection uses TCP timestamps\n");
 		err = -EOPNOTSUPP;
-		goto unlock;
 	}
+	fwd_splice_unlock(pair);
+	if (err)
+		goto out;
 	if (READ_ONCE(sn->exiting)) {
 		err = -ENODEV;
-		goto unlock;
+		goto out;
 	}
 
 	err = fwd_splice_hash(sn, pair);
 	if (err) {
 		pr_info_ratelimited("forward: a connection is already spliced\n");
 		err = -EBUSY;
-		goto unlock;
+		goto out;
 	}
-	/* Segments that passed LOCAL_IN before we hashed are delivered (or queued) after this. */
+	/* Segments that passed LOCAL_IN before we hashed are in the sockets after this. */
 	synchronize_rcu_expedited();
-	err = fwd_splice_check_quiet(pair->sk[0], client_fd);
+	err = fwd_splice_drain(sock[0], sock[1], buf);
 	if (!err)
-		err = fwd_splice_check_quiet(pair->sk[1], server_fd);
+		err = fwd_splice_drain(sock[1], sock[0], buf);
 	if (err)
 		goto unhash;
 
+	fwd_splice_lock(pair);
+	err = fwd_splice_check_both(pair, fd);
+	for (side = 0; side < 2 && !err; side++)
+		err = fwd_splice_check_read(pair->sk[side]);
+	if (err) {
+		fwd_splice_unlock(pair);
+		goto unhash;
+	}
 	now = tcp_time_stamp_raw();
 	fwd_splice_snapshot(&pair->xlate[FWD_SPLICE_CLIENT], pair->sk[0], pair->sk[1], now);
 	fwd_splice_snapshot(&pair->xlate[FWD_SPLICE_SERVER], pair->sk[1], pair->sk[0], now);
-	pair->snd_end[FWD_SPLICE_CLIENT] = tcp_sk(pair->sk[0])->snd_nxt;
-	pair->snd_end[FWD_SPLICE_SERVER] = tcp_sk(pair->sk[1])->snd_nxt;
 	for (side = 0; side < 2; side++) {
-		fwd_splice_mute_sock(pair->sk[side]);
+		pair->snd_end[side] = tcp_sk(pair->sk[side])->write_seq;
+		fwd_splice_mute_sock(pair, side);
 		/* Our file references keep the sockets open after the listener closes its fds. */
 		pair->file[side] = sock[side]->file;
 		sock[side] = NULL;
 	}
 	fwd_splice_activate(pair);
-	release_sock(second);
-	release_sock(first);
+	fwd_splice_unlock(pair);
+	kfree(buf);
 	atomic64_inc(&sn->installed);
 	return 0;
 
 unhash:
 	fwd_splice_unhash(sn, pair);
-	release_sock(second);
-	release_sock(first);
 	/* Never activated, so no timer; but the hook may still be looking at it. */
 	kfree_rcu(pair, rcu);
-	goto out;
-unlock:
-	release_sock(second);
-	release_sock(first);
-	kfree(pair);
+	pair = NULL;
 out:
+	kfree(pair);
+	kfree(buf);
 	for (side = 0; side < 2; side++)
 		if (sock[side])
 			sockfd_put(sock[side]);
