@@ -24,7 +24,7 @@ static int __net_init fwd_net_init(struct net *net)
 
 	err = fwd_session_net_init(fn);
 	if (err)
-		goto err_proc_session;
+		goto err_proc;
 
 	err = fwd_splice_net_init(fn);
 	if (err)
@@ -42,7 +42,7 @@ err_splice:
 	fwd_splice_net_exit(fn);
 err_session:
 	fwd_session_net_exit(fn);
-err_proc_session:
+err_proc:
 	fwd_proc_net_exit(fn);
 out:
 	return err;

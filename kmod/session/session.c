@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Session manager, per namespace: tunables, table, hooks, GC and proc files,
+ * set up in that order and torn down in reverse, so nothing can reach the
+ * table once it is being destroyed.
+ */
+#include <linux/kernel.h>
+#include <linux/slab.h>
+
+#include "forwarder.h"
+#include "tunable.h"
+#include "session_core.h"
+
+static const struct fwd_tunable fwd_session_tunables[] = {
+	FWD_TUNABLE("max_sessions", sess_cfg.max_sessions, 1, FWD_SESSIONS_LIMIT),
+	FWD_TUNABLE("timeout_tcp_established", sess_cfg.timeout_tcp_established, 1,
+		    FWD_TIMEOUT_MAX_SECS),
+	FWD_TUNABLE("timeout_tcp_handshake", sess_cfg.timeout_tcp_handshake, 1,
+		    FWD_TIMEOUT_MAX_SECS),
+	FWD_TUNABLE("timeout_tcp_closing", sess_cfg.timeout_tcp_closing, 1,
+		    FWD_TIMEOUT_MAX_SECS),
+	FWD_TUNABLE("timeout_udp", sess_cfg.timeout_udp, 1, FWD_TIMEOUT_MAX_SECS),
+};
+
+int fwd_session_net_init(struct fwd_net *fn)
+{
+	struct fwd_session_table *tbl;
+	int err;
+
+	fwd_session_cfg_defaults(&fn->sess_cfg);
+	tbl = kzalloc(sizeof(*tbl), GFP_KERNEL);
+	if (!tbl)
+		return -ENOMEM;
+	err = fwd_session_table_init(tbl, &fn->sess_cfg);
+	if (err)
+		goto err_free;
+	fn->sessions = tbl;
+
+	err = fwd_tunables_create(fn, fwd_session_tunables, ARRAY_SIZE(fwd_session_tunables));
+	if (err)
+		goto err_table;
+	err = fwd_session_proc_init(fn);
+	if (err)
+		goto err_tunables;
+	err = fwd_session_hooks_register(fn->net);
+	if (err)
+		goto err_proc;
+	fwd_session_gc_start(tbl);
+	return 0;
+
+err_proc:
+	fwd_session_proc_exit(fn);
+err_tunables:
+	fwd_tunables_remove(fn, fwd_session_tunables, ARRAY_SIZE(fwd_session_tunables));
+err_table:
+	fn->sessions = NULL;
+	fwd_session_table_destroy(tbl);
+err_free:
+	kfree(tbl);
+	return err;
+}
+
+void fwd_session_net_exit(struct fwd_net *fn)
+{
+	struct fwd_session_table *tbl = fn->sessions;
+
+	/* No new packets (unregistering waits for running hooks), no readers. */
+	fwd_session_hooks_unregister(fn->net);
+	fwd_session_proc_exit(fn);
+	fwd_tunables_remove(fn, fwd_session_tunables, ARRAY_SIZE(fwd_session_tunables));
+	fn->sessions = NULL;
+	fwd_session_table_destroy(tbl);
+	kfree(tbl);
+}

@@ -1,0 +1,799 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The session table: one rhashtable per namespace keyed by the
+ * direction-normalised 5-tuple, RCU lookups, a bounded size with early drop of
+ * sessions that never got established, a budgeted GC worker instead of a
+ * timer per session, and metadata plugins attach to sessions.
+ *
+ * Lifetime: a session is born locked and inserted with
+ * rhashtable_lookup_get_insert_fast(), so a racing CPU either finds it fully
+ * initialised or wins the insert itself. It dies exactly once, when "dead" is
+ * set under its lock (timeout, eviction, replacement or flush): CLOSING is
+ * raised, it is unlinked, and it is freed after an RCU grace period together
+ * with its metadata.
+ */
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/random.h>
+#include <linux/jiffies.h>
+#include <linux/netfilter.h>
+#include <net/tcp.h>
+#include <kunit/visibility.h>
+
+#include "session_core.h"
+
+struct fwd_meta {
+	struct fwd_meta __rcu *next;
+	u32 key;
+	u32 len;
+	void *value;
+	fwd_meta_free_t free_cb;
+	struct rcu_head rcu;
+};
+
+static struct kmem_cache *fwd_session_cache __read_mostly;
+
+static const struct rhashtable_params fwd_session_params = {
+	.head_offset		= offsetof(struct fwd_session, node),
+	.key_offset		= offsetof(struct fwd_session, key),
+	.key_len		= sizeof(struct fwd_key),
+	.automatic_shrinking	= true,
+};
+
+void fwd_session_cfg_defaults(struct fwd_session_cfg *cfg)
+{
+	cfg->max_sessions = FWD_SESSIONS_DEFAULT_MAX;
+	cfg->timeout_tcp_established = 3600;
+	cfg->timeout_tcp_handshake = 60;
+	cfg->timeout_tcp_closing = 60;
+	cfg->timeout_udp = 60;
+}
+EXPORT_SYMBOL_IF_KUNIT(fwd_session_cfg_defaults);
+
+/* ---- metadata ---------------------------------------------------------- */
+
+static void fwd_meta_free_rcu(struct rcu_head *head)
+{
+	struct fwd_meta *m = container_of(head, struct fwd_meta, rcu);
+
+	if (m->free_cb)
+		m->free_cb(m->value, m->len);
+	kfree(m);
+}
+
+/**
+ * session_set_metadata - attach @value to @s under @key, replacing any older one
+ * @s: the session (from an event callback, or under rcu_read_lock())
+ * @key: the caller's key (the plugin manager hands them out)
+ * @value: kept as is, not copied
+ * @len: the size of @value, returned by session_get_metadata()
+ * @free_cb: called as free_cb(value, len) once the value is deleted, replaced
+ *	or the session dies, after an RCU grace period; may be NULL
+ *
+ * Return: 0; -ENOENT if the session is dying (@free_cb is not called: the
+ * caller still owns @value), -ENOSPC past FWD_META_MAX_PER_SESSION keys,
+ * -ENOMEM.
+ */
+int session_set_metadata(struct fwd_session *s, u32 key, void *value, u32 len,
+			 fwd_meta_free_t free_cb)
+{
+	struct fwd_meta *m, *old = NULL, *cur;
+	struct fwd_meta __rcu **pp;
+	unsigned int n = 0;
+	int err = 0;
+
+	m = kmalloc(sizeof(*m), GFP_ATOMIC);
+	if (!m)
+		return -ENOMEM;
+	m->key = key;
+	m->len = len;
+	m->value = value;
+	m->free_cb = free_cb;
+
+	spin_lock_bh(&s->meta_lock);
+	if (s->dead) {
+		err = -ENOENT;
+		goto out_unlock;
+	}
+	for (pp = &s->meta; (cur = rcu_dereference_protected(*pp, lockdep_is_held(&s->meta_lock)));
+	     pp = &cur->next, n++) {
+		if (cur->key == key) {
+			old = cur;
+			break;
+		}
+	}
+	if (old) {
+		RCU_INIT_POINTER(m->next, rcu_dereference_protected(old->next,
+								    lockdep_is_held(&s->meta_lock)));
+		rcu_assign_pointer(*pp, m);
+	} else if (n >= FWD_META_MAX_PER_SESSION) {
+		err = -ENOSPC;
+	} else {
+		RCU_INIT_POINTER(m->next, rcu_dereference_protected(s->meta,
+								    lockdep_is_held(&s->meta_lock)));
+		rcu_assign_pointer(s->meta, m);
+	}
+out_unlock:
+	spin_unlock_bh(&s->meta_lock);
+	if (err)
+		kfree(m);
+	if (old)
+		call_rcu(&old->rcu, fwd_meta_free_rcu);
+	return err;
+}
+EXPORT_SYMBOL_GPL(session_set_metadata);
+
+/**
+ * session_get_metadata - the value stored under @key
+ * @s: the session
+ * @key: the key
+ * @len: if not NULL, receives the value's length
+ *
+ * Call under rcu_read_lock() (event callbacks are): the value stays valid
+ * until rcu_read_unlock().
+ * Return: the value, or NULL if there is none.
+ */
+void *session_get_metadata(struct fwd_session *s, u32 key, u32 *len)
+{
+	struct fwd_meta *m;
+
+	for (m = rcu_dereference(s->meta); m; m = rcu_dereference(m->next)) {
+		if (m->key == key) {
+			if (len)
+				*len = m->len;
+			return m->value;
+		}
+	}
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(session_get_metadata);
+
+/**
+ * session_del_metadata - remove the value stored under @key (free_cb is called)
+ * @s: the session
+ * @key: the key
+ *
+ * Return: 0, or -ENOENT if there is no such key.
+ */
+int session_del_metadata(struct fwd_session *s, u32 key)
+{
+	struct fwd_meta *cur = NULL;
+	struct fwd_meta __rcu **pp;
+
+	spin_lock_bh(&s->meta_lock);
+	for (pp = &s->meta; (cur = rcu_dereference_protected(*pp, lockdep_is_held(&s->meta_lock)));
+	     pp = &cur->next) {
+		if (cur->key == key) {
+			rcu_assign_pointer(*pp, rcu_dereference_protected(cur->next,
+						lockdep_is_held(&s->meta_lock)));
+			break;
+		}
+	}
+	spin_unlock_bh(&s->meta_lock);
+	if (!cur)
+		return -ENOENT;
+	call_rcu(&cur->rcu, fwd_meta_free_rcu);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(session_del_metadata);
+
+/**
+ * session_drop_current_packet - drop the packet whose event is being handled
+ * @s: the session passed to the event callback
+ *
+ * Return: 0, or -EINVAL outside an event callback that has a packet.
+ */
+int session_drop_current_packet(struct fwd_session *s)
+{
+	struct fwd_pkt_ctx *ctx = s->cur;
+
+	if (!ctx)
+		return -EINVAL;
+	ctx->drop = true;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(session_drop_current_packet);
+
+void session_get_tuple(const struct fwd_session *s, enum fwd_dir dir, struct fwd_tuple *t)
+{
+	int src = dir == FWD_DIR_ORIG ? s->client : !s->client;
+
+	memset(t, 0, sizeof(*t));
+	t->src = s->key.addr[src];
+	t->dst = s->key.addr[!src];
+	t->sport = s->key.port[src];
+	t->dport = s->key.port[!src];
+	t->family = s->key.family;
+	t->proto = s->key.proto;
+}
+EXPORT_SYMBOL_GPL(session_get_tuple);
+
+enum fwd_tcp_state session_tcp_state(const struct fwd_session *s, enum fwd_dir side)
+{
+	return READ_ONCE(s->tcp[side].state);
+}
+EXPORT_SYMBOL_GPL(session_tcp_state);
+
+u64 session_packets(const struct fwd_session *s, enum fwd_dir dir)
+{
+	return READ_ONCE(s->packets[dir]);
+}
+EXPORT_SYMBOL_GPL(session_packets);
+
+u64 session_bytes(const struct fwd_session *s, enum fwd_dir dir)
+{
+	return READ_ONCE(s->bytes[dir]);
+}
+EXPORT_SYMBOL_GPL(session_bytes);
+
+/* ---- lifetime ---------------------------------------------------------- */
+
+static void fwd_session_free_rcu(struct rcu_head *head)
+{
+	struct fwd_session *s = container_of(head, struct fwd_session, rcu);
+	struct fwd_meta *m, *next;
+
+	/* No reader is left and nothing can be added to a dead session. */
+	for (m = rcu_dereference_protected(s->meta, 1); m; m = next) {
+		next = rcu_dereference_protected(m->next, 1);
+		if (m->free_cb)
+			m->free_cb(m->value, m->len);
+		kfree(m);
+	}
+	kmem_cache_free(fwd_session_cache, s);
+}
+
+static void fwd_raise_closing(struct fwd_session *s, u8 reason)
+{
+	struct fwd_event ev = {
+		.type = FWD_EV_CLOSING,
+		.dir = FWD_DIR_ORIG,
+		.reason = reason,
+	};
+
+	ev.phase = FWD_PHASE_PRE;
+	fwd_event_raise(s, &ev);
+	ev.phase = FWD_PHASE_POST;
+	fwd_event_raise(s, &ev);
+}
+
+/*
+ * Mark @s dead and raise CLOSING, under its lock. Returns false if someone
+ * else got there first. Caller is in an RCU read-side section.
+ */
+static bool fwd_session_mark_dead(struct fwd_session *s, u8 reason)
+{
+	spin_lock_bh(&s->lock);
+	if (s->dead) {
+		spin_unlock_bh(&s->lock);
+		return false;
+	}
+	spin_lock(&s->meta_lock);
+	s->dead = 1;
+	spin_unlock(&s->meta_lock);
+	s->reason = reason;
+	fwd_raise_closing(s, reason);
+	spin_unlock_bh(&s->lock);
+	return true;
+}
+
+/* Kill a linked session: CLOSING, unlink, free after a grace period. */
+static bool fwd_session_kill(struct fwd_session_table *tbl, struct fwd_session *s, u8 reason)
+{
+	if (!fwd_session_mark_dead(s, reason))
+		return false;
+	if (!rhashtable_remove_fast(&tbl->ht, &s->node, fwd_session_params))
+		atomic_dec(&tbl->count);
+	call_rcu(&s->rcu, fwd_session_free_rcu);
+	return true;
+}
+
+unsigned long fwd_session_expires(const struct fwd_session *s)
+{
+	unsigned int secs = fwd_tclass_secs(s->table->cfg, READ_ONCE(s->tclass));
+
+	return READ_ONCE(s->last_seen) + secs * HZ;
+}
+EXPORT_SYMBOL_IF_KUNIT(fwd_session_expires);
+
+bool fwd_session_expired(const struct fwd_session *s, unsigned long now)
+{
+	return time_after(now, fwd_session_expires(s));
+}
+EXPORT_SYMBOL_IF_KUNIT(fwd_session_expired);
+
+/* Early drop may take it: never established, or both ends closed. */
+static bool fwd_session_evictable(const struct fwd_session *s)
+{
+	if (READ_ONCE(s->dead))
+		return false;
+	if (!READ_ONCE(s->established))
+		return true;
+	return s->key.proto == IPPROTO_TCP && READ_ONCE(s->tclass) == FWD_TCLASS_TCP_CLOSING;
+}
+
+/*
+ * Make room by evicting the least recently seen evictable session among the
+ * first FWD_EARLY_DROP_SESSIONS sessions found from a random bucket (an
+ * attacker cannot aim at one bucket), looking at FWD_EARLY_DROP_MAX_BUCKETS
+ * buckets at most, so the cost is bounded however sparse the table. Like
+ * nf_conntrack's early_drop, established sessions are never taken.
+ */
+static bool fwd_session_early_drop(struct fwd_session_table *tbl)
+{
+	struct fwd_session *s, *victim = NULL;
+	const struct bucket_table *bt;
+	unsigned int i, start, seen = 0;
+	struct rhash_head *pos;
+
+	bt = rht_dereference_rcu(tbl->ht.tbl, &tbl->ht);
+	start = get_random_u32_below(bt->size);
+	for (i = 0; i < FWD_EARLY_DROP_MAX_BUCKETS && i < bt->size &&
+	     seen < FWD_EARLY_DROP_SESSIONS; i++) {
+		unsigned int hash = (start + i) & (bt->size - 1);
+
+		rht_for_each_entry_rcu(s, pos, bt, hash, node) {
+			seen++;
+			if (!fwd_session_evictable(s))
+				continue;
+			if (!victim || time_before(READ_ONCE(s->last_seen),
+						   READ_ONCE(victim->last_seen)))
+				victim = s;
+		}
+	}
+	if (!victim || !fwd_session_kill(tbl, victim, FWD_CLOSE_EVICTED))
+		return false;
+	fwd_stat_inc(tbl, evicted);
+	return true;
+}
+
+/* Take one slot under max_sessions, evicting if needed. */
+static bool fwd_session_reserve(struct fwd_session_table *tbl)
+{
+	unsigned int max = READ_ONCE(tbl->cfg->max_sessions);
+
+	if (atomic_inc_return(&tbl->count) <= max)
+		return true;
+	atomic_dec(&tbl->count);
+	if (fwd_session_early_drop(tbl) && atomic_inc_return(&tbl->count) <= max)
+		return true;
+	if (atomic_read(&tbl->count) > max)
+		atomic_dec(&tbl->count);
+	return false;
+}
+
+/* A new, unlinked session for @pkt within max_sessions; NULL if refused (counted). */
+static struct fwd_session *fwd_session_alloc(struct fwd_session_table *tbl,
+					     const struct fwd_pkt *pkt,
+					     const struct fwd_key *key, int src,
+					     unsigned long now)
+{
+	struct fwd_session *s;
+
+	if (!fwd_session_reserve(tbl)) {
+		fwd_stat_inc(tbl, refused);
+		return NULL;
+	}
+	s = kmem_cache_zalloc(fwd_session_cache, GFP_ATOMIC);
+	if (!s) {
+		atomic_dec(&tbl->count);
+		fwd_stat_inc(tbl, alloc_failures);
+		fwd_stat_inc(tbl, refused);
+		return NULL;
+	}
+	s->key = *key;
+	s->client = src;
+	s->table = tbl;
+	s->first_seen = now;
+	s->last_seen = now;
+	spin_lock_init(&s->lock);
+	spin_lock_init(&s->meta_lock);
+	if (key->proto == IPPROTO_TCP) {
+		struct fwd_tcp_seg seg = {
+			.flags = pkt->tcp_flags, .seq = pkt->seq, .ack = pkt->ack,
+			.len = pkt->payload_len,
+		};
+
+		fwd_tcp_init(s->tcp, &seg);
+	}
+	s->tclass = fwd_tclass_of(key->proto, s->tcp);
+	return s;
+}
+
+/* Free a session that was never linked. */
+static void fwd_session_free_unlinked(struct fwd_session_table *tbl, struct fwd_session *s)
+{
+	kmem_cache_free(fwd_session_cache, s);
+	atomic_dec(&tbl->count);
+}
+
+struct fwd_session *fwd_session_lookup(struct fwd_session_table *tbl,
+				       const struct fwd_tuple *t, enum fwd_dir *dir)
+{
+	struct fwd_session *s;
+	struct fwd_key key;
+	int src;
+
+	src = fwd_key_from_tuple(t, &key);
+	s = rhashtable_lookup(&tbl->ht, &key, fwd_session_params);
+	if (s && dir)
+		*dir = src == s->client ? FWD_DIR_ORIG : FWD_DIR_REPLY;
+	return s;
+}
+EXPORT_SYMBOL_IF_KUNIT(fwd_session_lookup);
+
+/* ---- per-packet update ------------------------------------------------- */
+
+struct fwd_update {
+	bool is_new;
+	bool rexmit;
+	bool est_now;
+	enum fwd_dir dir;
+	u8 old[FWD_DIR_MAX];
+	u8 new[FWD_DIR_MAX];
+};
+
+static void fwd_raise_packet_events(struct fwd_session *s, const struct fwd_pkt *pkt,
+				    const struct fwd_update *u, enum fwd_event_phase phase)
+{
+	struct fwd_event ev = {
+		.phase = phase,
+		.dir = u->dir,
+		.payload_len = pkt->payload_len,
+		.skb = pkt->skb,
+	};
+	int i;
+
+	if (u->is_new) {
+		ev.type = FWD_EV_SESSION_NEW;
+		fwd_event_raise(s, &ev);
+	}
+	ev.type = FWD_EV_PACKET;
+	fwd_event_raise(s, &ev);
+	if (u->rexmit) {
+		ev.type = FWD_EV_RETRANSMIT;
+		fwd_event_raise(s, &ev);
+	} else if (pkt->payload_len) {
+		ev.type = FWD_EV_DATA;
+		fwd_event_raise(s, &ev);
+	}
+	for (i = 0; i < FWD_DIR_MAX; i++) {
+		enum fwd_dir side = i ? !u->dir : u->dir;	/* sender first */
+
+		if (u->old[side] == u->new[side])
+			continue;
+		ev.type = FWD_EV_TCP_STATE_CHANGE;
+		ev.dir = side;
+		ev.old_state = u->old[side];
+		ev.new_state = u->new[side];
+		fwd_event_raise(s, &ev);
+	}
+	ev.dir = u->dir;
+	ev.old_state = 0;
+	ev.new_state = 0;
+	if (u->est_now) {
+		ev.type = FWD_EV_ESTABLISHED;
+		fwd_event_raise(s, &ev);
+	}
+}
+
+/* Account @pkt to @s, move its TCP state, raise the events. Under s->lock. */
+static void fwd_session_update_locked(struct fwd_session *s, const struct fwd_pkt *pkt,
+				      enum fwd_dir dir, bool is_new, unsigned long now)
+{
+	struct fwd_session_table *tbl = s->table;
+	struct fwd_tcp_side tcp[FWD_DIR_MAX];
+	struct fwd_update u = { .is_new = is_new, .dir = dir };
+
+	WRITE_ONCE(s->last_seen, now);
+	WRITE_ONCE(s->packets[dir], s->packets[dir] + 1);
+	WRITE_ONCE(s->bytes[dir], s->bytes[dir] + pkt->len);
+	fwd_stat_inc(tbl, tracked);
+
+	memcpy(tcp, s->tcp, sizeof(tcp));
+	if (s->key.proto == IPPROTO_TCP) {
+		struct fwd_tcp_seg seg = {
+			.flags = pkt->tcp_flags, .seq = pkt->seq, .ack = pkt->ack,
+			.len = pkt->payload_len,
+		};
+
+		u.rexmit = fwd_tcp_is_retransmit(&s->tcp[dir], &seg);
+		fwd_tcp_update(tcp, dir, &seg);
+		u.est_now = !s->established && tcp[0].state == FWD_TCP_ESTABLISHED &&
+			    tcp[1].state == FWD_TCP_ESTABLISHED;
+	} else {
+		u.est_now = !s->established && dir == FWD_DIR_REPLY;
+	}
+	u.old[0] = s->tcp[0].state;
+	u.old[1] = s->tcp[1].state;
+	u.new[0] = tcp[0].state;
+	u.new[1] = tcp[1].state;
+	if (u.rexmit)
+		fwd_stat_inc(tbl, retransmits);
+
+	fwd_raise_packet_events(s, pkt, &u, FWD_PHASE_PRE);
+	memcpy(s->tcp, tcp, sizeof(tcp));
+	if (u.est_now)
+		WRITE_ONCE(s->established, 1);
+	WRITE_ONCE(s->tclass, fwd_tclass_of(s->key.proto, s->tcp));
+	fwd_raise_packet_events(s, pkt, &u, FWD_PHASE_POST);
+}
+
+/* Whether a packet without a session may create one. */
+static bool fwd_pkt_may_create(const struct fwd_pkt *pkt)
+{
+	if (pkt->t.proto != IPPROTO_TCP)
+		return true;
+	return !(pkt->tcp_flags & TCPHDR_RST);
+}
+
+static bool fwd_pkt_is_syn(const struct fwd_pkt *pkt)
+{
+	return pkt->t.proto == IPPROTO_TCP &&
+	       (pkt->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN;
+}
+
+/**
+ * fwd_session_process - find or create the session of @pkt and account it
+ * @tbl: the table
+ * @pkt: the parsed packet (TCP flags already validated)
+ * @now: jiffies
+ *
+ * Return: NF_ACCEPT, or NF_DROP when no session could be made for it or an
+ * event callback asked for the drop.
+ */
+unsigned int fwd_session_process(struct fwd_session_table *tbl, const struct fwd_pkt *pkt,
+				 unsigned long now)
+{
+	struct fwd_pkt_ctx ctx = { .pkt = pkt };
+	struct fwd_session *s;
+	bool is_new = false;
+	struct fwd_key key;
+	enum fwd_dir dir;
+	int src;
+
+	src = fwd_key_from_tuple(&pkt->t, &key);
+
+	rcu_read_lock();
+	s = rhashtable_lookup(&tbl->ht, &key, fwd_session_params);
+	if (s && fwd_session_expired(s, now)) {
+		if (fwd_session_kill(tbl, s, FWD_CLOSE_TIMEOUT))
+			fwd_stat_inc(tbl, expired);
+		s = NULL;
+	} else if (s && fwd_pkt_is_syn(pkt) && src == s->client &&
+		   fwd_tcp_both_closed(s->tcp)) {
+		/* A new connection reusing the tuple of a finished one. */
+		if (fwd_session_kill(tbl, s, FWD_CLOSE_REPLACED))
+			fwd_stat_inc(tbl, replaced);
+		s = NULL;
+	}
+
+	if (!s) {
+		struct fwd_session *other;
+
+		if (!fwd_pkt_may_create(pkt))
+			goto out_accept;
+		s = fwd_session_alloc(tbl, pkt, &key, src, now);
+		if (!s) {
+			rcu_read_unlock();
+			return NF_DROP;
+		}
+		/* Linked locked: a racing CPU waits until SESSION_NEW is out. */
+		spin_lock_bh(&s->lock);
+		other = rhashtable_lookup_get_insert_fast(&tbl->ht, &s->node, fwd_session_params);
+		if (!other) {
+			fwd_stat_inc(tbl, created);
+			is_new = true;
+			goto locked;
+		}
+		spin_unlock_bh(&s->lock);
+		fwd_session_free_unlinked(tbl, s);
+		if (IS_ERR(other)) {
+			fwd_stat_inc(tbl, alloc_failures);
+			fwd_stat_inc(tbl, refused);
+			rcu_read_unlock();
+			return NF_DROP;
+		}
+		s = other;	/* lost the race: use the winner's */
+	}
+
+	spin_lock_bh(&s->lock);
+	if (s->dead) {
+		/* Dying under us; the packet passes untracked. */
+		spin_unlock_bh(&s->lock);
+		goto out_accept;
+	}
+locked:
+	dir = src == s->client ? FWD_DIR_ORIG : FWD_DIR_REPLY;
+	s->cur = &ctx;
+	fwd_session_update_locked(s, pkt, dir, is_new, now);
+	s->cur = NULL;
+	spin_unlock_bh(&s->lock);
+	rcu_read_unlock();
+
+	if (ctx.drop) {
+		fwd_stat_inc(tbl, dropped);
+		return NF_DROP;
+	}
+	return NF_ACCEPT;
+
+out_accept:
+	rcu_read_unlock();
+	return NF_ACCEPT;
+}
+EXPORT_SYMBOL_IF_KUNIT(fwd_session_process);
+
+/* ---- GC ---------------------------------------------------------------- */
+
+/**
+ * fwd_session_gc - expire idle sessions, at most @budget visited per call
+ * @tbl: the table
+ * @now: jiffies
+ * @budget: sessions to look at before returning
+ *
+ * The walk resumes where the previous call stopped.
+ * Return: true when the walk reached the end of the table.
+ */
+bool fwd_session_gc(struct fwd_session_table *tbl, unsigned long now, unsigned int budget)
+{
+	struct fwd_session *s;
+	bool end = false;
+
+	if (!tbl->gc_walking) {
+		rhashtable_walk_enter(&tbl->ht, &tbl->gc_iter);
+		tbl->gc_walking = true;
+	}
+	rhashtable_walk_start(&tbl->gc_iter);
+	while (budget) {
+		s = rhashtable_walk_next(&tbl->gc_iter);
+		if (IS_ERR(s)) {
+			if (PTR_ERR(s) == -EAGAIN)
+				continue;	/* resized: walk goes on in the new table */
+			break;
+		}
+		if (!s) {
+			end = true;
+			break;
+		}
+		budget--;
+		if (fwd_session_expired(s, now) && fwd_session_kill(tbl, s, FWD_CLOSE_TIMEOUT))
+			fwd_stat_inc(tbl, expired);
+	}
+	rhashtable_walk_stop(&tbl->gc_iter);
+	if (end) {
+		rhashtable_walk_exit(&tbl->gc_iter);
+		tbl->gc_walking = false;
+	}
+	return end;
+}
+EXPORT_SYMBOL_IF_KUNIT(fwd_session_gc);
+
+static void fwd_session_gc_work(struct work_struct *work)
+{
+	struct fwd_session_table *tbl = container_of(to_delayed_work(work),
+						     struct fwd_session_table, gc_work);
+	bool done;
+
+	done = fwd_session_gc(tbl, jiffies, FWD_GC_BUDGET);
+	queue_delayed_work(system_power_efficient_wq, &tbl->gc_work,
+			   done ? FWD_GC_INTERVAL : 1);
+}
+
+void fwd_session_gc_start(struct fwd_session_table *tbl)
+{
+	tbl->gc_running = true;
+	queue_delayed_work(system_power_efficient_wq, &tbl->gc_work, FWD_GC_INTERVAL);
+}
+
+void fwd_session_gc_stop(struct fwd_session_table *tbl)
+{
+	if (tbl->gc_running)
+		cancel_delayed_work_sync(&tbl->gc_work);
+	tbl->gc_running = false;
+}
+
+/* ---- table ------------------------------------------------------------- */
+
+int fwd_session_table_init(struct fwd_session_table *tbl, const struct fwd_session_cfg *cfg)
+{
+	int err;
+
+	memset(tbl, 0, sizeof(*tbl));
+	tbl->cfg = cfg;
+	atomic_set(&tbl->count, 0);
+	INIT_DELAYED_WORK(&tbl->gc_work, fwd_session_gc_work);
+
+	tbl->stats = alloc_percpu(struct fwd_session_stats);
+	if (!tbl->stats)
+		return -ENOMEM;
+
+	err = rhashtable_init(&tbl->ht, &fwd_session_params);
+	if (err)
+		goto err_stats;
+	return 0;
+
+err_stats:
+	free_percpu(tbl->stats);
+	tbl->stats = NULL;
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(fwd_session_table_init);
+
+static void fwd_session_flush_one(void *ptr, void *arg)
+{
+	struct fwd_session_table *tbl = arg;
+	struct fwd_session *s = ptr;
+
+	rcu_read_lock();
+	fwd_session_mark_dead(s, FWD_CLOSE_FLUSH);
+	rcu_read_unlock();
+	atomic_dec(&tbl->count);
+	fwd_stat_inc(tbl, flushed);
+	call_rcu(&s->rcu, fwd_session_free_rcu);
+}
+
+/*
+ * Destroy every session (CLOSING raised, metadata freed after a grace period)
+ * and the table. Nothing else may use the table any more: hooks unregistered,
+ * GC stopped, proc files removed.
+ */
+void fwd_session_table_destroy(struct fwd_session_table *tbl)
+{
+	fwd_session_gc_stop(tbl);
+	if (tbl->gc_walking) {
+		rhashtable_walk_exit(&tbl->gc_iter);
+		tbl->gc_walking = false;
+	}
+	rhashtable_free_and_destroy(&tbl->ht, fwd_session_flush_one, tbl);
+	WARN_ON_ONCE(atomic_read(&tbl->count) != 0);
+	free_percpu(tbl->stats);
+	tbl->stats = NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(fwd_session_table_destroy);
+
+void fwd_session_stats_sum(struct fwd_session_table *tbl, struct fwd_session_stats *sum)
+{
+	int cpu, i, j;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct fwd_session_stats *st = per_cpu_ptr(tbl->stats, cpu);
+
+		sum->packets += st->packets;
+		sum->tracked += st->tracked;
+		sum->parse_errors += st->parse_errors;
+		sum->fragments += st->fragments;
+		sum->bad_tcp_flags += st->bad_tcp_flags;
+		sum->other_proto += st->other_proto;
+		sum->created += st->created;
+		sum->expired += st->expired;
+		sum->evicted += st->evicted;
+		sum->refused += st->refused;
+		sum->replaced += st->replaced;
+		sum->flushed += st->flushed;
+		sum->alloc_failures += st->alloc_failures;
+		sum->retransmits += st->retransmits;
+		sum->dropped += st->dropped;
+		for (i = 0; i < FWD_EV_MAX; i++)
+			for (j = 0; j < FWD_PHASE_MAX; j++)
+				sum->events[i][j] += st->events[i][j];
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(fwd_session_stats_sum);
+
+int fwd_session_module_init(void)
+{
+	fwd_session_cache = KMEM_CACHE(fwd_session, SLAB_HWCACHE_ALIGN);
+	if (!fwd_session_cache)
+		return -ENOMEM;
+	pr_info("session size %zu bytes\n", sizeof(struct fwd_session));
+	return 0;
+}
+
+void fwd_session_module_exit(void)
+{
+	/* Sessions and metadata freed by call_rcu() must be gone first. */
+	rcu_barrier();
+	kmem_cache_destroy(fwd_session_cache);
+}
