@@ -11,7 +11,7 @@ unload_forwarder 2>/dev/null
 start_servers
 
 # A second copy of the file in the forwarder namespace on 127.0.0.1, reached by name ("localhost").
-fwd "$PY" -m http.server --bind 127.0.0.1 --directory "$L_TMP/www" 9999 >/dev/null 2>&1 &
+ip netns exec "$NS_FWD" "$PY" -m http.server --bind 127.0.0.1 --directory "$L_TMP/www" 9999 >/dev/null 2>&1 &
 defer "kill -9 $! 2>/dev/null"
 wait_listener "$NS_FWD" t 9999
 

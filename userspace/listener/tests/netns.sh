@@ -23,7 +23,8 @@ start_listener() {
 	local name=$1 port
 	shift
 	port=$(printf '%s\n' "$@" | awk 'prev == "-p" || prev == "--port" {print; exit} {prev = $0}')
-	fwd "$LISTENER" -v --stats "$L_TMP/$name.stats" "$@" >"$FWD_LOGDIR/listener-$L_TEST-$name.log" 2>&1 &
+	# ip netns exec execs the program: $! is the listener itself.
+	ip netns exec "$NS_FWD" "$LISTENER" -v --stats "$L_TMP/$name.stats" "$@" >"$FWD_LOGDIR/listener-$L_TEST-$name.log" 2>&1 &
 	LPID=$!
 	defer "kill -9 $LPID 2>/dev/null"
 	[ -z "$port" ] || wait_listener "$NS_FWD" t "$port"
@@ -47,12 +48,12 @@ start_servers() {
 	mkdir -p "$L_TMP/www"
 	head -c 20000000 /dev/urandom >"$L_TMP/www/data"
 	DATA_SHA=$(sha256sum <"$L_TMP/www/data" | cut -d' ' -f1)
-	srv "$PY" -m http.server --bind :: --directory "$L_TMP/www" $HTTP_PORT \
+	ip netns exec "$NS_SRV" "$PY" -m http.server --bind :: --directory "$L_TMP/www" $HTTP_PORT \
 		>"$FWD_LOGDIR/http-server.log" 2>&1 &
 	defer "kill -9 $! 2>/dev/null"
-	srv "$PY" "$LT_PY" echo-server '*' $ECHO_PORT >"$FWD_LOGDIR/echo-server.log" 2>&1 &
+	ip netns exec "$NS_SRV" "$PY" "$LT_PY" echo-server '*' $ECHO_PORT >"$FWD_LOGDIR/echo-server.log" 2>&1 &
 	defer "kill -9 $! 2>/dev/null"
-	srv "$PY" "$LT_PY" echo-server '*' $BANNER_PORT "220 banner from the server" \
+	ip netns exec "$NS_SRV" "$PY" "$LT_PY" echo-server '*' $BANNER_PORT "220 banner from the server" \
 		>"$FWD_LOGDIR/banner-server.log" 2>&1 &
 	defer "kill -9 $! 2>/dev/null"
 	wait_listener "$NS_SRV" t $HTTP_PORT
