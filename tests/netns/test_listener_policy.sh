@@ -16,7 +16,7 @@ socks_rep() {
 # socks_name_rep PORT NAME PORTHEX: same, for a host name.
 socks_name_rep() {
 	local hex
-	hex=$(printf '%s' "$2" | od -An -tx1 | tr -d ' \n')
+	hex=$(printf '%s' "$2" | od -An -v -tx1 | tr -d ' \n')
 	cli "$PY" "$LT_PY" raw "$FWD_CLI_IP4" "$1" "05010005010003$(printf '%02x' ${#2})${hex}${3}" | cut -c7-8
 }
 http_code() {	# http_code PORT HOST:PORT

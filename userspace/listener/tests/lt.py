@@ -11,7 +11,9 @@
                                          instruction and SIZE bytes in one write; the echo
                                          (after BANNER\\n when the server speaks first) must match
   lt.py raw PROXY PPORT HEX [DELAY]      send bytes (hex), print the reply as hex until EOF
-  lt.py slow PROXY PPORT TEXT SECONDS    send TEXT one byte at a time over SECONDS, print reply
+  lt.py slow PROXY PPORT TEXT SECONDS [PREFIX]
+                                         send PREFIX, then TEXT one byte at a time over
+                                         SECONDS, print the reply
   lt.py stream PROXY PPORT DEST DPORT SECONDS READYFILE
                                          echo 1 KB every 50 ms for SECONDS through the
                                          proxy; touch READYFILE once it runs; exit 0 if every
@@ -240,8 +242,9 @@ def raw(proxy, pport, data, delay):
     return 0
 
 
-def slow(proxy, pport, text, seconds):
+def slow(proxy, pport, text, seconds, prefix):
     s = connect(proxy, pport)
+    s.sendall(prefix.encode().decode("unicode_escape").encode("latin-1"))
     data = text.encode().decode("unicode_escape").encode("latin-1")
     gap = seconds / max(len(data), 1)
     out = b""
@@ -304,7 +307,7 @@ def main(a):
     if cmd == "raw":
         return raw(a[1], int(a[2]), bytes.fromhex(a[3]), float(a[4]) if len(a) > 4 else 0)
     if cmd == "slow":
-        return slow(a[1], int(a[2]), a[3], float(a[4]))
+        return slow(a[1], int(a[2]), a[3], float(a[4]), a[5] if len(a) > 5 else "")
     if cmd == "stream":
         return stream(a[1], int(a[2]), a[3], int(a[4]), float(a[5]), a[6])
     print(__doc__)
