@@ -310,7 +310,7 @@ static bool fwd_session_evictable(const struct fwd_session *s)
 		return false;
 	if (!READ_ONCE(s->established))
 		return true;
-	return s->key.proto == IPPROTO_TCP && READ_ONCE(s->tclass) == FWD_TCLASS_TCP_CLOSING;
+	return s->key.proto == IPPROTO_TCP && fwd_tcp_both_closed(s->tcp);
 }
 
 /*
@@ -561,8 +561,7 @@ unsigned int fwd_session_process(struct fwd_session_table *tbl, const struct fwd
 		if (fwd_session_kill(tbl, s, FWD_CLOSE_TIMEOUT))
 			fwd_stat_inc(tbl, expired);
 		s = NULL;
-	} else if (s && fwd_pkt_is_syn(pkt) && src == s->client &&
-		   fwd_tcp_both_closed(s->tcp)) {
+	} else if (s && fwd_pkt_is_syn(pkt) && fwd_tcp_both_closed(s->tcp)) {
 		/* A new connection reusing the tuple of a finished one. */
 		if (fwd_session_kill(tbl, s, FWD_CLOSE_REPLACED))
 			fwd_stat_inc(tbl, replaced);
