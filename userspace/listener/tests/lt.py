@@ -32,7 +32,8 @@ import time
 
 def instruction(proto, host, port):
     if proto == "native":
-        return b"CONNECT %s:%d\n" % (host.encode(), port), None
+        h = "[%s]" % host if ":" in host else host
+        return b"CONNECT %s:%d\n" % (h.encode(), port), None
     if proto == "http":
         h = "[%s]" % host if ":" in host else host
         return (b"CONNECT %s:%d HTTP/1.1\r\nHost: %s:%d\r\n\r\n" % (h.encode(), port, h.encode(), port)), None
