@@ -4,9 +4,10 @@
 
   lt.py echo-server ADDR PORT [BANNER]   echo every connection (after BANNER\\n if given);
                                          ADDR * is every address of both families
-  lt.py many PROXY PPORT DEST DPORT N SIZE [PROTO]
+  lt.py many PROXY PPORT DEST DPORT N SIZE [PROTO [PAUSE_MS]]
                                          N concurrent clients through the proxy (native,
                                          http or socks5), each echoes SIZE random bytes
+                                         (PAUSE_MS after the proxy's reply first)
   lt.py pipeline PROXY PPORT DEST DPORT SIZE PROTO [BANNER]
                                          instruction and SIZE bytes in one write; the echo
                                          (after BANNER\\n when the server speaks first) must match
@@ -155,7 +156,7 @@ async def echo_server(addr, port, banner):
         await srv.serve_forever()
 
 
-def many(proxy, pport, dest, dport, n, size, proto):
+def many(proxy, pport, dest, dport, n, size, proto, pause):
     failures = []
     payloads = [os.urandom(size) for _ in range(n)]
     start = threading.Barrier(n)
@@ -167,6 +168,7 @@ def many(proxy, pport, dest, dport, n, size, proto):
             ins, _ = instruction(proto, dest, dport)
             s.sendall(ins)
             read_reply(s, proto)
+            time.sleep(pause / 1000.0)
             echo_check(s, payloads[i])
             s.close()
         except Exception as e:  # noqa: BLE001 - every failure is reported
@@ -302,7 +304,8 @@ def main(a):
         asyncio.run(echo_server(a[1], int(a[2]), a[3] if len(a) > 3 else None))
         return 0
     if cmd == "many":
-        return many(a[1], int(a[2]), a[3], int(a[4]), int(a[5]), int(a[6]), a[7] if len(a) > 7 else "native")
+        return many(a[1], int(a[2]), a[3], int(a[4]), int(a[5]), int(a[6]),
+                    a[7] if len(a) > 7 else "native", float(a[8]) if len(a) > 8 else 0)
     if cmd == "pipeline":
         return pipeline(a[1], int(a[2]), a[3], int(a[4]), int(a[5]), a[6], a[7] if len(a) > 7 else None)
     if cmd == "raw":

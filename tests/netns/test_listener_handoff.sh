@@ -1,0 +1,66 @@
+#!/bin/bash
+# fwd-listener with the kernel module: --port writes listen_port; connected
+# pairs are handed to the kernel through /proc/forwarder/forward once both
+# sockets are quiet, after which the listener moves no payload byte
+# (relay_bytes stays 0) while every byte still arrives (sha256). Connections
+# that are never quiet in time (a server streaming at once) or that the kernel
+# refuses are relayed instead, and the client does not notice.
+. "$(dirname "$0")/lib.sh"
+setup_topology || exit 1
+. "$FWD_TOP/userspace/listener/tests/netns.sh"
+[ -f "$FWD_KO" ] || skip "the kernel module is not built ($FWD_KO)"
+if ! fwd_loaded; then
+	insmod "$FWD_KO" 2>/dev/null || skip "cannot load the module on this kernel"
+	defer unload_forwarder
+fi
+fwd test -e /proc/forwarder/forward || skip "this module has no /proc/forwarder/forward"
+start_servers
+P=1080
+start_listener ho -p $P -a "10.0.2.0/24 $HTTP_PORT,$ECHO_PORT,$BANNER_PORT" -a "fd00:2::/64 $ECHO_PORT"
+expect_eq "--port wrote /proc/forwarder/listen_port" $P "$(fwd cat /proc/forwarder/listen_port)"
+
+# Clients that pause briefly after the proxy's reply: the pair is quiet, the kernel takes it.
+for proto in native http socks5; do
+	check "$proto: 4 clients echo 5 MB each through the kernel" \
+		cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 4 5000000 $proto 100
+done
+expect_stat ho handed_off 12
+expect_stat ho fallbacks 0
+expect_stat ho relay_bytes 0
+expect_stat ho early_bytes 0
+installed=$(fwd awk '$1 == "installed" {print $2}' /proc/forwarder/splice_stats)
+check "the kernel installed the 12 pairs (installed $installed)" test "${installed:-0}" -ge 12
+show=$(fwd cat /proc/forwarder/show)
+check "the pairs are listed in /proc/forwarder/show" grep -q "client $CLI_IP4:[0-9]* local $FWD_CLI_IP4:$P" <<<"$show"
+
+# Real clients that talk at once: curl downloads 20 MB over HTTP CONNECT and SOCKS5.
+# Handed off or relayed, every byte must arrive; each connection is one or the other.
+check_sha "curl -p -x (HTTP CONNECT)" \
+	cli curl -sS --max-time 60 -p -x "http://$FWD_CLI_IP4:$P" "http://$SRV_IP4:$HTTP_PORT/data"
+check_sha "curl --socks5" \
+	cli curl -sS --max-time 60 --socks5 "$FWD_CLI_IP4:$P" "http://$SRV_IP4:$HTTP_PORT/data"
+# Early bytes (pipelined with the instruction, a banner from the server) are
+# delivered by the listener first; the pair is handed off or relayed after that.
+check "pipelined payload, handed off after it was delivered" \
+	cli "$PY" "$LT_PY" pipeline "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 3000 native
+check "server speaks first" \
+	cli "$PY" "$LT_PY" pipeline "$FWD_CLI_IP4" $P "$SRV_IP4" $BANNER_PORT 0 http "220 banner from the server"
+# IPv6 pairs: handed off if the kernel takes them, relayed otherwise.
+check "IPv6 clients" cli "$PY" "$LT_PY" many "$FWD_CLI_IP6" $P "$SRV_IP6" $ECHO_PORT 2 1000000 socks5 100
+wait_until 10 _stat_is ho active 0 || fail "connections left: $(counter ho active)"
+ho=$(counter ho handed_off) fb=$(counter ho fallbacks)
+log "handed off $ho, relayed $fb (by reason: $(grep '^fallback_' "$L_TMP/ho.stats" | tr '\n' ' '))"
+expect_eq "each connection handed off or relayed" 18 $((ho + fb))
+check "nothing refused by the kernel for a bad reason" test "$(counter ho fallback_kernel_refused)" -le 2
+check "the listener logged no error" sh -c "! grep -q 'error:' '$FWD_LOGDIR/listener-$L_TEST-ho.log'"
+
+# SIGTERM: the listener exits, the kernel's pairs live on.
+rm -f "$L_TMP/ready"
+cli "$PY" "$LT_PY" stream "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 3 "$L_TMP/ready" >"$L_TMP/stream.out" 2>&1 &
+spid=$!
+wait_until 10 test -e "$L_TMP/ready" || fail "the stream did not start"
+wait_until 5 _stat_is ho handed_off $((ho + 1)) || log "the stream was not handed off (relayed instead)"
+kill -TERM $LPID
+wait $spid
+expect_eq "a connection survives the listener's SIGTERM" 0 $?
+listener_finish
