@@ -111,6 +111,7 @@ struct fwd_splice_net {
 	struct work_struct teardown_work;
 	bool exiting;
 	atomic64_t installed, refused, expired, muted, dropped;
+	atomic64_t drained_bytes, owing;
 };
 
 /* splice_xlate.c: pure segment rewriting, no routing, no state */

@@ -89,7 +89,8 @@ static int fwd_splice_check_read(struct sock *sk)
  * without blocking, then consume exactly what @to took: a byte is never held
  * anywhere but in a socket. -EAGAIN if @to cannot take it all now.
  */
-static int fwd_splice_drain(struct socket *from, struct socket *to, void *buf)
+static int fwd_splice_drain(struct fwd_splice_net *sn, struct socket *from,
+			    struct socket *to, void *buf)
 {
 	for (;;) {
 		struct kvec iov = { .iov_base = buf, .iov_len = PAGE_SIZE };
@@ -114,6 +115,7 @@ static int fwd_splice_drain(struct socket *from, struct socket *to, void *buf)
 		got = kernel_recvmsg(from, &msg, &iov, 1, sent, MSG_DONTWAIT);
 		if (WARN_ON_ONCE(got != sent))
 			return -EIO;
+		atomic64_add(sent, &sn->drained_bytes);
 		if (sent < n)
 			return -EAGAIN;
 	}
@@ -171,9 +173,10 @@ static void fwd_splice_mute_sock(struct fwd_splice_pair *pair, int side)
 
 	sock_reset_flag(sk, SOCK_KEEPOPEN);
 	pair->pending_end[side] = tp->write_seq;
-	if (tp->snd_una != tp->write_seq)
+	if (tp->snd_una != tp->write_seq) {
 		set_bit(side, &pair->pending);
-	else
+		atomic64_inc(&pair->fn->splice.owing);
+	} else
 		inet_csk_clear_xmit_timers(sk);
 }
 
@@ -256,9 +259,9 @@ int fwd_splice_install(struct fwd_net *fn, int client_fd, int server_fd)
 	}
 	/* Segments that passed LOCAL_IN before we hashed are in the sockets after this. */
 	synchronize_rcu_expedited();
-	err = fwd_splice_drain(sock[0], sock[1], buf);
+	err = fwd_splice_drain(sn, sock[0], sock[1], buf);
 	if (!err)
-		err = fwd_splice_drain(sock[1], sock[0], buf);
+		err = fwd_splice_drain(sn, sock[1], sock[0], buf);
 	if (err)
 		goto unhash;
 

@@ -126,6 +126,8 @@ static int fwd_splice_stats_show(struct seq_file *seq, void *v)
 	seq_printf(seq, "expired %lld\n", atomic64_read(&sn->expired));
 	seq_printf(seq, "muted %lld\n", atomic64_read(&sn->muted));
 	seq_printf(seq, "dropped %lld\n", atomic64_read(&sn->dropped));
+	seq_printf(seq, "drained_bytes %lld\n", atomic64_read(&sn->drained_bytes));
+	seq_printf(seq, "owing %lld\n", atomic64_read(&sn->owing));
 	return 0;
 }
 

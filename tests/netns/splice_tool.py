@@ -7,10 +7,16 @@
       quiet, write "<client_fd> <server_fd>" to /proc/forwarder/forward and
       close both fds. Prints one line per connection: "handoff ok" or
       "handoff failed <errno name>".
+      --no-wait: hand off at once, with the greeting maybe unacked and
+      client or server bytes maybe unread (the kernel must cope);
+      --no-greeting: send nothing to the client.
   splice_tool.py client --connect IP:PORT --bytes N [--seed S]
       Connect, wait for "OK\\n", stream N pseudo-random bytes while reading
       the echo, half-close, read to EOF; exit 0 only if what came back is
       byte for byte what was sent (sha256 and length printed).
+  splice_tool.py download --connect IP:PORT --sha256 HEX --bytes N
+      Connect and read to EOF (no greeting expected); exit 0 only if exactly
+      N bytes with that sha256 arrived.
 """
 import argparse
 import errno
@@ -57,11 +63,12 @@ def handoff(args):
                   s.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG))
         for x in (c, s):
             x.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
-        c.sendall(b"OK\n")
+        if not args.no_greeting:
+            c.sendall(b"OK\n")
         deadline = time.time() + 10
         result = "failed ETIMEDOUT"
         while time.time() < deadline:
-            if not (quiet(c) and quiet(s)):
+            if not args.no_wait and not (quiet(c) and quiet(s)):
                 time.sleep(0.001)
                 continue
             try:
@@ -123,6 +130,21 @@ def client(args):
     return 0 if ok else 1
 
 
+def download(args):
+    host, port = args.connect.rsplit(":", 1)
+    sock = socket.create_connection((host, int(port)), timeout=60)
+    h = hashlib.sha256()
+    n = 0
+    while True:
+        data = sock.recv(1 << 16)
+        if not data:
+            break
+        h.update(data)
+        n += len(data)
+    print("download: received %d sha256 %s" % (n, h.hexdigest()))
+    return 0 if n == args.bytes and h.hexdigest() == args.sha256 else 1
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -130,12 +152,18 @@ def main():
     h.add_argument("--port", type=int, required=True)
     h.add_argument("--server", required=True)
     h.add_argument("--count", type=int, default=1)
+    h.add_argument("--no-wait", action="store_true")
+    h.add_argument("--no-greeting", action="store_true")
     c = sub.add_parser("client")
     c.add_argument("--connect", required=True)
     c.add_argument("--bytes", type=int, required=True)
     c.add_argument("--seed", type=int, default=1)
+    d = sub.add_parser("download")
+    d.add_argument("--connect", required=True)
+    d.add_argument("--sha256", required=True)
+    d.add_argument("--bytes", type=int, required=True)
     args = p.parse_args()
-    return handoff(args) if args.cmd == "handoff" else client(args)
+    return {"handoff": handoff, "client": client, "download": download}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,47 @@
+#!/bin/bash
+# Hand-off while bytes are moving: the listener does not wait for quiet
+# sockets. Its greeting is still unacked, the client's first bytes are
+# unread, or the server is already streaming; the kernel must move what is
+# unread, let each socket finish what it owes, and lose nothing.
+. "$(dirname "$0")/lib.sh"
+require_cmd socat python3
+tool=$FWD_TOP/tests/netns/splice_tool.py
+bytes=20000000
+
+setup_topology || exit 1
+load_forwarder || finish
+
+# 1. The client streams right after the (possibly unacked) greeting.
+srv socat TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
+defer "kill $!"
+fwd python3 "$tool" handoff --port 8080 --server $SRV_IP4:9000 --count 3 --no-wait \
+	> "$FWD_LOGDIR/splice_busy.echo" 2>&1 &
+defer "kill $!"
+wait_listener "$NS_SRV" t 9000 && wait_listener "$NS_FWD" t 8080 || finish
+for i in 1 2 3; do
+	check "echo $i: client streams at once, 20 MB each way intact" \
+		cli python3 "$tool" client --connect $FWD_CLI_IP4:8080 --bytes $bytes --seed $i
+done
+wait_until 10 test "$(grep -c 'handoff ok' "$FWD_LOGDIR/splice_busy.echo")" -eq 3 ||
+	fail "not every echo connection was spliced: $(cat "$FWD_LOGDIR/splice_busy.echo")"
+
+# 2. The server speaks first and streams 20 MB before the hand-off is done.
+head -c $bytes /dev/urandom > "$FWD_LOGDIR/splice_busy.data"
+sum=$(sha256sum < "$FWD_LOGDIR/splice_busy.data" | cut -d' ' -f1)
+srv socat TCP-LISTEN:9001,fork,reuseaddr OPEN:"$FWD_LOGDIR/splice_busy.data",rdonly &
+defer "kill $!"
+fwd python3 "$tool" handoff --port 8081 --server $SRV_IP4:9001 --count 3 --no-wait --no-greeting \
+	> "$FWD_LOGDIR/splice_busy.download" 2>&1 &
+defer "kill $!"
+wait_listener "$NS_SRV" t 9001 && wait_listener "$NS_FWD" t 8081 || finish
+for i in 1 2 3; do
+	check "download $i: server streams first, 20 MB intact" \
+		cli python3 "$tool" download --connect $FWD_CLI_IP4:8081 --sha256 "$sum" --bytes $bytes
+done
+wait_until 10 test "$(grep -c 'handoff ok' "$FWD_LOGDIR/splice_busy.download")" -eq 3 ||
+	fail "not every download was spliced: $(cat "$FWD_LOGDIR/splice_busy.download")"
+
+stats=$(fwd cat /proc/forwarder/splice_stats)
+log "$stats"
+expect_eq "six splices installed" "installed 6" "$(grep installed <<<"$stats")"
+finish
