@@ -356,10 +356,11 @@ static bool fwd_session_reserve(struct fwd_session_table *tbl)
 	if (atomic_inc_return(&tbl->count) <= max)
 		return true;
 	atomic_dec(&tbl->count);
-	if (fwd_session_early_drop(tbl) && atomic_inc_return(&tbl->count) <= max)
+	if (!fwd_session_early_drop(tbl))
+		return false;
+	if (atomic_inc_return(&tbl->count) <= max)
 		return true;
-	if (atomic_read(&tbl->count) > max)
-		atomic_dec(&tbl->count);
+	atomic_dec(&tbl->count);	/* another CPU took the room */
 	return false;
 }
 

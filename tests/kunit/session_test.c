@@ -596,6 +596,12 @@ static void table_eviction(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, now + 201), (unsigned int)NF_DROP);
 	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, refused), 1ULL);
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->tbl.count), 3);
+	/* A limit lowered below the current size: new flows refused, count exact. */
+	t->cfg.max_sessions = 1;
+	pkt4(&p, CLI, 3001, SRV, 53, IPPROTO_UDP, 0, 0, 0, 10);
+	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, now + 202), (unsigned int)NF_DROP);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, refused), 2ULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->tbl.count), 3);
 }
 
 static int freed_calls;

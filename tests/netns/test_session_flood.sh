@@ -53,6 +53,11 @@ check "established connection still carries data" wait_until 10 received after
 
 # Lower the limit below the current size: only new sessions are affected.
 check "set max_sessions 1" fset max_sessions 1
+refused=$(fstat sessions_refused)
+echo x | cli socat -t 0.2 - UDP:$SRV_IP4:9,sourceport=4444 2>/dev/null
+check "a new flow over the limit is refused and counted" \
+	wait_until 5 stat_ge sessions_refused $((refused + 1))
+check "and not listed" eval '! sessions_match "^udp ipv4 $CLI_IP4 4444 "'
 echo again >&5
 check "established connection unaffected by a lower limit" wait_until 10 received again
 exec 5>&-
