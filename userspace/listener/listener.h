@@ -52,7 +52,7 @@ void logmsg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 enum fallback_reason { FB_NO_MODULE, FB_KERNEL, FB_TIMEOUT, FB_HALF_CLOSED, FB_DISABLED, FB_COUNT };
 
 struct stats {
-	uint64_t accepted, active, handed_off, fallbacks, fallback_by[FB_COUNT];
+	uint64_t accepted, active, active_max, handed_off, fallbacks, fallback_by[FB_COUNT];
 	uint64_t proto_native, proto_http, proto_socks5;
 	uint64_t refused_policy, refused_auth, protocol_errors, instr_timeouts;
 	uint64_t resolve_errors, connect_errors, closed_early;
@@ -66,7 +66,7 @@ void stats_log(void);
 int stats_write(const char *path);
 
 /* ---- time (loop.c) ---- */
-uint64_t now_ms(void);
+uint64_t now_us(void);	/* CLOCK_MONOTONIC */
 
 /* ---- connections ---- */
 struct handler {
@@ -84,7 +84,7 @@ struct dir {
 	int shut;		/* dst shut down for writing */
 };
 
-enum { T_NONE, T_INSTR, T_CONNECT, T_HANDOFF, T_LINGER, T_COUNT };
+enum { T_NONE, T_INSTR, T_CONNECT, T_HANDOFF_FAST, T_HANDOFF, T_LINGER, T_COUNT };
 
 struct resolve_job;
 
@@ -109,12 +109,12 @@ struct conn {
 
 	struct dir d[2];		/* 0: client -> server, 1: server -> client */
 	int fallback;			/* relaying for good; no more hand-off attempts */
-	uint64_t handoff_deadline;
+	uint64_t handoff_fast_until, handoff_deadline;	/* now_us() */
 	uint64_t bytes;
 
 	/* timer: one list per kind, each kind has one duration so lists stay sorted */
 	int tkind;
-	uint64_t deadline;
+	uint64_t deadline;		/* now_us() */
 	struct conn *tprev, *tnext;
 	/* all connections */
 	struct conn *prev, *next;

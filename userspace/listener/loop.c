@@ -12,7 +12,7 @@
  *                relayed for good (fallback)
  *   S_LINGER     error reply sent; discard input until EOF or a short timeout
  *
- * Timeouts: one list per kind; every entry of a kind has the same duration,
+ * Timeouts (in microseconds): one list per kind; every entry of a kind has the same duration,
  * so appending keeps each list sorted and the next deadline is a list head.
  */
 #include <arpa/inet.h>
@@ -30,10 +30,15 @@
 
 #include "listener.h"
 
-#define HANDOFF_POLL_MS 2
-#define LINGER_MS 2000
+/* Hand-off polling: every 250 us for the first 20 ms after the success reply (the
+ * client's ACK of it usually comes at once, and its first bytes soon after: the
+ * quiet moment in between is short), then every 2 ms. */
+#define HANDOFF_FAST_US 250
+#define HANDOFF_FAST_FOR_US 20000
+#define HANDOFF_POLL_US 2000
+#define LINGER_US 2000000
 #define LINGER_MAX_BYTES (1 << 20)
-#define ACCEPT_PAUSE_MS 100
+#define ACCEPT_PAUSE_US 100000
 
 void main_reload(void);	/* main.c */
 
@@ -45,7 +50,7 @@ static uint64_t next_id = 1;
 static struct {
 	struct conn *head, *tail;
 } timers[T_COUNT];
-static int durations[T_COUNT];
+static uint64_t durations[T_COUNT];	/* microseconds */
 
 struct listener {
 	struct handler h;
@@ -60,12 +65,12 @@ static uint64_t accept_paused_until;
 static struct handler resolver_h, signal_h;
 static int resolver_fd = -1, signal_fd = -1;
 
-uint64_t now_ms(void)
+uint64_t now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 /* ---- timers ---- */
@@ -90,7 +95,7 @@ void timer_set(struct conn *c, int kind)
 {
 	timer_clear(c);
 	c->tkind = kind;
-	c->deadline = now_ms() + (uint64_t)durations[kind];
+	c->deadline = now_us() + durations[kind];
 	c->tprev = timers[kind].tail;
 	c->tnext = NULL;
 	if (timers[kind].tail)
@@ -258,7 +263,7 @@ static void go_fallback(struct conn *c, enum fallback_reason r)
 	c->fallback = 1;
 	stats.fallbacks++;
 	stats.fallback_by[r]++;
-	if (c->tkind == T_HANDOFF)
+	if (c->tkind == T_HANDOFF || c->tkind == T_HANDOFF_FAST)
 		timer_clear(c);
 	connlog("conn %llu: relaying it (%s)", (unsigned long long)c->id, fallback_names[r]);
 }
@@ -276,10 +281,10 @@ static int attempt_handoff(struct conn *c)
 		conn_close(c, 0);
 		return 1;
 	case HO_WAIT:
-		if (now_ms() >= c->handoff_deadline)
+		if (now_us() >= c->handoff_deadline)
 			go_fallback(c, FB_TIMEOUT);
-		else if (c->tkind != T_HANDOFF)
-			timer_set(c, T_HANDOFF);
+		else if (c->tkind != T_HANDOFF && c->tkind != T_HANDOFF_FAST)
+			timer_set(c, now_us() < c->handoff_fast_until ? T_HANDOFF_FAST : T_HANDOFF);
 		return 0;
 	default:
 		go_fallback(c, r);
@@ -292,6 +297,9 @@ static void step_relay(struct conn *c)
 	uint32_t evc, evs;
 	int r = relay_io(c);
 
+	/* Every connected pair ends either handed off or relayed by us. */
+	if (r != 0 && !c->fallback)
+		go_fallback(c, FB_HALF_CLOSED);
 	if (r < 0) {
 		connlog("conn %llu: relay ended by a socket error: %s (%llu bytes)",
 			(unsigned long long)c->id, strerror(errno), (unsigned long long)c->bytes);
@@ -307,7 +315,7 @@ static void step_relay(struct conn *c)
 	if (!c->fallback) {
 		if (c->d[0].eof || c->d[1].eof)
 			go_fallback(c, FB_HALF_CLOSED);
-		else if (now_ms() >= c->handoff_deadline)
+		else if (now_us() >= c->handoff_deadline)
 			go_fallback(c, FB_TIMEOUT);
 		else if (relay_quiet(c) && attempt_handoff(c))
 			return;
@@ -362,7 +370,8 @@ static void connected(struct conn *c)
 	connlog("conn %llu: %s %s port %u: connected", (unsigned long long)c->id,
 		proto_name(c->ps.proto), c->req.host, c->req.port);
 	c->state = S_RELAY;
-	c->handoff_deadline = now_ms() + (uint64_t)opt.handoff_timeout_ms;
+	c->handoff_fast_until = now_us() + HANDOFF_FAST_FOR_US;
+	c->handoff_deadline = now_us() + (uint64_t)opt.handoff_timeout_ms * 1000;
 	step_relay(c);
 }
 
@@ -696,8 +705,9 @@ static void on_timeout(struct conn *c, int kind)
 		}
 		break;
 	case T_HANDOFF:
+	case T_HANDOFF_FAST:
 		if (c->state == S_RELAY && !c->fallback) {
-			if (now_ms() >= c->handoff_deadline)
+			if (now_us() >= c->handoff_deadline)
 				go_fallback(c, FB_TIMEOUT);
 			else if (relay_quiet(c))
 				attempt_handoff(c);
@@ -720,7 +730,8 @@ static void run_timers(uint64_t now)
 		}
 }
 
-static int next_timeout(uint64_t now)
+/* Microseconds until the next deadline, -1 for none. */
+static int64_t next_timeout(uint64_t now)
 {
 	uint64_t best = UINT64_MAX;
 
@@ -729,11 +740,11 @@ static int next_timeout(uint64_t now)
 			best = timers[k].head->deadline;
 	if (accept_paused_until && accept_paused_until < best)
 		best = accept_paused_until;
-	if (opt.stats_file && now + 1000 < best)
-		best = now + 1000;
+	if (opt.stats_file && now + 1000000 < best)
+		best = now + 1000000;
 	if (best == UINT64_MAX)
 		return -1;
-	return best <= now ? 0 : (int)(best - now);
+	return best <= now ? 0 : (int64_t)(best - now);
 }
 
 /* ---- accepting ---- */
@@ -741,7 +752,7 @@ static int next_timeout(uint64_t now)
 static void update_accepting(void)
 {
 	int want = !stopping && stats.active < (uint64_t)opt.max_clients &&
-		   now_ms() >= accept_paused_until;
+		   now_us() >= accept_paused_until;
 
 	if (want == accepting)
 		return;
@@ -789,7 +800,8 @@ static void new_conn(int fd, const struct sockaddr_storage *sa)
 		conns->prev = c;
 	conns = c;
 	stats.accepted++;
-	stats.active++;
+	if (++stats.active > stats.active_max)
+		stats.active_max = stats.active;
 	c->state = S_INSTR;
 	conn_set_events(c, 0, EPOLLIN);
 	if (!c->reg_c) {
@@ -813,8 +825,9 @@ static void listener_event(struct handler *h, uint32_t events)
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-				warn("accept: %s; pausing for %d ms", strerror(errno), ACCEPT_PAUSE_MS);
-				accept_paused_until = now_ms() + ACCEPT_PAUSE_MS;
+				warn("accept: %s; pausing for %d ms", strerror(errno),
+				     ACCEPT_PAUSE_US / 1000);
+				accept_paused_until = now_us() + ACCEPT_PAUSE_US;
 				update_accepting();
 			} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
 				warn("accept: %s", strerror(errno));
@@ -887,10 +900,11 @@ int loop_init(void)
 {
 	sigset_t set;
 
-	durations[T_INSTR] = opt.instr_timeout_ms;
-	durations[T_CONNECT] = opt.connect_timeout_ms;
-	durations[T_HANDOFF] = HANDOFF_POLL_MS;
-	durations[T_LINGER] = LINGER_MS;
+	durations[T_INSTR] = (uint64_t)opt.instr_timeout_ms * 1000;
+	durations[T_CONNECT] = (uint64_t)opt.connect_timeout_ms * 1000;
+	durations[T_HANDOFF_FAST] = HANDOFF_FAST_US;
+	durations[T_HANDOFF] = HANDOFF_POLL_US;
+	durations[T_LINGER] = LINGER_US;
 
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0)
@@ -932,11 +946,16 @@ int loop_add_listener(int fd)
 int loop_run(void)
 {
 	struct epoll_event ev[256];
-	uint64_t last_stats = now_ms();
+	uint64_t last_stats = now_us();
 
 	while (stopping < 2 && !(stopping && !stats.active)) {
-		uint64_t now = now_ms();
-		int n = epoll_wait(epfd, ev, 256, next_timeout(now));
+		uint64_t now = now_us();
+		int64_t wait = next_timeout(now);
+		struct timespec ts = { .tv_sec = wait / 1000000, .tv_nsec = wait % 1000000 * 1000 };
+		int n = epoll_pwait2(epfd, ev, 256, wait < 0 ? NULL : &ts, NULL);
+
+		if (n < 0 && errno == ENOSYS)	/* kernels before 5.11: millisecond resolution */
+			n = epoll_wait(epfd, ev, 256, wait < 0 ? -1 : (int)((wait + 999) / 1000));
 
 		if (n < 0 && errno != EINTR) {
 			err("epoll_wait: %s", strerror(errno));
@@ -947,7 +966,7 @@ int loop_run(void)
 
 			h->fn(h, ev[i].events);
 		}
-		now = now_ms();
+		now = now_us();
 		run_timers(now);
 		if (accept_paused_until && now >= accept_paused_until) {
 			accept_paused_until = 0;
@@ -959,7 +978,7 @@ int loop_run(void)
 			dead = c->next;
 			free(c);
 		}
-		if (opt.stats_file && now - last_stats >= 1000) {
+		if (opt.stats_file && now - last_stats >= 1000000) {
 			stats_write(opt.stats_file);
 			last_stats = now;
 		}

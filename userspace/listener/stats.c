@@ -20,8 +20,9 @@ const char *const fallback_names[FB_COUNT] = {
 static int format(char *buf, size_t sz)
 {
 	int n = snprintf(buf, sz,
-			 "accepted %llu\nactive %llu\nhanded_off %llu\nfallbacks %llu\n",
+			 "accepted %llu\nactive %llu\nactive_max %llu\nhanded_off %llu\nfallbacks %llu\n",
 			 (unsigned long long)stats.accepted, (unsigned long long)stats.active,
+			 (unsigned long long)stats.active_max,
 			 (unsigned long long)stats.handed_off, (unsigned long long)stats.fallbacks);
 
 	for (int i = 0; i < FB_COUNT && n < (int)sz; i++)
