@@ -16,6 +16,8 @@ check "200 concurrent SOCKS5 clients over IPv6" cli "$PY" "$LT_PY" many "$FWD_CL
 expect_stat many accepted 600
 expect_stat many fallbacks 600
 expect_stat many active 0
+check "the clients were served concurrently (at most $(counter many active_max) at once)" \
+	test "$(counter many active_max)" -ge 100
 fds_after=$(ls /proc/$LPID/fd | wc -l)
 expect_eq "no descriptor leaked" "$fds_before" "$fds_after"
 check "the listener logged no error" sh -c "! grep -q 'error:' '$FWD_LOGDIR/listener-$L_TEST-many.log'"
