@@ -183,6 +183,23 @@ static int open_listener(const char *addr, int port, int quiet_v6)
 	return fd;
 }
 
+/* Daemons work from "/": make a relative path absolute first. */
+static const char *absolute(const char *p)
+{
+	static char cwd[4096];
+	char *abs;
+
+	if (!p || p[0] == '/')
+		return p;
+	if (!cwd[0] && !getcwd(cwd, sizeof(cwd)))
+		return p;
+	abs = malloc(strlen(cwd) + strlen(p) + 2);
+	if (!abs)
+		return p;
+	sprintf(abs, "%s/%s", cwd, p);
+	return abs;	/* lives as long as the process */
+}
+
 static void daemonize(void)
 {
 	pid_t pid = fork();
@@ -381,6 +398,11 @@ int main(int argc, char **argv)
 	}
 
 	if (opt.daemon) {
+		opt.config = absolute(opt.config);
+		opt.stats_file = absolute(opt.stats_file);
+		opt.log_file = absolute(opt.log_file);
+		opt.pidfile = absolute(opt.pidfile);
+		opt.proc_dir = absolute(opt.proc_dir);
 		daemonize();
 		log_init(1, opt.log_file, level);
 	}
