@@ -14,7 +14,13 @@
       Connect, wait for "OK\\n", stream N pseudo-random bytes while reading
       the echo, half-close, read to EOF; exit 0 only if what came back is
       byte for byte what was sent (sha256 and length printed).
-  splice_tool.py download --connect IP:PORT --sha256 HEX --bytes N
+  splice_tool.py peer (--connect IP:PORT | --listen PORT) [--greeting]
+                [--send N] [--rst] [--expect eof|reset] [--timeout S]
+      One end of a connection for teardown tests: optionally read the
+      greeting, send N bytes, close with a RST, then wait for the other
+      end's EOF or RST; prints "event eof|reset|timeout", exit 0 if it is
+      the expected one.
+  splice_tool.py download --connect IP:PORT --sha256 HEX --bytes N [--bind-port P]
       Connect and read to EOF (no greeting expected); exit 0 only if exactly
       N bytes with that sha256 arrived.
 """
@@ -130,9 +136,58 @@ def client(args):
     return 0 if ok else 1
 
 
+def connect(addr, bind_port=0, timeout=60):
+    host, port = addr.rsplit(":", 1)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if bind_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("0.0.0.0", bind_port))
+    sock.settimeout(timeout)
+    sock.connect((host, int(port)))
+    return sock
+
+
+def peer(args):
+    if args.listen:
+        lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lsock.bind(("0.0.0.0", args.listen))
+        lsock.listen(1)
+        sock, _ = lsock.accept()
+    else:
+        sock = connect(args.connect)
+    if args.greeting:
+        got = b""
+        while not got.endswith(b"\n"):
+            chunk = sock.recv(1)
+            if not chunk:
+                print("event eof-before-greeting")
+                return 1
+            got += chunk
+    if args.send:
+        sock.sendall(b"x" * args.send)
+    if args.rst:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+        print("event sent-reset")
+        return 0
+    sock.settimeout(args.timeout)
+    event = "timeout"
+    try:
+        while True:
+            if not sock.recv(1 << 16):
+                event = "eof"
+                break
+    except ConnectionResetError:
+        event = "reset"
+    except socket.timeout:
+        pass
+    print("event " + event, flush=True)
+    return 0 if event == args.expect else 1
+
+
 def download(args):
-    host, port = args.connect.rsplit(":", 1)
-    sock = socket.create_connection((host, int(port)), timeout=60)
+    sock = connect(args.connect, args.bind_port)
     h = hashlib.sha256()
     n = 0
     while True:
@@ -162,8 +217,18 @@ def main():
     d.add_argument("--connect", required=True)
     d.add_argument("--sha256", required=True)
     d.add_argument("--bytes", type=int, required=True)
+    d.add_argument("--bind-port", type=int, default=0)
+    e = sub.add_parser("peer")
+    e.add_argument("--connect")
+    e.add_argument("--listen", type=int)
+    e.add_argument("--greeting", action="store_true")
+    e.add_argument("--send", type=int, default=0)
+    e.add_argument("--rst", action="store_true")
+    e.add_argument("--expect", choices=["eof", "reset"])
+    e.add_argument("--timeout", type=float, default=30)
     args = p.parse_args()
-    return {"handoff": handoff, "client": client, "download": download}[args.cmd](args)
+    return {"handoff": handoff, "client": client, "download": download,
+            "peer": peer}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,68 @@
+#!/bin/bash
+# How spliced pairs end: a RST from the client reaches the server; an idle
+# pair is reset on both ends after the configured timeout; unloading the
+# module resets both ends of a live pair; a new SYN on a finished pair's tuple
+# gets through to the listener.
+. "$(dirname "$0")/lib.sh"
+require_cmd socat python3
+tool=$FWD_TOP/tests/netns/splice_tool.py
+L=$FWD_LOGDIR
+
+setup_topology || exit 1
+load_forwarder || finish
+
+# handoff_one PORT SERVER_PORT [FLAGS]: a one-shot minimal listener in the background.
+handoff_one() {
+	fwd python3 "$tool" handoff --port "$1" --server "$SRV_IP4:$2" "${@:3}" > "$L/teardown.handoff.$1" 2>&1 &
+	defer "kill $!"
+	wait_listener "$NS_FWD" t "$1"
+}
+spliced() { grep -q "handoff ok" "$L/teardown.handoff.$1"; }
+
+# 1. RST from the client.
+srv python3 "$tool" peer --listen 9100 --expect reset > "$L/teardown.rst.srv" 2>&1 &
+srv_pid=$!
+wait_listener "$NS_SRV" t 9100 && handoff_one 8100 9100 || finish
+check "client sends data then a RST" cli python3 "$tool" peer --connect $FWD_CLI_IP4:8100 --greeting --send 100000 --rst
+check "hand-off done" wait_until 10 spliced 8100
+wait $srv_pid
+expect_eq "server sees the client's RST" "event reset" "$(cat "$L/teardown.rst.srv")"
+check "pair in CLOSE after the RST" wait_until 5 sh -c "ip netns exec $NS_FWD cat /proc/forwarder/show | grep -q 'local $FWD_CLI_IP4:8100 .*state CLOSE'"
+
+# 2. Idle expiry resets both ends.
+fwd sh -c 'echo 2 > /proc/forwarder/splice_timeout_established'
+srv python3 "$tool" peer --listen 9101 --expect reset > "$L/teardown.idle.srv" 2>&1 &
+srv_pid=$!
+wait_listener "$NS_SRV" t 9101 && handoff_one 8101 9101 || finish
+check "idle client is reset" cli python3 "$tool" peer --connect $FWD_CLI_IP4:8101 --greeting --expect reset --timeout 30
+wait $srv_pid
+expect_eq "idle server is reset" "event reset" "$(cat "$L/teardown.idle.srv")"
+check "expiry counted" fwd grep -q "expired [1-9]" /proc/forwarder/splice_stats
+fwd sh -c 'echo 900 > /proc/forwarder/splice_timeout_established'
+
+# 3. A new SYN on a finished pair's tuple reaches the listener.
+head -c 1000000 /dev/urandom > "$L/teardown.data"
+sum=$(sha256sum < "$L/teardown.data" | cut -d' ' -f1)
+srv socat TCP-LISTEN:9102,fork,reuseaddr OPEN:"$L/teardown.data",rdonly &
+defer "kill $!"
+wait_listener "$NS_SRV" t 9102 && handoff_one 8102 9102 --count 2 --no-greeting || finish
+check "first download from port 40000" \
+	cli python3 "$tool" download --connect $FWD_CLI_IP4:8102 --sha256 "$sum" --bytes 1000000 --bind-port 40000
+check "pair finished (TIME_WAIT)" wait_until 5 sh -c "ip netns exec $NS_FWD cat /proc/forwarder/show | grep -q '$CLI_IP4:40000 .*state TIME_WAIT'"
+check "second download from the same port is spliced anew" \
+	cli python3 "$tool" download --connect $FWD_CLI_IP4:8102 --sha256 "$sum" --bytes 1000000 --bind-port 40000
+check "two hand-offs" wait_until 10 test "$(grep -c 'handoff ok' "$L/teardown.handoff.8102")" -eq 2
+
+# 4. Unloading the module resets both ends of a live pair.
+srv python3 "$tool" peer --listen 9103 --expect reset > "$L/teardown.unload.srv" 2>&1 &
+srv_pid=$!
+wait_listener "$NS_SRV" t 9103 && handoff_one 8103 9103 || finish
+cli python3 "$tool" peer --connect $FWD_CLI_IP4:8103 --greeting --expect reset --timeout 30 > "$L/teardown.unload.cli" 2>&1 &
+cli_pid=$!
+check "hand-off done" wait_until 10 spliced 8103
+check "rmmod with a live pair" rmmod forwarder
+wait $cli_pid
+wait $srv_pid
+expect_eq "client reset by unload" "event reset" "$(cat "$L/teardown.unload.cli")"
+expect_eq "server reset by unload" "event reset" "$(cat "$L/teardown.unload.srv")"
+finish
