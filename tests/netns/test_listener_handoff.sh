@@ -41,7 +41,7 @@ check_sha "curl --socks5" \
 	cli curl -sS --max-time 60 --socks5 "$FWD_CLI_IP4:$P" "http://$SRV_IP4:$HTTP_PORT/data"
 # Early bytes (pipelined with the instruction, a banner from the server) are
 # delivered by the listener first; the pair is handed off or relayed after that.
-check "pipelined payload, handed off after it was delivered" \
+check "pipelined payload delivered first (then handed off, or relayed once the client half-closed)" \
 	cli "$PY" "$LT_PY" pipeline "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 3000 native
 check "server speaks first" \
 	cli "$PY" "$LT_PY" pipeline "$FWD_CLI_IP4" $P "$SRV_IP4" $BANNER_PORT 0 http "220 banner from the server"
