@@ -1,0 +1,73 @@
+#!/bin/bash
+# Spliced transfers over awkward paths, each checked byte for byte: loss,
+# reordering and duplication on both sides (SACK and retransmissions through
+# the translation), different window scales on client and server, a smaller
+# MTU on the server side, timestamps off on both sides; and a splice where
+# only one side has timestamps is refused.
+. "$(dirname "$0")/lib.sh"
+require_cmd socat python3 tc
+tool=$FWD_TOP/tests/netns/splice_tool.py
+L=$FWD_LOGDIR
+bytes=10000000
+
+setup_topology || exit 1
+load_forwarder || finish
+srv socat TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
+defer "kill $!"
+wait_listener "$NS_SRV" t 9000 || finish
+
+port=8200
+# echo_through NAME: one spliced 10 MB echo through a fresh minimal listener.
+echo_through() {
+	port=$((port + 1))
+	fwd python3 "$tool" handoff --port $port --server $SRV_IP4:9000 > "$L/paths.$port" 2>&1 &
+	local h=$!
+	wait_listener "$NS_FWD" t $port || return 1
+	check "$1: 10 MB each way intact" \
+		cli python3 "$tool" client --connect $FWD_CLI_IP4:$port --bytes $bytes --seed $port
+	wait $h
+	expect_eq "$1: spliced" "handoff ok" "$(cat "$L/paths.$port")"
+}
+
+# Loss, reordering, duplication and delay on both the client and the server side.
+cli tc qdisc add dev c0 root netem delay 2ms loss 1% duplicate 1% reorder 10% 50%
+srv tc qdisc add dev s0 root netem delay 2ms loss 1% duplicate 1% reorder 10% 50%
+echo_through "lossy, reordering, duplicating paths"
+# The counters of the client's own stack, for the log: the paths really were lossy.
+log "client stack: $(cli awk '/^TcpExt:/ { if (!h) { split($0, k); h = 1 } else { split($0, v); for (i in k) if (k[i] ~ /^(TCPSACKRecovery|TCPLostRetransmit|TCPDSACKRecv|TCPOFOQueue)$/) printf "%s %s ", k[i], v[i] } }' /proc/net/netstat)"
+cli tc qdisc del dev c0 root
+srv tc qdisc del dev s0 root
+
+# Window-scale mismatch: a small receive buffer on the client, a large one on the server.
+cli sysctl -qw net.ipv4.tcp_rmem="4096 65536 131072"
+srv sysctl -qw net.ipv4.tcp_rmem="4096 131072 33554432"
+echo_through "window scale mismatch"
+scales=$(fwd cat /proc/forwarder/show | sed -n "s/.*local $FWD_CLI_IP4:$port .* wscale \([0-9]*\)>[0-9]*\/\([0-9]*\)>.*/\1 \2/p")
+read -r client_shift server_shift <<<"$scales"
+check "client and server scale differently ($client_shift vs $server_shift)" \
+	test -n "$client_shift" -a "$client_shift" != "$server_shift"
+cli sysctl -qw net.ipv4.tcp_rmem="4096 131072 6291456"
+srv sysctl -qw net.ipv4.tcp_rmem="4096 131072 6291456"
+
+# A smaller MTU between the forwarder and the server.
+fwd ip link set f1 mtu 1280
+srv ip link set s0 mtu 1280
+echo_through "MTU 1280 on the server side"
+fwd ip link set f1 mtu 1500
+srv ip link set s0 mtu 1500
+
+# No timestamps anywhere.
+cli sysctl -qw net.ipv4.tcp_timestamps=0
+srv sysctl -qw net.ipv4.tcp_timestamps=0
+echo_through "timestamps off on both sides"
+
+# Timestamps on one side only: refused, the listener must relay itself.
+srv sysctl -qw net.ipv4.tcp_timestamps=1
+port=$((port + 1))
+fwd python3 "$tool" handoff --port $port --server $SRV_IP4:9000 > "$L/paths.$port" 2>&1 &
+h=$!
+wait_listener "$NS_FWD" t $port
+cli python3 "$tool" client --connect $FWD_CLI_IP4:$port --bytes 1000 > /dev/null 2>&1
+wait $h
+expect_eq "one-sided timestamps refused" "handoff failed ENOTSUP" "$(cat "$L/paths.$port")"
+finish
