@@ -65,7 +65,8 @@ static void usage(FILE *f)
 "      --connect-timeout SEC      time to resolve and connect to the server (default 10)\n"
 "      --handoff-timeout MS       time for both sockets to drain before relaying\n"
 "                                 ourselves instead (default 2000)\n"
-"      --max-clients N      stop accepting while N connections are open (default 50000)\n"
+"      --max-clients N      stop accepting while N connections are open (default 50000,\n"
+"                           less when RLIMIT_NOFILE cannot give each six descriptors)\n"
 "  -h, --help               this help\n"
 "  -V, --version            the version\n"
 "\n"
@@ -364,9 +365,18 @@ int main(int argc, char **argv)
 	}
 
 	/* More descriptors: each relayed connection uses six. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+			getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		/* Never accept more clients than there are descriptors to serve them. */
+		if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 32 + 6 * (rlim_t)opt.max_clients) {
+			opt.max_clients = rl.rlim_cur > 38 ? (int)((rl.rlim_cur - 32) / 6) : 1;
+			info("%llu file descriptors: serving at most %d connections at once",
+			     (unsigned long long)rl.rlim_cur, opt.max_clients);
+		}
 	}
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
