@@ -1,7 +1,8 @@
 #!/bin/bash
 # fwd-listener with many clients at once: 200 concurrent clients of each
 # protocol, each echoing its own random 100 KB through the listener, every byte
-# checked; afterwards nothing is left open.
+# checked; afterwards nothing is left open. With few file descriptors, clients
+# wait instead of failing.
 . "$(dirname "$0")/lib.sh"
 setup_topology || exit 1
 . "$FWD_TOP/userspace/listener/tests/netns.sh"
@@ -21,4 +22,16 @@ check "the clients were served concurrently (at most $(counter many active_max) 
 fds_after=$(ls /proc/$LPID/fd | wc -l)
 expect_eq "no descriptor leaked" "$fds_before" "$fds_after"
 check "the listener logged no error" sh -c "! grep -q 'error:' '$FWD_LOGDIR/listener-$L_TEST-many.log'"
+
+# Few descriptors (64): the listener serves as many at once as six descriptors
+# each allow (5) and the other clients wait in the listen backlog; none fails.
+bash -c "ulimit -n 64; exec ip netns exec $NS_FWD $LISTENER -p 1081 -a '10.0.2.0/24 $ECHO_PORT' \
+	--stats $L_TMP/few.stats" >"$FWD_LOGDIR/listener-$L_TEST-few.log" 2>&1 &
+defer "kill -9 $! 2>/dev/null"
+wait_listener "$NS_FWD" t 1081
+check "64 descriptors: 100 concurrent clients all served" \
+	cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" 1081 "$SRV_IP4" $ECHO_PORT 100 300000 http
+expect_stat few active_max 5
+expect_stat few connect_errors 0
+expect_stat few active 0
 listener_finish
