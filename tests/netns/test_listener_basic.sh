@@ -13,7 +13,7 @@ start_servers
 # A second copy of the file in the forwarder namespace on 127.0.0.1, reached by name ("localhost").
 ip netns exec "$NS_FWD" "$PY" -m http.server --bind 127.0.0.1 --directory "$L_TMP/www" 9999 >/dev/null 2>&1 &
 defer "kill -9 $! 2>/dev/null"
-wait_listener "$NS_FWD" t 9999
+wait_port "$NS_FWD" 9999
 
 P=1080 PA=1081
 allow=(-a "10.0.2.0/24 $HTTP_PORT" -a "fd00:2::/64 $HTTP_PORT" -a "127.0.0.0/8 9999")

@@ -28,7 +28,7 @@ check "the listener logged no error" sh -c "! grep -q 'error:' '$FWD_LOGDIR/list
 bash -c "ulimit -n 64; exec ip netns exec $NS_FWD $LISTENER -p 1081 -a '10.0.2.0/24 $ECHO_PORT' \
 	--stats $L_TMP/few.stats" >"$FWD_LOGDIR/listener-$L_TEST-few.log" 2>&1 &
 defer "kill -9 $! 2>/dev/null"
-wait_listener "$NS_FWD" t 1081
+wait_port "$NS_FWD" 1081
 check "64 descriptors: 100 concurrent clients all served" \
 	cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" 1081 "$SRV_IP4" $ECHO_PORT 100 300000 http
 expect_stat few active_max 5

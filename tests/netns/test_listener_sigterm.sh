@@ -49,7 +49,7 @@ expect_eq "-d returns at once with status 0" 0 $?
 wait_until 5 test -s "$L_TMP/d.pid" || fail "no pid file"
 dpid=$(cat "$L_TMP/d.pid")
 defer "kill -9 $dpid 2>/dev/null"
-wait_listener "$NS_FWD" t 1090
+wait_port "$NS_FWD" 1090
 check "the daemon serves" cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" 1090 "$SRV_IP4" $ECHO_PORT 5 10000 native
 kill -USR1 "$dpid"
 check "SIGUSR1 logs the counters" wait_until 5 grep -q "stats: accepted 5," "$L_TMP/d.log"
@@ -63,7 +63,7 @@ check "the pid file is removed" test ! -e "$L_TMP/d.pid"
 mkdir -p "$L_TMP/proc/forward"
 echo 1095 >"$L_TMP/proc/listen_port"
 start_listener fake --proc-dir "$L_TMP/proc" "${ALLOW[@]}"
-check "the port read from listen_port" wait_listener "$NS_FWD" t 1095
+check "the port read from listen_port" wait_port "$NS_FWD" 1095
 check "a refused hand-off is relayed without the client noticing" \
 	cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" 1095 "$SRV_IP4" $ECHO_PORT 3 300000 http
 expect_stat fake fallback_kernel_refused 3

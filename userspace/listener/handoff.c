@@ -46,6 +46,15 @@ int sock_drained(int fd, char *why, size_t whylen)
 	return 1;
 }
 
+/* Is there a kernel to hand off to (the module's forward file exists)? */
+int handoff_possible(void)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/forward", opt.proc_dir);
+	return access(path, F_OK) == 0 || errno != ENOENT;
+}
+
 enum handoff_rc handoff_try(struct conn *c, enum fallback_reason *reason)
 {
 	char path[4200], cmd[32], why[96];

@@ -370,6 +370,11 @@ static void connected(struct conn *c)
 	connlog("conn %llu: %s %s port %u: connected", (unsigned long long)c->id,
 		proto_name(c->ps.proto), c->req.host, c->req.port);
 	c->state = S_RELAY;
+	/* Nothing to hand off to: relay from the first byte (and count it so). */
+	if (opt.no_handoff)
+		go_fallback(c, FB_DISABLED);
+	else if (!handoff_possible())
+		go_fallback(c, FB_NO_MODULE);
 	c->handoff_fast_until = now_us() + HANDOFF_FAST_FOR_US;
 	c->handoff_deadline = now_us() + (uint64_t)opt.handoff_timeout_ms * 1000;
 	step_relay(c);

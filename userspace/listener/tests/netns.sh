@@ -16,6 +16,11 @@ ECHO_PORT=7 BANNER_PORT=2525 HTTP_PORT=8080
 
 lt() { "$PY" "$LT_PY" "$@"; }
 
+# wait_port NS PORT: like wait_listener, with room for a slow (debug, TCG) VM.
+wait_port() {
+	wait_until 60 _listening "$1" t "$2" || { fail "nothing listening on port $2 in $1"; return 1; }
+}
+
 # start_listener NAME ARGS...: run fwd-listener in the forwarder namespace with
 # ARGS (which must include -p PORT), log to $FWD_LOGDIR/listener-NAME.log and
 # keep its counters in $L_TMP/NAME.stats; wait until it listens. Its pid: $LPID.
@@ -27,7 +32,7 @@ start_listener() {
 	ip netns exec "$NS_FWD" "$LISTENER" -v --stats "$L_TMP/$name.stats" "$@" >"$FWD_LOGDIR/listener-$L_TEST-$name.log" 2>&1 &
 	LPID=$!
 	defer "kill -9 $LPID 2>/dev/null"
-	[ -z "$port" ] || wait_listener "$NS_FWD" t "$port"
+	[ -z "$port" ] || wait_port "$NS_FWD" "$port"
 }
 
 # counter NAME KEY: the listener's counter KEY (from its stats file).
@@ -56,9 +61,9 @@ start_servers() {
 	ip netns exec "$NS_SRV" "$PY" "$LT_PY" echo-server '*' $BANNER_PORT "220 banner from the server" \
 		>"$FWD_LOGDIR/banner-server.log" 2>&1 &
 	defer "kill -9 $! 2>/dev/null"
-	wait_listener "$NS_SRV" t $HTTP_PORT
-	wait_listener "$NS_SRV" t $ECHO_PORT
-	wait_listener "$NS_SRV" t $BANNER_PORT
+	wait_port "$NS_SRV" $HTTP_PORT
+	wait_port "$NS_SRV" $ECHO_PORT
+	wait_port "$NS_SRV" $BANNER_PORT
 }
 
 # check_sha WHAT CMD...: CMD prints the 20 MB file; its sha256 must match.
