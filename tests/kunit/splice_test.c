@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit: the splice segment rewriting. Every case builds a real IPv4/TCP
+ * segment with valid checksums, rewrites it and checks the fields, then
+ * recomputes both checksums from scratch: an incremental update that is off
+ * by one bit anywhere (odd option offsets, wrap-around) fails here.
+ */
+#include <kunit/test.h>
+#include <linux/ip.h>
+#include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <net/checksum.h>
+#include <net/ip.h>
+#include <net/tcp.h>
+#include <asm/unaligned.h>
+
+#include "splice.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+#define PAYLOAD 37	/* odd on purpose */
+
+static const struct fwd_splice_xlate test_x = {
+	.saddr = htonl(0x0a000201),	/* 10.0.2.1 */
+	.daddr = htonl(0x0a000202),	/* 10.0.2.2 */
+	.sport = htons(40000),
+	.dport = htons(80),
+	.seq_delta = 0x20,
+	.ack_delta = 0x80000001,
+	.tsval_delta = 1000,
+	.tsecr_delta = (u32)-5,
+	.wscale_in = 7,
+	.wscale_out = 9,
+};
+
+/* A segment from 10.0.1.2:1234 to 10.0.1.1:8080 with @opts (padded to 4 bytes by the caller). */
+static struct sk_buff *test_segment(struct kunit *test, const u8 *opts, unsigned int optlen,
+				    u32 seq, u32 ack, bool ack_flag, u16 win)
+{
+	unsigned int tcplen = sizeof(struct tcphdr) + optlen + PAYLOAD;
+	struct sk_buff *skb;
+	struct tcphdr *th;
+	struct iphdr *iph;
+	u8 *data;
+	int i;
+
+	skb = alloc_skb(256, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_reserve(skb, 32);
+	skb_reset_network_header(skb);
+	iph = skb_put_zero(skb, sizeof(*iph));
+	th = skb_put_zero(skb, sizeof(*th));
+	if (optlen)
+		skb_put_data(skb, opts, optlen);
+	data = skb_put(skb, PAYLOAD);
+	for (i = 0; i < PAYLOAD; i++)
+		data[i] = i * 7 + 1;
+
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->ttl = 64;
+	iph->protocol = IPPROTO_TCP;
+	iph->tot_len = htons(skb->len);
+	iph->saddr = htonl(0x0a000102);
+	iph->daddr = htonl(0x0a000101);
+	ip_send_check(iph);
+
+	th->source = htons(1234);
+	th->dest = htons(8080);
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(ack);
+	th->ack = ack_flag;
+	th->psh = 1;
+	th->doff = (sizeof(*th) + optlen) / 4;
+	th->window = htons(win);
+	th->check = 0;
+	th->check = csum_tcpudp_magic(iph->saddr, iph->daddr, tcplen, IPPROTO_TCP,
+				      csum_partial(th, tcplen, 0));
+	skb->ip_summed = CHECKSUM_NONE;
+	return skb;
+}
+
+static struct tcphdr *test_th(struct sk_buff *skb)
+{
+	return (struct tcphdr *)(skb_network_header(skb) + sizeof(struct iphdr));
+}
+
+static void expect_checksums_valid(struct kunit *test, struct sk_buff *skb)
+{
+	struct iphdr *iph = ip_hdr(skb);
+	unsigned int tcplen = skb->len - sizeof(*iph);
+
+	KUNIT_EXPECT_EQ_MSG(test, ip_fast_csum(iph, iph->ihl), 0, "IP header checksum");
+	KUNIT_EXPECT_EQ_MSG(test, csum_tcpudp_magic(iph->saddr, iph->daddr, tcplen, IPPROTO_TCP,
+						    csum_partial(test_th(skb), tcplen, 0)), 0,
+			    "TCP checksum");
+}
+
+static void xlate_header_fields(struct kunit *test)
+{
+	static const u8 opts[] = { TCPOPT_NOP, TCPOPT_NOP, TCPOPT_NOP, TCPOPT_EOL };
+	struct sk_buff *skb = test_segment(test, opts, sizeof(opts), 0xfffffff0, 0x7fffffff,
+					   true, 1000);
+	struct tcphdr *th;
+
+	fwd_splice_xlate_tcp(skb, sizeof(struct iphdr), &test_x);
+	th = test_th(skb);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->saddr, test_x.saddr);
+	KUNIT_EXPECT_EQ(test, ip_hdr(skb)->daddr, test_x.daddr);
+	KUNIT_EXPECT_EQ(test, th->source, test_x.sport);
+	KUNIT_EXPECT_EQ(test, th->dest, test_x.dport);
+	KUNIT_EXPECT_EQ(test, ntohl(th->seq), 0x10U);		/* wrapped */
+	KUNIT_EXPECT_EQ(test, ntohl(th->ack_seq), 0x0U);	/* wrapped */
+	KUNIT_EXPECT_EQ(test, ntohs(th->window), 250);		/* 1000 << 7 >> 9 */
+	expect_checksums_valid(test, skb);
+	kfree_skb(skb);
+}
+
+static void xlate_ack_needs_ack_flag(struct kunit *test)
+{
+	struct sk_buff *skb = test_segment(test, NULL, 0, 1, 0x1234, false, 100);
+
+	fwd_splice_xlate_tcp(skb, sizeof(struct iphdr), &test_x);
+	KUNIT_EXPECT_EQ(test, ntohl(test_th(skb)->ack_seq), 0x1234U);
+	expect_checksums_valid(test, skb);
+	kfree_skb(skb);
+}
+
+static void xlate_timestamps_aligned_and_odd(struct kunit *test)
+{
+	/* Aligned (NOP NOP TS) and, in a second segment, the TS option at an odd offset. */
+	static const u8 aligned[] = { TCPOPT_NOP, TCPOPT_NOP, TCPOPT_TIMESTAMP, TCPOLEN_TIMESTAMP,
+				      0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0x09 };
+	static const u8 odd[] = { TCPOPT_NOP, TCPOPT_TIMESTAMP, TCPOLEN_TIMESTAMP,
+				  0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x02, TCPOPT_EOL };
+	struct sk_buff *skb;
+	u8 *o;
+
+	skb = test_segment(test, aligned, sizeof(aligned), 5, 6, true, 10);
+	fwd_splice_xlate_tcp(skb, sizeof(struct iphdr), &test_x);
+	o = (u8 *)(test_th(skb) + 1);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(o + 4), 0xffffff00U + 1000);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(o + 8), 4U);	/* 9 - 5 */
+	expect_checksums_valid(test, skb);
+	kfree_skb(skb);
+
+	skb = test_segment(test, odd, sizeof(odd), 5, 6, true, 10);
+	fwd_splice_xlate_tcp(skb, sizeof(struct iphdr), &test_x);
+	o = (u8 *)(test_th(skb) + 1);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(o + 3), 0x100U + 1000);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(o + 7), (u32)-3);	/* 2 - 5 wraps */
+	expect_checksums_valid(test, skb);
+	kfree_skb(skb);
+}
+
+static void xlate_sack_edges(struct kunit *test)
+{
+	/* Two SACK blocks, one wrapping around 2^32 after the delta. */
+	static const u8 opts[] = { TCPOPT_NOP, TCPOPT_NOP, TCPOPT_SACK, 18,
+				   0x7f, 0xff, 0xff, 0xf0, 0x80, 0x00, 0x00, 0x10,
+				   0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x10, 0x01 };
+	struct sk_buff *skb = test_segment(test, opts, sizeof(opts), 1, 2, true, 10);
+	u8 *o;
+
+	fwd_splice_xlate_tcp(skb, sizeof(struct iphdr), &test_x);
+	o = (u8 *)(test_th(skb) + 1) + 4;
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(o), 0x7ffffff0U + 0x80000001);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(o + 4), 0x11U);	/* wrapped */
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(o + 8), 0x80000002U);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(o + 12), 0x80001002U);
+	expect_checksums_valid(test, skb);
+	kfree_skb(skb);
+}
+
+static void xlate_malformed_options(struct kunit *test)
+{
+	/* A zero-length option stops the walk: the TS behind it is not touched. */
+	static const u8 zero_len[] = { 0x1e, 0x00, TCPOPT_TIMESTAMP, TCPOLEN_TIMESTAMP,
+				       0, 0, 0, 1, 0, 0, 0, 2 };
+	/* A length running past the header. */
+	static const u8 overrun[] = { TCPOPT_NOP, TCPOPT_SACK, 40, 0 };
+	/* A SACK whose length is not base + n blocks, then a good TS. */
+	static const u8 bad_sack[] = { TCPOPT_SACK, 7, 1, 2, 3, 4, 5,
+				       TCPOPT_TIMESTAMP, TCPOLEN_TIMESTAMP, 0, 0, 0, 1, 0, 0, 0, 9,
+				       TCPOPT_EOL, TCPOPT_EOL, TCPOPT_EOL };
+	/* The kind byte alone at the very end. */
+	static const u8 dangling[] = { TCPOPT_NOP, TCPOPT_NOP, TCPOPT_NOP, TCPOPT_TIMESTAMP };
+	struct sk_buff *skb;
+	u8 *o;
+
+	skb = test_segment(test, zero_len, sizeof(zero_len), 1, 2, true, 10);
+	fwd_splice_xlate_tcp(skb, sizeof(struct iphdr), &test_x);
+	o = (u8 *)(test_th(skb) + 1);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(o + 4), 1U);
+	expect_checksums_valid(test, skb);
+	kfree_skb(skb);
+
+	skb = test_segment(test, overrun, sizeof(overrun), 1, 2, true, 10);
+	fwd_splice_xlate_tcp(skb, sizeof(struct iphdr), &test_x);
+	expect_checksums_valid(test, skb);
+	kfree_skb(skb);
+
+	skb = test_segment(test, bad_sack, sizeof(bad_sack), 1, 2, true, 10);
+	fwd_splice_xlate_tcp(skb, sizeof(struct iphdr), &test_x);
+	o = (u8 *)(test_th(skb) + 1);
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(o + 2), 0x01020304U);	/* untouched */
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(o + 9), 1U + 1000);	/* odd offset */
+	KUNIT_EXPECT_EQ(test, get_unaligned_be32(o + 13), 4U);
+	expect_checksums_valid(test, skb);
+	kfree_skb(skb);
+
+	skb = test_segment(test, dangling, sizeof(dangling), 1, 2, true, 10);
+	fwd_splice_xlate_tcp(skb, sizeof(struct iphdr), &test_x);
+	expect_checksums_valid(test, skb);
+	kfree_skb(skb);
+}
+
+static void window_rescaling(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, fwd_splice_window(1000, 7, 9), 250);
+	KUNIT_EXPECT_EQ(test, fwd_splice_window(1000, 9, 7), 4000);
+	KUNIT_EXPECT_EQ(test, fwd_splice_window(0xffff, 14, 0), 0xffff);	/* clamped */
+	KUNIT_EXPECT_EQ(test, fwd_splice_window(3, 0, 2), 0);		/* rounds down */
+	KUNIT_EXPECT_EQ(test, fwd_splice_window(0, 5, 0), 0);
+	KUNIT_EXPECT_EQ(test, fwd_splice_window(100, 20, 20), 100);	/* shifts capped at 14 */
+}
+
+static struct kunit_case fwd_splice_cases[] = {
+	KUNIT_CASE(xlate_header_fields),
+	KUNIT_CASE(xlate_ack_needs_ack_flag),
+	KUNIT_CASE(xlate_timestamps_aligned_and_odd),
+	KUNIT_CASE(xlate_sack_edges),
+	KUNIT_CASE(xlate_malformed_options),
+	KUNIT_CASE(window_rescaling),
+	{}
+};
+
+static struct kunit_suite fwd_splice_suite = {
+	.name = "forwarder-splice",
+	.test_cases = fwd_splice_cases,
+};
+
+kunit_test_suite(fwd_splice_suite);
