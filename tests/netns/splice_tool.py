@@ -9,7 +9,8 @@
       "handoff failed <errno name>".
       --no-wait: hand off at once, with the greeting maybe unacked and
       client or server bytes maybe unread (the kernel must cope);
-      --no-greeting: send nothing to the client.
+      --no-greeting: send nothing to the client;
+      --no-mss-clamp: leave each socket's MSS as negotiated.
   splice_tool.py client --connect IP:PORT --bytes N [--seed S]
       Connect, wait for "OK\\n", stream N pseudo-random bytes while reading
       the echo, half-close, read to EOF; exit 0 only if what came back is
@@ -64,11 +65,12 @@ def handoff(args):
     for _ in range(args.count):
         c, _addr = lsock.accept()
         s = socket.create_connection((host, int(port)), timeout=10)
-        # Same MSS both ways, so the splice never forwards a segment too big for the other side.
-        mss = min(c.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG),
-                  s.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG))
-        for x in (c, s):
-            x.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
+        if not args.no_mss_clamp:
+            # Same MSS both ways, so the splice never forwards a segment too big for the other side.
+            mss = min(c.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG),
+                      s.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG))
+            for x in (c, s):
+                x.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
         if not args.no_greeting:
             c.sendall(b"OK\n")
         deadline = time.time() + 10
@@ -209,6 +211,7 @@ def main():
     h.add_argument("--count", type=int, default=1)
     h.add_argument("--no-wait", action="store_true")
     h.add_argument("--no-greeting", action="store_true")
+    h.add_argument("--no-mss-clamp", action="store_true")
     c = sub.add_parser("client")
     c.add_argument("--connect", required=True)
     c.add_argument("--bytes", type=int, required=True)

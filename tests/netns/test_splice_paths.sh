@@ -17,10 +17,10 @@ defer "kill $!"
 wait_listener "$NS_SRV" t 9000 || finish
 
 port=8200
-# echo_through NAME: one spliced 10 MB echo through a fresh minimal listener.
+# echo_through NAME [HANDOFF FLAGS]: one spliced 10 MB echo through a fresh minimal listener.
 echo_through() {
 	port=$((port + 1))
-	fwd python3 "$tool" handoff --port $port --server $SRV_IP4:9000 > "$L/paths.$port" 2>&1 &
+	fwd python3 "$tool" handoff --port $port --server $SRV_IP4:9000 "${@:2}" > "$L/paths.$port" 2>&1 &
 	local h=$!
 	wait_listener "$NS_FWD" t $port || return 1
 	check "$1: 10 MB each way intact" \
@@ -53,6 +53,14 @@ srv sysctl -qw net.ipv4.tcp_rmem="4096 131072 6291456"
 fwd ip link set f1 mtu 1280
 srv ip link set s0 mtu 1280
 echo_through "MTU 1280 on the server side"
+# Without the listener's MSS clamp the client's segments are too big for the
+# server's path: the splice answers them with ICMP fragmentation-needed, so
+# the client's path MTU discovery works across it.
+unreachables() { cli awk '/^Icmp:/ { if (!h) { split($0, k); h = 1 } else { split($0, v); for (i in k) if (k[i] == "InDestUnreachs") print v[i] } }' /proc/net/snmp; }
+before=$(unreachables)
+echo_through "MTU 1280 on the server side, no MSS clamp (PMTU discovery)" --no-mss-clamp
+after=$(unreachables)
+check "the client got fragmentation-needed ($before -> $after)" test "$after" -gt "$before"
 fwd ip link set f1 mtu 1500
 srv ip link set s0 mtu 1500
 
