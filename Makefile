@@ -5,6 +5,7 @@
 #   make demo            the main job, in a VM (installs its own dependencies)
 #   make check           every test: style, sparse, KUnit and netns on the stock and debug kernels
 #   make style | sparse  checkpatch / sparse on kmod/
+#   make bench           benchmarks in one VM boot -> bench/results/latest.md (not part of check)
 #   make KDIR=/path      build against another kernel tree
 
 # The running kernel's build dir when it has one, else the installed Debian headers.
@@ -15,7 +16,7 @@ KDIR ?= $(if $(wildcard /lib/modules/$(KVER)/build/Makefile),/lib/modules/$(KVER
 
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR)
 
-.PHONY: all module userspace clean style sparse check demo deps install
+.PHONY: all module userspace clean style sparse check demo deps install bench
 
 all: module userspace
 
@@ -45,3 +46,6 @@ check:
 
 demo:
 	scripts/demo.sh
+
+bench:
+	bench/run.sh
