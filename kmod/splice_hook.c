@@ -84,6 +84,9 @@ static void fwd_splice_forward(struct net *net, struct fwd_splice_pair *pair,
 	const struct tcphdr *th;
 	struct rtable *rt;
 
+	/* The fixed header first: only then is doff safe to read. */
+	if (skb_ensure_writable(skb, thoff + sizeof(struct tcphdr)))
+		goto drop;
 	th = (const struct tcphdr *)(skb_network_header(skb) + thoff);
 	hdrlen = th->doff * 4;
 	if (hdrlen < sizeof(struct tcphdr) || thoff + hdrlen > skb->len ||

@@ -1,8 +1,8 @@
 #!/bin/bash
 # How spliced pairs end: a RST from the client reaches the server; an idle
-# pair is reset on both ends after the configured timeout; unloading the
-# module resets both ends of a live pair; a new SYN on a finished pair's tuple
-# gets through to the listener.
+# pair is reset on both ends after the configured timeout; a new SYN on a
+# finished pair's tuple gets through to the listener; unloading the module
+# resets both ends of a live pair, idle or in the middle of a transfer.
 . "$(dirname "$0")/lib.sh"
 require_cmd socat python3
 tool=$FWD_TOP/tests/netns/splice_tool.py
@@ -65,4 +65,17 @@ wait $cli_pid
 wait $srv_pid
 expect_eq "client reset by unload" "event reset" "$(cat "$L/teardown.unload.cli")"
 expect_eq "server reset by unload" "event reset" "$(cat "$L/teardown.unload.srv")"
+
+# 5. Unloading the module while a transfer runs flat out.
+load_forwarder || finish
+srv socat TCP-LISTEN:9105,reuseaddr SYSTEM:'cat /dev/zero' &
+defer "kill $!"
+wait_listener "$NS_SRV" t 9105 && handoff_one 8105 9105 --no-greeting --no-wait || finish
+cli python3 "$tool" peer --connect $FWD_CLI_IP4:8105 --expect reset --timeout 60 > "$L/teardown.busy.cli" 2>&1 &
+cli_pid=$!
+_flowing() { fwd cat /proc/forwarder/show | grep "local $FWD_CLI_IP4:8105 " | grep -q "s2c_bytes [0-9]\{8,\}"; }
+check "10 MB+ flowing through the pair" wait_until 30 _flowing
+check "rmmod during the transfer" rmmod forwarder
+wait $cli_pid
+expect_eq "client reset by unload mid-transfer" "event reset" "$(cat "$L/teardown.busy.cli")"
 finish
