@@ -59,13 +59,14 @@ check "the daemon exits on SIGTERM" wait_until 5 _gone "$dpid"
 check "the pid file is removed" test ! -e "$L_TMP/d.pid"
 
 # 4. The port from listen_port, or --port writing it (a stand-in directory for
-# /proc/forwarder; a "forward" the daemon cannot write makes every hand-off fail).
+# /proc/forwarder; a "forward" the daemon cannot write makes every hand-off fail;
+# the clients pause after the proxy's reply, so each pair gets quiet and is tried).
 mkdir -p "$L_TMP/proc/forward"
 echo 1095 >"$L_TMP/proc/listen_port"
 start_listener fake --proc-dir "$L_TMP/proc" "${ALLOW[@]}"
 check "the port read from listen_port" wait_port "$NS_FWD" 1095
 check "a refused hand-off is relayed without the client noticing" \
-	cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" 1095 "$SRV_IP4" $ECHO_PORT 3 300000 http
+	cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" 1095 "$SRV_IP4" $ECHO_PORT 3 300000 http 100
 expect_stat fake fallback_kernel_refused 3
 expect_stat fake handed_off 0
 kill -TERM $LPID
