@@ -57,6 +57,7 @@ echo_through "MTU 1280 on the server side"
 # server's path: the splice answers them with ICMP fragmentation-needed, so
 # the client's path MTU discovery works across it.
 unreachables() { cli awk '/^Icmp:/ { if (!h) { split($0, k); h = 1 } else { split($0, v); for (i in k) if (k[i] == "InDestUnreachs") print v[i] } }' /proc/net/snmp; }
+cli ip route flush cache	# forget the path MTU the client learned just now
 before=$(unreachables)
 echo_through "MTU 1280 on the server side, no MSS clamp (PMTU discovery)" --no-mss-clamp
 after=$(unreachables)
