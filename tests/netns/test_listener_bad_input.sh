@@ -78,7 +78,7 @@ for i in range(300):
 check "the daemon survived and serves good clients" \
 	cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 20 100000 socks5
 # Everything closed: the lingering error connections end within a few seconds.
-if wait_until 15 _stat_is bad active 0; then
+if wait_until 30 _stat_is bad active 0; then
 	log "ok: no connection left open"
 else
 	fail "connections left open: $(counter bad active)"

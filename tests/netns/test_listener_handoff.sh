@@ -49,7 +49,7 @@ check "server speaks first" \
 check "IPv6 clients" cli "$PY" "$LT_PY" many "$FWD_CLI_IP6" $P "$SRV_IP6" $ECHO_PORT 2 1000000 socks5 100
 # (The stats file is rewritten every second: wait for the final numbers.)
 _all_done() { [ "$(counter ho active)" == 0 ] && [ $(($(counter ho handed_off) + $(counter ho fallbacks))) -eq 18 ]; }
-wait_until 10 _all_done || fail "not every connection was handed off or relayed"
+wait_until 30 _all_done || fail "not every connection was handed off or relayed"
 ho=$(counter ho handed_off) fb=$(counter ho fallbacks)
 log "handed off $ho, relayed $fb (by reason: $(grep '^fallback_' "$L_TMP/ho.stats" | tr '\n' ' '))"
 expect_eq "each connection handed off or relayed" 18 $((ho + fb))
@@ -60,8 +60,8 @@ check "the listener logged no error" sh -c "! grep -q 'error:' '$FWD_LOGDIR/list
 rm -f "$L_TMP/ready"
 cli "$PY" "$LT_PY" stream "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 3 "$L_TMP/ready" >"$L_TMP/stream.out" 2>&1 &
 spid=$!
-wait_until 10 test -e "$L_TMP/ready" || fail "the stream did not start"
-wait_until 5 _stat_is ho handed_off $((ho + 1)) || log "the stream was not handed off (relayed instead)"
+wait_until 60 test -e "$L_TMP/ready" || fail "the stream did not start"
+wait_until 20 _stat_is ho handed_off $((ho + 1)) || log "the stream was not handed off (relayed instead)"
 kill -TERM $LPID
 wait $spid
 expect_eq "a connection survives the listener's SIGTERM" 0 $?

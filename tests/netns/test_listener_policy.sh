@@ -77,12 +77,12 @@ expect_stat conf active 0
 # SIGHUP reloads the file; a broken file keeps the old policy.
 sed -i "s/^deny .*//" "$L_TMP/policy.conf"
 kill -HUP $LPID
-wait_until 5 grep -q "policy reloaded" "$FWD_LOGDIR/listener-$L_TEST-conf.log" || fail "no reload logged"
+wait_until 20 grep -q "policy reloaded" "$FWD_LOGDIR/listener-$L_TEST-conf.log" || fail "no reload logged"
 check "after reload, the removed deny rule no longer refuses" \
 	cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" 1083 "$SRV_IP4" $ECHO_PORT 1 1000 native
 echo "allow nonsense" >>"$L_TMP/policy.conf"
 kill -HUP $LPID
-wait_until 5 grep -q "reload failed, keeping the previous policy" "$FWD_LOGDIR/listener-$L_TEST-conf.log" ||
+wait_until 20 grep -q "reload failed, keeping the previous policy" "$FWD_LOGDIR/listener-$L_TEST-conf.log" ||
 	fail "a broken config file was not reported"
 check "a broken config file keeps the previous policy" \
 	cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" 1083 "$SRV_IP4" $ECHO_PORT 1 1000 http

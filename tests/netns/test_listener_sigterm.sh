@@ -15,17 +15,17 @@ _refused() { ! cli nc -z -w 2 "$FWD_CLI_IP4" "$1"; }
 
 # 1. SIGTERM with a relayed connection in progress.
 start_listener term -p 1080 "${ALLOW[@]}"
-cli "$PY" "$LT_PY" stream "$FWD_CLI_IP4" 1080 "$SRV_IP4" $ECHO_PORT 4 "$L_TMP/ready" >"$L_TMP/stream.out" 2>&1 &
+cli "$PY" "$LT_PY" stream "$FWD_CLI_IP4" 1080 "$SRV_IP4" $ECHO_PORT 8 "$L_TMP/ready" >"$L_TMP/stream.out" 2>&1 &
 spid=$!
-wait_until 10 test -e "$L_TMP/ready" || fail "the stream did not start"
+wait_until 60 test -e "$L_TMP/ready" || fail "the stream did not start"
 kill -TERM $LPID
-wait_until 5 grep -q "not accepting any more" "$FWD_LOGDIR/listener-$L_TEST-term.log" || fail "SIGTERM not logged"
-check "after SIGTERM new connections are refused" wait_until 5 _refused 1080
+wait_until 20 grep -q "not accepting any more" "$FWD_LOGDIR/listener-$L_TEST-term.log" || fail "SIGTERM not logged"
+check "after SIGTERM new connections are refused" wait_until 20 _refused 1080
 check "after SIGTERM the listener keeps running for its relay" kill -0 $LPID
 wait $spid
 expect_eq "the relayed connection went on to its end after SIGTERM" 0 $?
 cat "$L_TMP/stream.out"
-check "the listener exits once its last relay ended" wait_until 10 _gone $LPID
+check "the listener exits once its last relay ended" wait_until 30 _gone $LPID
 expect_stat term active 0
 expect_stat term accepted 1
 
@@ -34,11 +34,11 @@ start_listener term2 -p 1081 "${ALLOW[@]}"
 rm -f "$L_TMP/ready"
 cli "$PY" "$LT_PY" stream "$FWD_CLI_IP4" 1081 "$SRV_IP4" $ECHO_PORT 30 "$L_TMP/ready" >/dev/null 2>&1 &
 spid=$!
-wait_until 10 test -e "$L_TMP/ready" || fail "the second stream did not start"
+wait_until 60 test -e "$L_TMP/ready" || fail "the second stream did not start"
 kill -TERM $LPID
-wait_until 5 grep -q "not accepting any more" "$FWD_LOGDIR/listener-$L_TEST-term2.log"
+wait_until 20 grep -q "not accepting any more" "$FWD_LOGDIR/listener-$L_TEST-term2.log"
 kill -TERM $LPID
-check "a second SIGTERM exits at once" wait_until 5 _gone $LPID
+check "a second SIGTERM exits at once" wait_until 20 _gone $LPID
 wait $spid
 check "the cut connection's client saw an error" test $? -ne 0
 
@@ -46,16 +46,16 @@ check "the cut connection's client saw an error" test $? -ne 0
 fwd "$LISTENER" -d -p 1090 --pidfile "$L_TMP/d.pid" --log-file "$L_TMP/d.log" \
 	--stats "$L_TMP/d.stats" "${ALLOW[@]}"
 expect_eq "-d returns at once with status 0" 0 $?
-wait_until 5 test -s "$L_TMP/d.pid" || fail "no pid file"
+wait_until 20 test -s "$L_TMP/d.pid" || fail "no pid file"
 dpid=$(cat "$L_TMP/d.pid")
 defer "kill -9 $dpid 2>/dev/null"
 wait_port "$NS_FWD" 1090
 check "the daemon serves" cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" 1090 "$SRV_IP4" $ECHO_PORT 5 10000 native
 kill -USR1 "$dpid"
-check "SIGUSR1 logs the counters" wait_until 5 grep -q "stats: accepted 5," "$L_TMP/d.log"
+check "SIGUSR1 logs the counters" wait_until 20 grep -q "stats: accepted 5," "$L_TMP/d.log"
 check "the daemon wrote the stats file" grep -qx "accepted 5" "$L_TMP/d.stats"
 kill -TERM "$dpid"
-check "the daemon exits on SIGTERM" wait_until 5 _gone "$dpid"
+check "the daemon exits on SIGTERM" wait_until 20 _gone "$dpid"
 check "the pid file is removed" test ! -e "$L_TMP/d.pid"
 
 # 4. The port from listen_port, or --port writing it (a stand-in directory for
@@ -70,7 +70,7 @@ check "a refused hand-off is relayed without the client noticing" \
 expect_stat fake fallback_kernel_refused 3
 expect_stat fake handed_off 0
 kill -TERM $LPID
-wait_until 5 _gone $LPID
+wait_until 20 _gone $LPID
 start_listener fake2 -p 1096 --proc-dir "$L_TMP/proc" "${ALLOW[@]}"
 expect_eq "--port writes listen_port" 1096 "$(cat "$L_TMP/proc/listen_port")"
 echo 0 >"$L_TMP/proc/listen_port"

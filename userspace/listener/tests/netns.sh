@@ -38,9 +38,9 @@ start_listener() {
 # counter NAME KEY: the listener's counter KEY (from its stats file).
 counter() { awk -v k="$2" '$1 == k {print $2}' "$L_TMP/$1.stats" 2>/dev/null; }
 _stat_is() { [ "$(counter "$1" "$2")" == "$3" ]; }
-# expect_stat NAME KEY VALUE: wait (up to 5 s) for the counter to reach VALUE.
+# expect_stat NAME KEY VALUE: wait (up to 20 s) for the counter to reach VALUE.
 expect_stat() {
-	if wait_until 5 _stat_is "$@"; then
+	if wait_until 20 _stat_is "$@"; then
 		log "ok: counter $2 = $3"
 	else
 		fail "counter $2: expected $3, got '$(counter "$1" "$2")'"
