@@ -8,6 +8,7 @@
 #include <linux/module.h>
 
 #include "forwarder.h"
+#include "plugins/manager.h"
 
 static int __init forwarder_init(void)
 {
@@ -17,9 +18,14 @@ static int __init forwarder_init(void)
 	if (err)
 		goto out;
 
-	err = fwd_netns_init();
+	/* The plugin manager sees every session, so it comes before them. */
+	err = fwd_pm_init();
 	if (err)
 		goto err_session;
+
+	err = fwd_netns_init();
+	if (err)
+		goto err_pm;
 
 	err = fwd_proc_init();
 	if (err)
@@ -30,6 +36,8 @@ static int __init forwarder_init(void)
 
 err_netns:
 	fwd_netns_exit();
+err_pm:
+	fwd_pm_exit();
 err_session:
 	fwd_session_module_exit();
 out:
@@ -40,6 +48,7 @@ static void __exit forwarder_exit(void)
 {
 	fwd_proc_exit();
 	fwd_netns_exit();
+	fwd_pm_exit();
 	/* kfree_rcu() of pairs and sessions must be done before the code goes. */
 	rcu_barrier();
 	fwd_session_module_exit();

@@ -8,6 +8,7 @@
 #include <net/netns/generic.h>
 
 #include "forwarder.h"
+#include "plugins/manager.h"
 
 unsigned int fwd_net_id __read_mostly;
 
@@ -22,9 +23,13 @@ static int __net_init fwd_net_init(struct net *net)
 	if (err)
 		goto out;
 
-	err = fwd_session_net_init(fn);
+	err = fwd_pm_net_init(fn);
 	if (err)
 		goto err_proc;
+
+	err = fwd_session_net_init(fn);
+	if (err)
+		goto err_pm;
 
 	err = fwd_splice_net_init(fn);
 	if (err)
@@ -42,6 +47,8 @@ err_splice:
 	fwd_splice_net_exit(fn);
 err_session:
 	fwd_session_net_exit(fn);
+err_pm:
+	fwd_pm_net_exit(fn);
 err_proc:
 	fwd_proc_net_exit(fn);
 out:
@@ -61,6 +68,7 @@ static void __net_exit fwd_net_exit(struct net *net)
 	fwd_splice_hooks_exit(net);
 	fwd_splice_net_exit(fn);
 	fwd_session_net_exit(fn);
+	fwd_pm_net_exit(fn);
 	fwd_proc_net_exit(fn);
 }
 

@@ -25,6 +25,7 @@ struct sk_buff;
 struct fwd_session_table;
 struct fwd_pkt_ctx;
 struct fwd_meta;
+struct pm_sess;
 
 enum fwd_dir {
 	FWD_DIR_ORIG = 0,	/* client -> server */
@@ -133,6 +134,7 @@ struct fwd_session {
 	spinlock_t meta_lock;	/* metadata list; nests inside lock */
 	struct fwd_meta __rcu *meta;
 	struct fwd_pkt_ctx *cur;	/* packet being processed, under lock */
+	struct pm_sess *pm;		/* plugin manager state, under lock */
 	struct fwd_session_table *table;
 	struct rcu_head rcu;
 };

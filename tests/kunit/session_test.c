@@ -14,6 +14,7 @@
 #include <net/tcp.h>
 
 #include "session/session_core.h"
+#include "plugins/manager.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
@@ -350,8 +351,9 @@ static int session_table_test_init(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, fwd_session_table_init(&t->tbl, &t->cfg), 0);
 	t->cap.tbl = &t->tbl;
 	capture_sink.priv = &t->cap;
-	/* Only if no plugin manager holds the sink; the event tests need it. */
-	t->sink = !fwd_event_sink_register(&capture_sink);
+	/* The plugin manager holds the sink: capture through its test tap. */
+	fwd_pm_test_tap(&capture_sink);
+	t->sink = true;
 	cap = &t->cap;
 	test->priv = t;
 	return 0;
@@ -363,7 +365,7 @@ static void session_table_test_exit(struct kunit *test)
 
 	fwd_session_table_destroy(&t->tbl);
 	if (t->sink)
-		fwd_event_sink_unregister(&capture_sink);
+		fwd_pm_test_tap(NULL);
 	rcu_barrier();	/* free callbacks before the test's memory goes */
 	cap = NULL;
 }

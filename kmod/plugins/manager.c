@@ -1,0 +1,644 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Plugin manager: the session manager's event sink. Dispatches each event to
+ * the registered plugins, keeps their per-session contexts and the
+ * detach/take-over state, runs user-defined event filters.
+ *
+ * Registered plugins are published as an RCU snapshot (array sorted by
+ * priority) rebuilt under pm_mutex; unregistering publishes a snapshot without
+ * the plugin and waits a grace period, so no callback runs afterwards.
+ * Per-session state (struct pm_sess) hangs off fwd_session::pm, is only used
+ * under the session lock, and is freed after the session's CLOSING POST.
+ * Contexts are also on their plugin's list (pm_ctx_lock) so unregistering can
+ * free those of live sessions.
+ */
+#include <linux/kernel.h>
+#include <linux/delay.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/skbuff.h>
+#include <linux/percpu.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <kunit/visibility.h>
+
+#include "forwarder.h"
+#include "plugins/manager.h"
+
+struct pm_stats {
+	u64 calls;
+	u64 took_over;
+	u64 detached;
+	u64 ctx_fail;
+};
+
+struct pm_entry {
+	const struct pm_plugin *p;
+	unsigned int slot;
+	u32 gen;
+	struct list_head ctxs;		/* struct pm_ctx, under pm_ctx_lock */
+	struct pm_stats __percpu *stats;
+};
+
+struct pm_snap {
+	struct rcu_head rcu;
+	u32 listen[FWD_PHASE_MAX];	/* union of the masks per phase */
+	unsigned int n;
+	struct pm_entry *e[];
+};
+
+struct pm_ude {
+	char name[PM_NAME_MAX];
+	enum fwd_event_type base;
+	pm_ude_filter_t filter;
+	void *priv;
+};
+
+struct pm_ctx {
+	struct list_head node;
+	struct pm_sess *ps;
+	unsigned int slot;
+	void (*ctx_free)(void *ctx);
+	u64 data[];
+};
+
+#define PM_F_CALLED	0x01
+#define PM_F_DETACHED	0x02
+
+struct pm_slot {
+	struct pm_ctx *ctx;
+	u32 gen;
+	u8 flags;
+};
+
+struct pm_sess {
+	int cur;			/* slot of the running callback, -1 */
+	int owner;			/* slot of the take-over owner, -1 */
+	u32 owner_gen;
+	struct pm_slot slot[PM_MAX_PLUGINS];
+};
+
+static DEFINE_MUTEX(pm_mutex);
+static DEFINE_SPINLOCK(pm_ctx_lock);
+static struct pm_entry *pm_slots[PM_MAX_PLUGINS];	/* under pm_mutex */
+static u32 pm_gen;
+static struct pm_snap __rcu *pm_snap;
+static struct pm_ude __rcu *pm_udes[PM_UDE_MAX];
+static const struct fwd_event_sink __rcu *pm_tap;
+
+/* ---- contexts ---------------------------------------------------------- */
+
+/* Under pm_ctx_lock. */
+static void pm_ctx_destroy(struct pm_ctx *c)
+{
+	list_del(&c->node);
+	WRITE_ONCE(c->ps->slot[c->slot].ctx, NULL);
+	if (c->ctx_free)
+		c->ctx_free(c->data);
+	kfree(c);
+}
+
+static void pm_sess_free(struct fwd_session *s)
+{
+	struct pm_sess *ps = s->pm;
+	int i;
+
+	if (!ps)
+		return;
+	spin_lock(&pm_ctx_lock);
+	for (i = 0; i < PM_MAX_PLUGINS; i++)
+		if (ps->slot[i].ctx)
+			pm_ctx_destroy(ps->slot[i].ctx);
+	spin_unlock(&pm_ctx_lock);
+	s->pm = NULL;
+	kfree(ps);
+}
+
+static struct pm_sess *pm_sess_get(struct fwd_session *s)
+{
+	struct pm_sess *ps = s->pm;
+
+	if (ps)
+		return ps;
+	ps = kzalloc(sizeof(*ps), GFP_ATOMIC);
+	if (!ps)
+		return NULL;
+	ps->cur = -1;
+	ps->owner = -1;
+	s->pm = ps;
+	return ps;
+}
+
+static void *pm_ctx_get(struct pm_sess *ps, struct pm_entry *e)
+{
+	const struct pm_plugin *p = e->p;
+	struct pm_ctx *c = ps->slot[e->slot].ctx;
+
+	if (c)
+		return c->data;
+	c = kzalloc(sizeof(*c) + p->ctx_size, GFP_ATOMIC);
+	if (!c)
+		return NULL;
+	c->ps = ps;
+	c->slot = e->slot;
+	c->ctx_free = p->ctx_free;
+	spin_lock(&pm_ctx_lock);
+	list_add(&c->node, &e->ctxs);
+	ps->slot[e->slot].ctx = c;
+	spin_unlock(&pm_ctx_lock);
+	return c->data;
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+static bool pm_is_owner(const struct pm_sess *ps, const struct pm_entry *e)
+{
+	return ps->owner == (int)e->slot && ps->owner_gen == e->gen;
+}
+
+/* Whether @e may receive @type for this session (D1, T1-T3). */
+static bool pm_may_call(const struct pm_sess *ps, const struct pm_entry *e,
+			enum fwd_event_type type)
+{
+	const struct pm_slot *sl = &ps->slot[e->slot];
+
+	if (sl->flags & PM_F_DETACHED)
+		return false;
+	if (ps->owner < 0 || pm_is_owner(ps, e))
+		return true;
+	return type == FWD_EV_CLOSING && (sl->flags & PM_F_CALLED) &&
+	       (e->p->events & PM_EV(FWD_EV_CLOSING));
+}
+
+static void pm_call_one(struct fwd_session *s, struct pm_sess *ps, struct pm_entry *e,
+			struct pm_call *call, unsigned int id)
+{
+	struct pm_slot *sl = &ps->slot[e->slot];
+	void *ctx = NULL;
+
+	if (!pm_may_call(ps, e, call->ev->type))
+		return;
+	if (e->p->ctx_size) {
+		ctx = pm_ctx_get(ps, e);
+		if (!ctx) {
+			this_cpu_inc(e->stats->ctx_fail);
+			return;
+		}
+	}
+	call->event = id;
+	sl->flags |= PM_F_CALLED;
+	this_cpu_inc(e->stats->calls);
+	ps->cur = (int)e->slot;
+	e->p->on_event(s, call, ctx);
+	ps->cur = -1;
+}
+
+static void pm_dispatch(struct fwd_session *s, const struct fwd_event *ev, void *priv)
+{
+	const struct fwd_event_sink *tap = rcu_dereference(pm_tap);
+	struct pm_call call = {
+		.ev = ev, .skb = ev->skb, .dir = ev->dir,
+	};
+	struct pm_snap *snap;
+	struct pm_sess *ps;
+	u32 mask, udes = 0;
+	unsigned int i, id;
+
+	if (tap)
+		tap->event(s, ev, tap->priv);
+	snap = rcu_dereference(pm_snap);
+	if (!snap)
+		goto out;
+	mask = PM_EV(ev->type);
+	for (i = 0; i < PM_UDE_MAX; i++) {
+		struct pm_ude *u = rcu_dereference(pm_udes[i]);
+
+		if (!u || u->base != ev->type ||
+		    !(snap->listen[ev->phase] & PM_EV(PM_UDE_FIRST + i)))
+			continue;
+		call.event = PM_UDE_FIRST + i;
+		if (u->filter(s, &call, u->priv))
+			udes |= PM_EV(PM_UDE_FIRST + i);
+	}
+	mask |= udes;
+	if (!(snap->listen[ev->phase] & mask))
+		goto out;
+	ps = pm_sess_get(s);
+	if (!ps)
+		goto out;
+	for (i = 0; i < snap->n; i++) {
+		struct pm_entry *e = snap->e[i];
+		struct pm_slot *sl = &ps->slot[e->slot];
+		u32 m = e->p->events & mask;
+
+		if (e->p->phase != ev->phase || !m)
+			continue;
+		if (sl->gen != e->gen) {
+			/* The slot was another plugin's: start afresh. */
+			sl->gen = e->gen;
+			sl->flags = 0;
+		}
+		while (m) {
+			id = __ffs(m);
+			m &= m - 1;
+			pm_call_one(s, ps, e, &call, id);
+		}
+	}
+out:
+	if (ev->type == FWD_EV_CLOSING && ev->phase == FWD_PHASE_POST)
+		pm_sess_free(s);
+}
+
+static const struct fwd_event_sink pm_sink = {
+	.event = pm_dispatch,
+};
+
+/* ---- calls from callbacks ---------------------------------------------- */
+
+static struct pm_entry *pm_cur_entry(struct pm_sess *ps)
+{
+	struct pm_snap *snap = rcu_dereference(pm_snap);
+	unsigned int i;
+
+	if (!snap)
+		return NULL;
+	for (i = 0; i < snap->n; i++)
+		if ((int)snap->e[i]->slot == ps->cur)
+			return snap->e[i];
+	return NULL;
+}
+
+int pm_session_detach_me(struct fwd_session *s)
+{
+	struct pm_sess *ps = s->pm;
+	struct pm_entry *e;
+
+	if (!ps || ps->cur < 0)
+		return -EINVAL;
+	e = pm_cur_entry(ps);
+	if (!e)
+		return -EINVAL;
+	if (!(ps->slot[ps->cur].flags & PM_F_DETACHED))
+		this_cpu_inc(e->stats->detached);
+	ps->slot[ps->cur].flags |= PM_F_DETACHED;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pm_session_detach_me);
+
+int pm_session_take_over(struct fwd_session *s)
+{
+	struct pm_sess *ps = s->pm;
+	struct pm_entry *e;
+
+	if (!ps || ps->cur < 0)
+		return -EINVAL;
+	e = pm_cur_entry(ps);
+	if (!e)
+		return -EINVAL;
+	if (ps->owner >= 0)
+		return pm_is_owner(ps, e) ? 0 : -EBUSY;
+	ps->owner = e->slot;
+	ps->owner_gen = e->gen;
+	this_cpu_inc(e->stats->took_over);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pm_session_take_over);
+
+struct sk_buff *pm_skb_writable(const struct pm_call *call, unsigned int len)
+{
+	struct sk_buff *skb = (struct sk_buff *)call->skb;
+
+	if (!skb || skb_ensure_writable(skb, len))
+		return NULL;
+	return skb;
+}
+EXPORT_SYMBOL_GPL(pm_skb_writable);
+
+/* ---- registration ------------------------------------------------------ */
+
+/* Under pm_mutex: publish the registered plugins, sorted by priority. */
+static int pm_publish(void)
+{
+	struct pm_snap *snap, *old;
+	unsigned int i, j, n = 0;
+
+	for (i = 0; i < PM_MAX_PLUGINS; i++)
+		n += !!pm_slots[i];
+	snap = NULL;
+	if (n) {
+		snap = kzalloc(struct_size(snap, e, n), GFP_KERNEL);
+		if (!snap)
+			return -ENOMEM;
+		for (i = 0; i < PM_MAX_PLUGINS; i++) {
+			struct pm_entry *e = pm_slots[i];
+
+			if (!e)
+				continue;
+			/* Insertion sort; equal priorities keep registration order. */
+			for (j = snap->n; j > 0; j--) {
+				struct pm_entry *o = snap->e[j - 1];
+
+				if (o->p->priority < e->p->priority ||
+				    (o->p->priority == e->p->priority && o->gen < e->gen))
+					break;
+				snap->e[j] = o;
+			}
+			snap->e[j] = e;
+			snap->n++;
+			snap->listen[e->p->phase] |= e->p->events;
+		}
+	}
+	old = rcu_replace_pointer(pm_snap, snap, lockdep_is_held(&pm_mutex));
+	if (old)
+		kfree_rcu(old, rcu);
+	return 0;
+}
+
+static struct pm_entry *pm_find(const struct pm_plugin *p, const char *name)
+{
+	int i;
+
+	for (i = 0; i < PM_MAX_PLUGINS; i++) {
+		struct pm_entry *e = pm_slots[i];
+
+		if (e && (e->p == p || (name && !strcmp(e->p->name, name))))
+			return e;
+	}
+	return NULL;
+}
+
+/**
+ * pm_plugin_register - start dispatching events to @p
+ * @p: the plugin; stays valid until pm_plugin_unregister() returns
+ *
+ * Return: 0, -EINVAL (bad description), -EEXIST (same name registered),
+ * -ENOSPC (PM_MAX_PLUGINS registered) or -ENOMEM.
+ */
+int pm_plugin_register(const struct pm_plugin *p)
+{
+	struct pm_entry *e;
+	int slot, err;
+
+	if (!p || !p->name || !p->name[0] || strlen(p->name) >= PM_NAME_MAX ||
+	    !p->on_event || (unsigned int)p->phase >= FWD_PHASE_MAX ||
+	    (p->events & ~(GENMASK(FWD_EV_MAX - 1, 0) |
+			   GENMASK(PM_EV_MAX - 1, PM_UDE_FIRST))))
+		return -EINVAL;
+	e = kzalloc(sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	e->stats = alloc_percpu(struct pm_stats);
+	if (!e->stats) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	INIT_LIST_HEAD(&e->ctxs);
+	e->p = p;
+
+	mutex_lock(&pm_mutex);
+	err = -EEXIST;
+	if (pm_find(p, p->name))
+		goto err_unlock;
+	err = -ENOSPC;
+	for (slot = 0; slot < PM_MAX_PLUGINS; slot++)
+		if (!pm_slots[slot])
+			break;
+	if (slot == PM_MAX_PLUGINS)
+		goto err_unlock;
+	e->slot = slot;
+	e->gen = ++pm_gen;
+	pm_slots[slot] = e;
+	err = pm_publish();
+	if (err) {
+		pm_slots[slot] = NULL;
+		goto err_unlock;
+	}
+	mutex_unlock(&pm_mutex);
+	pr_info("plugin %s registered\n", p->name);
+	return 0;
+
+err_unlock:
+	mutex_unlock(&pm_mutex);
+	free_percpu(e->stats);
+err_free:
+	kfree(e);
+	return err;
+}
+EXPORT_SYMBOL_GPL(pm_plugin_register);
+
+/**
+ * pm_plugin_unregister - stop dispatching to @p and free its contexts
+ * @p: a registered plugin (anything else is ignored)
+ *
+ * On return none of @p's callbacks runs or will run. May sleep.
+ */
+void pm_plugin_unregister(const struct pm_plugin *p)
+{
+	struct pm_entry *e;
+
+	mutex_lock(&pm_mutex);
+	e = pm_find(p, NULL);
+	if (!e) {
+		mutex_unlock(&pm_mutex);
+		return;
+	}
+	pm_slots[e->slot] = NULL;
+	/* Unpublishing must not fail: retry until memory is there. */
+	while (pm_publish())
+		msleep(20);
+	synchronize_rcu();
+	/* No callback of @p runs; free its contexts in live sessions. */
+	spin_lock_bh(&pm_ctx_lock);
+	while (!list_empty(&e->ctxs))
+		pm_ctx_destroy(list_first_entry(&e->ctxs, struct pm_ctx, node));
+	spin_unlock_bh(&pm_ctx_lock);
+	mutex_unlock(&pm_mutex);
+	free_percpu(e->stats);
+	kfree(e);
+	pr_info("plugin %s unregistered\n", p->name);
+}
+EXPORT_SYMBOL_GPL(pm_plugin_unregister);
+
+/* ---- user-defined events ----------------------------------------------- */
+
+/**
+ * pm_ude_register - define an event as @base plus @filter
+ * @name: for /proc/forwarder/plugins
+ * @base: the built-in event it refines
+ * @filter: runs under the session lock for each @base someone listens to
+ * @priv: passed to @filter
+ *
+ * Return: the event id (>= PM_UDE_FIRST), -EINVAL, -ENOSPC or -ENOMEM.
+ */
+int pm_ude_register(const char *name, enum fwd_event_type base,
+		    pm_ude_filter_t filter, void *priv)
+{
+	struct pm_ude *u;
+	int i;
+
+	if (!name || !filter || (unsigned int)base >= FWD_EV_MAX)
+		return -EINVAL;
+	u = kzalloc(sizeof(*u), GFP_KERNEL);
+	if (!u)
+		return -ENOMEM;
+	strscpy(u->name, name, sizeof(u->name));
+	u->base = base;
+	u->filter = filter;
+	u->priv = priv;
+	mutex_lock(&pm_mutex);
+	for (i = 0; i < PM_UDE_MAX; i++) {
+		if (!rcu_access_pointer(pm_udes[i])) {
+			rcu_assign_pointer(pm_udes[i], u);
+			break;
+		}
+	}
+	mutex_unlock(&pm_mutex);
+	if (i == PM_UDE_MAX) {
+		kfree(u);
+		return -ENOSPC;
+	}
+	return PM_UDE_FIRST + i;
+}
+EXPORT_SYMBOL_GPL(pm_ude_register);
+
+void pm_ude_unregister(int id)
+{
+	struct pm_ude *u;
+
+	if (id < PM_UDE_FIRST || id >= PM_EV_MAX)
+		return;
+	mutex_lock(&pm_mutex);
+	u = rcu_replace_pointer(pm_udes[id - PM_UDE_FIRST], NULL,
+				lockdep_is_held(&pm_mutex));
+	mutex_unlock(&pm_mutex);
+	if (!u)
+		return;
+	synchronize_rcu();
+	kfree(u);
+}
+EXPORT_SYMBOL_GPL(pm_ude_unregister);
+
+/* ---- KUnit: the session tests' capturing sink -------------------------- */
+
+/* Receives every event before the plugins; NULL removes it (waits for callers). */
+void fwd_pm_test_tap(const struct fwd_event_sink *tap)
+{
+	mutex_lock(&pm_mutex);
+	rcu_assign_pointer(pm_tap, tap);
+	mutex_unlock(&pm_mutex);
+	if (!tap)
+		synchronize_rcu();
+}
+EXPORT_SYMBOL_IF_KUNIT(fwd_pm_test_tap);
+
+/* ---- /proc/forwarder/plugins ------------------------------------------- */
+
+static void pm_show_mask(struct seq_file *seq, u32 mask)
+{
+	bool first = true;
+	unsigned int id;
+
+	for (id = 0; id < PM_EV_MAX; id++) {
+		struct pm_ude *u;
+
+		if (!(mask & PM_EV(id)))
+			continue;
+		seq_puts(seq, first ? "" : ",");
+		first = false;
+		if (id < FWD_EV_MAX) {
+			seq_puts(seq, fwd_event_name(id));
+			continue;
+		}
+		u = rcu_dereference_protected(pm_udes[id - PM_UDE_FIRST],
+					      lockdep_is_held(&pm_mutex));
+		if (u)
+			seq_printf(seq, "%s", u->name);
+		else
+			seq_printf(seq, "ude%u", id);
+	}
+	if (first)
+		seq_puts(seq, "-");
+}
+
+static int pm_proc_show(struct seq_file *seq, void *v)
+{
+	struct pm_snap *snap;
+	unsigned int i;
+	int cpu;
+
+	seq_puts(seq, "# name priority phase ctx_size calls took_over detached ctx_fail events\n");
+	mutex_lock(&pm_mutex);
+	snap = rcu_dereference_protected(pm_snap, lockdep_is_held(&pm_mutex));
+	for (i = 0; snap && i < snap->n; i++) {
+		struct pm_entry *e = snap->e[i];
+		struct pm_stats sum = {};
+
+		for_each_possible_cpu(cpu) {
+			const struct pm_stats *st = per_cpu_ptr(e->stats, cpu);
+
+			sum.calls += st->calls;
+			sum.took_over += st->took_over;
+			sum.detached += st->detached;
+			sum.ctx_fail += st->ctx_fail;
+		}
+		seq_printf(seq, "%s %d %s %zu %llu %llu %llu %llu ", e->p->name,
+			   e->p->priority, e->p->phase == FWD_PHASE_PRE ? "pre" : "post",
+			   e->p->ctx_size, sum.calls, sum.took_over, sum.detached,
+			   sum.ctx_fail);
+		pm_show_mask(seq, e->p->events);
+		seq_putc(seq, '\n');
+	}
+	for (i = 0; i < PM_UDE_MAX; i++) {
+		struct pm_ude *u = rcu_dereference_protected(pm_udes[i],
+							     lockdep_is_held(&pm_mutex));
+
+		if (u)
+			seq_printf(seq, "ude %u %s base %s\n", PM_UDE_FIRST + i, u->name,
+				   fwd_event_name(u->base));
+	}
+	mutex_unlock(&pm_mutex);
+	return 0;
+}
+
+struct proc_dir_entry *fwd_proc_dir(struct net *net)
+{
+	return fwd_pernet(net)->proc_dir;
+}
+EXPORT_SYMBOL_GPL(fwd_proc_dir);
+
+int fwd_pm_net_init(struct fwd_net *fn)
+{
+	if (!proc_create_single("plugins", 0444, fn->proc_dir, pm_proc_show))
+		return -ENOMEM;
+	return 0;
+}
+
+void fwd_pm_net_exit(struct fwd_net *fn)
+{
+	remove_proc_entry("plugins", fn->proc_dir);
+}
+
+int fwd_pm_init(void)
+{
+	return fwd_event_sink_register(&pm_sink);
+}
+
+void fwd_pm_exit(void)
+{
+	fwd_event_sink_unregister(&pm_sink);
+	WARN_ON(rcu_access_pointer(pm_snap));
+}
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* KUnit: raise @ev on @s as the session manager does (caller holds nothing). */
+void fwd_pm_test_dispatch(struct fwd_session *s, const struct fwd_event *ev)
+{
+	rcu_read_lock();
+	spin_lock_bh(&s->lock);
+	pm_dispatch(s, ev, NULL);
+	spin_unlock_bh(&s->lock);
+	rcu_read_unlock();
+}
+EXPORT_SYMBOL_IF_KUNIT(fwd_pm_test_dispatch);
+#endif
