@@ -151,7 +151,7 @@ static unsigned int fwd_splice_in(void *priv, struct sk_buff *skb,
 	pair = half->pair;
 	side = half->side;
 
-	st = READ_ONCE(pair->state);
+	st = smp_load_acquire(&pair->state);	/* pairs with fwd_splice_activate() */
 	if (th->syn) {
 		/* A new connection reusing a finished pair's tuple: free the tuple, the retransmitted SYN reaches the listener. */
 		if (!th->ack && (st == FWD_SPLICE_TIME_WAIT || st == FWD_SPLICE_CLOSE))

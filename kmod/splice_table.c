@@ -194,7 +194,8 @@ struct fwd_splice_pair *fwd_splice_pair_alloc(struct fwd_net *fn)
 void fwd_splice_activate(struct fwd_splice_pair *pair)
 {
 	spin_lock_bh(&pair->lock);
-	pair->state = FWD_SPLICE_ESTABLISHED;
+	/* Publishes the translation: the hook reads it only after seeing this state. */
+	smp_store_release(&pair->state, FWD_SPLICE_ESTABLISHED);
 	mod_timer(&pair->timer, jiffies + fwd_splice_timeout(pair) * HZ);
 	spin_unlock_bh(&pair->lock);
 }
