@@ -54,6 +54,10 @@
 
 #include <linux/types.h>
 #include <linux/bits.h>
+#include <linux/skbuff.h>
+#include <linux/netdevice.h>
+#include <net/dst.h>
+#include <net/sock.h>
 #include <forwarder/session.h>
 
 struct module;
@@ -111,6 +115,32 @@ int pm_ude_register(const char *name, enum fwd_event_type base,
 		    pm_ude_filter_t filter, void *priv);
 /* On return the filter no longer runs. May sleep. */
 void pm_ude_unregister(int id);
+
+/*
+ * The namespace a callback's packet is in: the forwarder runs in every
+ * namespace (PRE_ROUTING and LOCAL_OUT), so per-namespace plugin state is
+ * found from the packet. NULL without a packet.
+ */
+static inline struct net *pm_call_net(const struct pm_call *call)
+{
+	const struct sk_buff *skb = call->skb;
+
+	if (!skb)
+		return NULL;
+	if (skb->dev)
+		return dev_net(skb->dev);
+	if (skb_dst(skb) && skb_dst(skb)->dev)
+		return dev_net(skb_dst(skb)->dev);
+	if (skb->sk)
+		return sock_net(skb->sk);
+	return NULL;
+}
+
+/*
+ * Session metadata outlives the plugin module that set it, so its free_cb
+ * must not be plugin code: for a kmalloc()ed value, pass pm_meta_kfree.
+ */
+void pm_meta_kfree(void *value, u32 len);
 
 /* The namespace's /proc/net/forwarder directory, for plugins' own files. */
 struct proc_dir_entry *fwd_proc_dir(struct net *net);

@@ -315,6 +315,13 @@ struct sk_buff *pm_skb_writable(const struct pm_call *call, unsigned int len)
 }
 EXPORT_SYMBOL_GPL(pm_skb_writable);
 
+/* A metadata free_cb that stays loaded as long as any session can exist. */
+void pm_meta_kfree(void *value, u32 len)
+{
+	kfree(value);
+}
+EXPORT_SYMBOL_GPL(pm_meta_kfree);
+
 /* ---- registration ------------------------------------------------------ */
 
 /* Under pm_mutex: publish the registered plugins, sorted by priority. */
