@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Handing a connected pair to the kernel: once nothing is left in flight on
- * either socket (nothing unread, nothing unsent, nothing unacknowledged),
- * write "<client_fd> <server_fd>\n" to /proc/forwarder/forward. The kernel
- * answers EAGAIN when it still sees queued data (try again shortly) and any
- * other error when it cannot take the pair (we relay it ourselves).
+ * Handing a connected pair to the kernel: once nothing is in flight through
+ * the listener itself (its pipes are empty), write "<client_fd> <server_fd>\n"
+ * to /proc/forwarder/forward. Bytes still queued in the sockets are the
+ * kernel's business: it moves what nobody read to the other socket and lets
+ * each socket finish sending what it holds. The kernel answers EAGAIN when it
+ * cannot do that right now (try again shortly) and any other error when it
+ * cannot take the pair at all (we relay it ourselves).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,12 +21,11 @@
 
 #include "listener.h"
 
-/* 1: nothing queued in either direction; 0: not yet; -1: not an established connection any more. */
-int sock_drained(int fd, char *why, size_t whylen)
+/* 0: an established connection, open both ways; -1 (and why) otherwise. */
+int sock_open(int fd, char *why, size_t whylen)
 {
 	struct tcp_info ti;
 	socklen_t len = sizeof(ti);
-	int inq = 0, outq = 0;
 
 	memset(&ti, 0, sizeof(ti));
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0) {
@@ -35,15 +36,7 @@ int sock_drained(int fd, char *why, size_t whylen)
 		snprintf(why, whylen, "TCP state %u", ti.tcpi_state);
 		return -1;
 	}
-	if (ioctl(fd, SIOCINQ, &inq) < 0 || ioctl(fd, SIOCOUTQ, &outq) < 0) {
-		snprintf(why, whylen, "SIOCINQ/SIOCOUTQ: %s", strerror(errno));
-		return -1;
-	}
-	if (inq || outq || ti.tcpi_unacked) {
-		snprintf(why, whylen, "inq %d outq %d unacked %u", inq, outq, ti.tcpi_unacked);
-		return 0;
-	}
-	return 1;
+	return 0;
 }
 
 /* Is there a kernel to hand off to (the module's forward file exists)? */
@@ -58,28 +51,21 @@ int handoff_possible(void)
 enum handoff_rc handoff_try(struct conn *c, enum fallback_reason *reason)
 {
 	char path[4200], cmd[32], why[96];
-	int fd, n, dc, ds, saved;
+	int fd, n, dc, ds = -1, saved;
 	ssize_t w;
 
 	if (opt.no_handoff) {
 		*reason = FB_DISABLED;
 		return HO_FALLBACK;
 	}
-	dc = sock_drained(c->cfd, why, sizeof(why));
-	if (dc >= 0)
-		ds = sock_drained(c->sfd, why, sizeof(why));
-	else
-		ds = -1;
-	if (dc < 0 || ds < 0) {
+	dc = sock_open(c->cfd, why, sizeof(why));
+	if (!dc)
+		ds = sock_open(c->sfd, why, sizeof(why));
+	if (dc || ds) {
 		dbg("conn %llu: no hand-off, %s socket: %s", (unsigned long long)c->id,
 		    dc < 0 ? "client" : "server", why);
 		*reason = FB_HALF_CLOSED;
 		return HO_FALLBACK;
-	}
-	if (!dc || !ds) {
-		dbg("conn %llu: waiting to drain, %s: %s", (unsigned long long)c->id,
-		    !dc ? "client" : "server", why);
-		return HO_WAIT;
 	}
 
 	snprintf(path, sizeof(path), "%s/forward", opt.proc_dir);

@@ -145,7 +145,7 @@ enum handoff_rc { HO_DONE, HO_WAIT, HO_FALLBACK };
 /* Try once: HO_DONE (the kernel owns the pair; close our fds), HO_WAIT (queues
  * not empty yet), HO_FALLBACK (relay it ourselves; *reason says why). */
 enum handoff_rc handoff_try(struct conn *c, enum fallback_reason *reason);
-int sock_drained(int fd, char *why, size_t whylen);
+int sock_open(int fd, char *why, size_t whylen);
 int handoff_possible(void);
 int proc_read_port(const char *proc_dir);
 int proc_write_port(const char *proc_dir, int port);

@@ -7,9 +7,9 @@
  *   S_INSTR      reading the instruction (parsers in proto_*.c)
  *   S_RESOLVING  host name on a resolver thread
  *   S_CONNECTING non-blocking connect to each allowed address in turn
- *   S_RELAY      success reply sent; relay.c moves early bytes until the pair
- *                is quiet, then handoff.c gives it to the kernel, or it stays
- *                relayed for good (fallback)
+ *   S_RELAY      success reply sent; relay.c moves early bytes until nothing
+ *                is in flight through us, then handoff.c gives the pair to the
+ *                kernel, or it stays relayed for good (fallback)
  *   S_LINGER     error reply sent; discard input until EOF or a short timeout
  *
  * Timeouts (in microseconds): one list per kind; every entry of a kind has the same duration,
@@ -30,9 +30,8 @@
 
 #include "listener.h"
 
-/* Hand-off polling: every 250 us for the first 20 ms after the success reply (the
- * client's ACK of it usually comes at once, and its first bytes soon after: the
- * quiet moment in between is short), then every 2 ms. */
+/* Hand-off retries (the kernel said EAGAIN): every 250 us for the first 20 ms
+ * after the success reply, then every 2 ms. */
 #define HANDOFF_FAST_US 250
 #define HANDOFF_FAST_FOR_US 20000
 #define HANDOFF_POLL_US 2000

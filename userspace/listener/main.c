@@ -63,7 +63,7 @@ static void usage(FILE *f)
 "      --proc-dir DIR       the forwarder's /proc directory (default /proc/forwarder)\n"
 "      --instruction-timeout SEC  time a client has to send its instruction (default 10)\n"
 "      --connect-timeout SEC      time to resolve and connect to the server (default 10)\n"
-"      --handoff-timeout MS       time for both sockets to drain before relaying\n"
+"      --handoff-timeout MS       time the kernel has to take the pair before we relay it\n"
 "                                 ourselves instead (default 2000)\n"
 "      --max-clients N      stop accepting while N connections are open (default 50000,\n"
 "                           less when RLIMIT_NOFILE cannot give each six descriptors)\n"
