@@ -17,6 +17,11 @@ else
 	tests=("$here"/test_*.sh)
 fi
 
+unload_all() {
+	lsmod | awk '$1 ~ /^fwd_/ { print $1 }' | xargs -r rmmod 2>/dev/null
+	rmmod forwarder 2>/dev/null
+}
+
 passed=0 failed=0 skipped=0 n=0
 for t in "${tests[@]}"; do
 	for cand in "$t" "$here/$t" "$here/$t.sh"; do
@@ -25,10 +30,12 @@ for t in "${tests[@]}"; do
 	name=$(basename "$t" .sh)
 	n=$((n + 1))
 	log=$logdir/$name.log
-	# Every test starts from an unloaded module and leaves nothing behind.
-	rmmod forwarder 2>/dev/null
+	# Every test starts from unloaded modules (plugins first) and leaves nothing behind.
+	unload_all
+	t0=$SECONDS
 	timeout -k 10 "${FWD_TEST_TIMEOUT:-600}" bash "$t" > "$log" 2>&1
 	rc=$?
+	took="$((SECONDS - t0))s"
 	leftover=$(ip netns list 2>/dev/null | grep -c '^fwd-')
 	if [ "$rc" -eq 0 ] && [ "$leftover" -ne 0 ]; then
 		echo "FAIL: the test left $leftover namespace(s) behind" >> "$log"
@@ -36,7 +43,7 @@ for t in "${tests[@]}"; do
 	fi
 	case $rc in
 	0)
-		echo "ok $n $name"
+		echo "ok $n $name ($took)"
 		passed=$((passed + 1))
 		;;
 	4)
@@ -45,13 +52,13 @@ for t in "${tests[@]}"; do
 		;;
 	*)
 		[ "$rc" -eq 124 ] && echo "FAIL: timed out" >> "$log"
-		echo "not ok $n $name (exit $rc)"
+		echo "not ok $n $name (exit $rc, $took)"
 		sed 's/^/#   /' "$log" | tail -n 30
 		failed=$((failed + 1))
 		;;
 	esac
 	ip netns list 2>/dev/null | awk '/^fwd-/ {print $1}' | xargs -r -n1 ip netns del
 done
-rmmod forwarder 2>/dev/null
+unload_all
 echo "$passed passed, $failed failed, $skipped skipped"
 [ $failed -eq 0 ]
