@@ -13,6 +13,8 @@ cd "$top"
 out=$top/tests/out
 mkdir -p "$out"
 passed=0 failed=0
+# Partial runs (FWD_TESTS) get their own directories: several may wait for the VM at once.
+tag=${FWD_TESTS:+-$$}
 
 result() {	# result ok|fail NAME [DETAIL]
 	if [ "$1" = ok ]; then
@@ -77,17 +79,18 @@ for k in ${FWD_KERNELS:-stock debug}; do
 		echo "# building the debug kernel (cached after the first run)"
 		kbuild=$(tests/vm/build-kernel.sh debug) || { result fail "debug kernel builds"; continue; }
 		# A second copy of the tree, so the stock and debug builds of the module coexist.
-		build=$out/build-debug
+		build=$out/build-debug$tag
 		rm -rf "$build" && mkdir -p "$build"
 		tar -C "$top" --exclude=./tests/out --exclude=./.git -cf - . | tar -C "$build" -xf -
 		step "build against the debug kernel (with KUnit)" "$out/build-debug.log" \
 			make -s -C "$build" KDIR="$kbuild" module || continue
 	fi
 	echo "# $k kernel: tests in the VM"
-	rm -rf "$out/vm-$k"
+	vmout=$out/vm-$k$tag
+	rm -rf "$vmout"
 	vm_rc=0
-	FWD_BUILD=$build FWD_LOGDIR=$out/vm-$k/logs tests/vm/run.sh -k "$k" -o "$out/vm-$k" -t 2400 -- \
+	FWD_BUILD=$build FWD_LOGDIR=$vmout/logs tests/vm/run.sh -k "$k" -o "$vmout" -t 2400 -- \
 		tests/run-suite.sh ${FWD_TESTS:-} | sed -u "s/^/[$k] /" || vm_rc=$?
-	vm_results "$k kernel" "$out/vm-$k" "$vm_rc"
+	vm_results "$k kernel" "$vmout" "$vm_rc"
 done
 summary
