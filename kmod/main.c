@@ -31,9 +31,16 @@ static int __init forwarder_init(void)
 	if (err)
 		goto err_netns;
 
+	/* Last: its operations find every namespace's state in place. */
+	err = fwd_genl_init();
+	if (err)
+		goto err_proc;
+
 	pr_info("version %s loaded\n", FWD_VERSION);
 	return 0;
 
+err_proc:
+	fwd_proc_exit();
 err_netns:
 	fwd_netns_exit();
 err_pm:
@@ -46,6 +53,7 @@ out:
 
 static void __exit forwarder_exit(void)
 {
+	fwd_genl_exit();
 	fwd_proc_exit();
 	fwd_netns_exit();
 	fwd_pm_exit();

@@ -124,7 +124,9 @@ struct fwd_session {
 	u8 dead;		/* unlinked: no more updates, no metadata */
 	u8 reason;		/* enum fwd_close_reason, once dead */
 	u8 tclass;		/* which timeout applies (internal) */
-	u8 pad[3];
+	u8 dump_marks;		/* netlink dumps that sent it (internal, under lock) */
+	u8 pad[2];
+	u64 id;			/* unique in the namespace, from 1, never reused */
 	unsigned long first_seen;	/* jiffies */
 	unsigned long last_seen;	/* jiffies */
 	u64 packets[FWD_DIR_MAX];

@@ -62,6 +62,9 @@ void fwd_event_raise(struct fwd_session *s, const struct fwd_event *ev)
 	sink = rcu_dereference(fwd_sink);
 	if (sink)
 		sink->event(s, ev, sink->priv);
+	/* Listeners see the outcome: after the state update, after plugins. */
+	if (ev->phase == FWD_PHASE_POST)
+		fwd_genl_session_event(s, ev);
 }
 
 static const char * const fwd_event_names[FWD_EV_MAX] = {

@@ -186,6 +186,7 @@ static const struct {
 	FWD_STAT(alloc_failures),
 	FWD_STAT(retransmits),
 	FWD_STAT(dropped),
+	{ "netlink_events_dropped", offsetof(struct fwd_session_stats, nl_events_dropped) },
 };
 
 static int fwd_stats_show(struct seq_file *seq, void *v)

@@ -34,6 +34,7 @@ int fwd_session_net_init(struct fwd_net *fn)
 	err = fwd_session_table_init(tbl, &fn->sess_cfg);
 	if (err)
 		goto err_free;
+	tbl->net = fn->net;
 	fn->sessions = tbl;
 
 	err = fwd_tunables_create(fn, fwd_session_tunables, ARRAY_SIZE(fwd_session_tunables));

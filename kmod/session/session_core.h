@@ -52,6 +52,7 @@ struct fwd_session_stats {
 	u64 alloc_failures;
 	u64 retransmits;
 	u64 dropped;		/* by session_drop_current_packet() */
+	u64 nl_events_dropped;	/* netlink events lost (no memory, full listeners) */
 	u64 events[FWD_EV_MAX][FWD_PHASE_MAX];
 };
 
@@ -65,6 +66,9 @@ struct fwd_session_table {
 	struct rhashtable_iter gc_iter;
 	bool gc_walking;
 	bool gc_running;
+	struct net *net;		/* NULL in KUnit tables */
+	atomic64_t next_id;		/* session ids */
+	unsigned long dump_slots;	/* netlink dumps in progress, bits of dump_marks */
 };
 
 /* One parsed packet: everything the session manager needs, no skb required. */
@@ -126,6 +130,11 @@ void fwd_session_stats_sum(struct fwd_session_table *tbl, struct fwd_session_sta
 
 /* events.c */
 void fwd_event_raise(struct fwd_session *s, const struct fwd_event *ev);
+
+/* genl.c */
+void fwd_genl_session_event(struct fwd_session *s, const struct fwd_event *ev);
+int fwd_genl_init(void);
+void fwd_genl_exit(void);
 
 /* hooks.c */
 int fwd_session_hooks_register(struct net *net);

@@ -384,6 +384,7 @@ static struct fwd_session *fwd_session_alloc(struct fwd_session_table *tbl,
 		return NULL;
 	}
 	s->key = *key;
+	s->id = atomic64_inc_return(&tbl->next_id);
 	s->client = src;
 	s->table = tbl;
 	s->first_seen = now;
@@ -775,6 +776,7 @@ void fwd_session_stats_sum(struct fwd_session_table *tbl, struct fwd_session_sta
 		sum->alloc_failures += st->alloc_failures;
 		sum->retransmits += st->retransmits;
 		sum->dropped += st->dropped;
+		sum->nl_events_dropped += st->nl_events_dropped;
 		for (i = 0; i < FWD_EV_MAX; i++)
 			for (j = 0; j < FWD_PHASE_MAX; j++)
 				sum->events[i][j] += st->events[i][j];

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
+/*
+ * The "forwarder" generic netlink family: the contract between forwarder.ko
+ * and userspace (fwdctl), documented in proc_api.md ("Netlink"). Shared by
+ * the kernel and userspace, so plain UAPI types only.
+ */
+#ifndef _FORWARDER_NETLINK_H
+#define _FORWARDER_NETLINK_H
+
+#define FWD_GENL_NAME		"forwarder"
+#define FWD_GENL_VERSION	1
+#define FWD_GENL_MCGRP_EVENTS	"events"
+
+enum fwd_genl_cmd {
+	FWD_CMD_UNSPEC,
+	FWD_CMD_SESSION_GET,	/* NLM_F_DUMP: every session; else FWD_A_SESSION_ID */
+	FWD_CMD_STATS_GET,	/* counters: FWD_A_STATS */
+	FWD_CMD_EVENT,		/* multicast on "events": session attributes + FWD_A_EVENT_* */
+	__FWD_CMD_MAX
+};
+#define FWD_CMD_MAX (__FWD_CMD_MAX - 1)
+
+enum fwd_genl_attr {
+	FWD_A_UNSPEC,
+	FWD_A_PAD,
+	FWD_A_SESSION_ID,	/* u64: unique in the namespace, never reused */
+	FWD_A_FAMILY,		/* u8: AF_INET, AF_INET6 */
+	FWD_A_PROTO,		/* u8: IPPROTO_TCP, IPPROTO_UDP */
+	FWD_A_CLIENT_ADDR,	/* binary: 4 or 16 bytes, network order */
+	FWD_A_CLIENT_PORT,	/* be16 */
+	FWD_A_SERVER_ADDR,	/* binary: 4 or 16 bytes */
+	FWD_A_SERVER_PORT,	/* be16 */
+	FWD_A_CLIENT_STATE,	/* u8: enum fwd_tcp_state (TCP only) */
+	FWD_A_SERVER_STATE,	/* u8 */
+	FWD_A_ESTABLISHED,	/* u8: 0 or 1 */
+	FWD_A_AGE_MS,		/* u64: since the first packet */
+	FWD_A_EXPIRES_MS,	/* u64: until expiry if idle */
+	FWD_A_ORIG_PACKETS,	/* u64 */
+	FWD_A_ORIG_BYTES,	/* u64 */
+	FWD_A_REPLY_PACKETS,	/* u64 */
+	FWD_A_REPLY_BYTES,	/* u64 */
+	FWD_A_EVENT_TYPE,	/* u8: enum fwd_nl_event */
+	FWD_A_EVENT_SIDE,	/* u8: 0 client, 1 server (STATE) */
+	FWD_A_EVENT_OLD_STATE,	/* u8: enum fwd_tcp_state (STATE) */
+	FWD_A_EVENT_NEW_STATE,	/* u8 (STATE) */
+	FWD_A_EVENT_REASON,	/* u8: enum fwd_close_reason (CLOSING) */
+	FWD_A_STATS,		/* nest: FWD_STATS_* */
+	__FWD_A_MAX
+};
+#define FWD_A_MAX (__FWD_A_MAX - 1)
+
+enum fwd_nl_event {
+	FWD_NL_EV_UNSPEC,
+	FWD_NL_EV_NEW,		/* a session was created */
+	FWD_NL_EV_STATE,	/* one end's TCP state changed */
+	FWD_NL_EV_CLOSING,	/* the session is being removed */
+};
+
+/* Counters in FWD_A_STATS, all u64 (FWD_STATS_PAD for alignment). */
+enum fwd_stats_attr {
+	FWD_STATS_UNSPEC,
+	FWD_STATS_PAD,
+	FWD_STATS_SESSIONS_ACTIVE,
+	FWD_STATS_PACKETS,
+	FWD_STATS_TRACKED,
+	FWD_STATS_PARSE_ERRORS,
+	FWD_STATS_FRAGMENTS,
+	FWD_STATS_BAD_TCP_FLAGS,
+	FWD_STATS_OTHER_PROTO,
+	FWD_STATS_SESSIONS_CREATED,
+	FWD_STATS_SESSIONS_EXPIRED,
+	FWD_STATS_SESSIONS_EVICTED,
+	FWD_STATS_SESSIONS_REFUSED,
+	FWD_STATS_SESSIONS_REPLACED,
+	FWD_STATS_SESSIONS_FLUSHED,
+	FWD_STATS_ALLOC_FAILURES,
+	FWD_STATS_RETRANSMITS,
+	FWD_STATS_DROPPED,
+	FWD_STATS_NETLINK_EVENTS_DROPPED,
+	__FWD_STATS_MAX
+};
+#define FWD_STATS_MAX (__FWD_STATS_MAX - 1)
+
+#endif /* _FORWARDER_NETLINK_H */

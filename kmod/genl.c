@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The "forwarder" generic netlink family (include/forwarder/netlink.h): paged
+ * session dumps, one session by id, counters, and a multicast group of
+ * session events. Every operation acts on the caller's namespace.
+ *
+ * Dumps walk the table bucket by bucket, resuming from (bucket table,
+ * bucket) kept in the callback; when the table was replaced by a resize the
+ * walk starts again on the new one, and a table being resized is followed
+ * into its future table. That visits every session present for the whole
+ * dump at least once; a per-dump mark in each session (dump_marks, one bit
+ * per dump in progress in the namespace) makes it exactly once.
+ */
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/jiffies.h>
+#include <linux/rhashtable.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+#include <forwarder/netlink.h>
+
+#include "forwarder.h"
+
+#define FWD_NL_DUMP_SLOTS	(sizeof_field(struct fwd_session, dump_marks) * BITS_PER_BYTE)
+#define FWD_NL_CLEAR_BUDGET	1024
+#define FWD_NL_EVENT_SIZE	256
+
+enum {
+	FWD_NL_GRP_EVENTS,
+};
+
+static struct genl_family fwd_genl_family;
+
+/* Cleared before the family goes away: the event path must not use it. */
+static bool fwd_genl_ready;
+
+static const struct nla_policy fwd_genl_policy[FWD_A_MAX + 1] = {
+	[FWD_A_SESSION_ID]	= { .type = NLA_U64 },
+};
+
+static const struct genl_multicast_group fwd_genl_mcgrps[] = {
+	[FWD_NL_GRP_EVENTS] = {
+		.name = FWD_GENL_MCGRP_EVENTS,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
+};
+
+/* ---- session attributes ------------------------------------------------- */
+
+/* Under s->lock. */
+static int fwd_nl_put_session(struct sk_buff *skb, const struct fwd_session *s,
+			      unsigned long now)
+{
+	unsigned long expires = fwd_session_expires(s);
+	struct fwd_tuple t;
+	int alen;
+
+	session_get_tuple(s, FWD_DIR_ORIG, &t);
+	alen = t.family == AF_INET ? sizeof(t.src.ip) : sizeof(t.src.in6);
+	if (nla_put_u64_64bit(skb, FWD_A_SESSION_ID, s->id, FWD_A_PAD) ||
+	    nla_put_u8(skb, FWD_A_FAMILY, t.family) ||
+	    nla_put_u8(skb, FWD_A_PROTO, t.proto) ||
+	    nla_put(skb, FWD_A_CLIENT_ADDR, alen, &t.src) ||
+	    nla_put_be16(skb, FWD_A_CLIENT_PORT, t.sport) ||
+	    nla_put(skb, FWD_A_SERVER_ADDR, alen, &t.dst) ||
+	    nla_put_be16(skb, FWD_A_SERVER_PORT, t.dport) ||
+	    nla_put_u8(skb, FWD_A_ESTABLISHED, s->established) ||
+	    nla_put_u64_64bit(skb, FWD_A_AGE_MS, jiffies64_to_msecs(now - s->first_seen),
+			      FWD_A_PAD) ||
+	    nla_put_u64_64bit(skb, FWD_A_EXPIRES_MS,
+			      time_after(expires, now) ? jiffies64_to_msecs(expires - now) : 0,
+			      FWD_A_PAD) ||
+	    nla_put_u64_64bit(skb, FWD_A_ORIG_PACKETS, s->packets[FWD_DIR_ORIG], FWD_A_PAD) ||
+	    nla_put_u64_64bit(skb, FWD_A_ORIG_BYTES, s->bytes[FWD_DIR_ORIG], FWD_A_PAD) ||
+	    nla_put_u64_64bit(skb, FWD_A_REPLY_PACKETS, s->packets[FWD_DIR_REPLY], FWD_A_PAD) ||
+	    nla_put_u64_64bit(skb, FWD_A_REPLY_BYTES, s->bytes[FWD_DIR_REPLY], FWD_A_PAD))
+		return -EMSGSIZE;
+	if (t.proto == IPPROTO_TCP &&
+	    (nla_put_u8(skb, FWD_A_CLIENT_STATE, s->tcp[FWD_DIR_ORIG].state) ||
+	     nla_put_u8(skb, FWD_A_SERVER_STATE, s->tcp[FWD_DIR_REPLY].state)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* ---- table walk ----------------------------------------------------------- */
+
+/* Where a walk stands; kept in the netlink callback between dump calls. */
+struct fwd_nl_walk {
+	unsigned long tbl;	/* bucket table (identity only, never dereferenced) */
+	u32 rnd;		/* its hash seed, so a reused address is not taken for it */
+	unsigned int size;
+	unsigned int bucket;
+	bool end;
+};
+
+static void fwd_nl_walk_on(struct fwd_nl_walk *w, const struct bucket_table *bt)
+{
+	w->tbl = (unsigned long)bt;
+	w->rnd = bt->hash_rnd;
+	w->size = bt->size;
+	w->bucket = 0;
+}
+
+/*
+ * The table to go on with, under RCU: ours if it is still the table or one of
+ * its future tables, else the current table from its first bucket (it holds
+ * every session the replaced one had).
+ */
+static struct bucket_table *fwd_nl_walk_table(struct rhashtable *ht, struct fwd_nl_walk *w)
+{
+	struct bucket_table *bt;
+
+	for (bt = rht_dereference_rcu(ht->tbl, ht); bt;
+	     bt = rht_dereference_rcu(bt->future_tbl, ht))
+		if ((unsigned long)bt == w->tbl && bt->hash_rnd == w->rnd && bt->size == w->size)
+			return bt;
+	bt = rht_dereference_rcu(ht->tbl, ht);
+	fwd_nl_walk_on(w, bt);
+	return bt;
+}
+
+/*
+ * Visit sessions from where @w stands, under RCU. When @visit returns false
+ * the walk stops and the next call visits that bucket again from its start.
+ * Return: true once the end of the last table was reached.
+ */
+static bool fwd_nl_walk(struct fwd_session_table *tbl, struct fwd_nl_walk *w,
+			bool (*visit)(struct fwd_session *s, void *arg), void *arg)
+{
+	struct bucket_table *bt, *next;
+	struct rhash_head *pos;
+	struct fwd_session *s;
+
+	if (w->end)
+		return true;
+	bt = fwd_nl_walk_table(&tbl->ht, w);
+	for (;;) {
+		for (; w->bucket < bt->size; w->bucket++)
+			rht_for_each_entry_rcu(s, pos, bt, w->bucket, node)
+				if (!visit(s, arg))
+					return false;
+		/* A resize in progress: sessions already moved are in the new table. */
+		next = rht_dereference_rcu(bt->future_tbl, &tbl->ht);
+		if (!next)
+			break;
+		bt = next;
+		fwd_nl_walk_on(w, bt);
+	}
+	w->end = true;
+	return true;
+}
+
+/* ---- SESSION_GET dump ----------------------------------------------------- */
+
+struct fwd_nl_dump_ctx {
+	struct fwd_nl_walk walk;
+	u8 mark;		/* this dump's bit in dump_marks; 0 before start */
+};
+
+struct fwd_nl_dump_arg {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+	unsigned long now;
+	u8 mark;
+};
+
+static struct fwd_nl_dump_ctx *fwd_nl_dump_ctx(struct netlink_callback *cb)
+{
+	BUILD_BUG_ON(sizeof(struct fwd_nl_dump_ctx) > sizeof_field(struct netlink_callback, ctx));
+	return (struct fwd_nl_dump_ctx *)cb->ctx;
+}
+
+static struct fwd_session_table *fwd_nl_table(struct sock *sk)
+{
+	return fwd_pernet(sock_net(sk))->sessions;
+}
+
+static int fwd_nl_dump_start(struct netlink_callback *cb)
+{
+	struct fwd_session_table *tbl = fwd_nl_table(cb->skb->sk);
+	struct fwd_nl_dump_ctx *ctx = fwd_nl_dump_ctx(cb);
+	unsigned int slot;
+
+	for (slot = 0; slot < FWD_NL_DUMP_SLOTS; slot++) {
+		if (!test_and_set_bit(slot, &tbl->dump_slots)) {
+			ctx->mark = BIT(slot);
+			return 0;
+		}
+	}
+	NL_SET_ERR_MSG(cb->extack, "too many session dumps in progress in this namespace");
+	return -EBUSY;
+}
+
+static bool fwd_nl_dump_one(struct fwd_session *s, void *p)
+{
+	struct fwd_nl_dump_arg *a = p;
+	void *hdr;
+
+	spin_lock_bh(&s->lock);
+	if (s->dead || (s->dump_marks & a->mark)) {
+		spin_unlock_bh(&s->lock);
+		return true;
+	}
+	hdr = genlmsg_put(a->skb, NETLINK_CB(a->cb->skb).portid, a->cb->nlh->nlmsg_seq,
+			  &fwd_genl_family, NLM_F_MULTI, FWD_CMD_SESSION_GET);
+	if (!hdr)
+		goto full;
+	if (fwd_nl_put_session(a->skb, s, a->now)) {
+		genlmsg_cancel(a->skb, hdr);
+		goto full;
+	}
+	genlmsg_end(a->skb, hdr);
+	s->dump_marks |= a->mark;
+	spin_unlock_bh(&s->lock);
+	return true;
+
+full:
+	spin_unlock_bh(&s->lock);
+	return false;
+}
+
+static int fwd_nl_session_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct fwd_nl_dump_ctx *ctx = fwd_nl_dump_ctx(cb);
+	struct fwd_nl_dump_arg a = {
+		.skb = skb, .cb = cb, .now = jiffies, .mark = ctx->mark,
+	};
+	bool end;
+
+	rcu_read_lock();
+	end = fwd_nl_walk(fwd_nl_table(skb->sk), &ctx->walk, fwd_nl_dump_one, &a);
+	rcu_read_unlock();
+	if (!end && !skb->len)
+		return -EMSGSIZE;
+	return skb->len;
+}
+
+struct fwd_nl_clear_arg {
+	unsigned int budget;
+	u8 mark;
+};
+
+static bool fwd_nl_clear_one(struct fwd_session *s, void *p)
+{
+	struct fwd_nl_clear_arg *a = p;
+
+	if (!a->budget)
+		return false;
+	a->budget--;
+	spin_lock_bh(&s->lock);
+	s->dump_marks &= ~a->mark;
+	spin_unlock_bh(&s->lock);
+	return true;
+}
+
+static int fwd_nl_dump_done(struct netlink_callback *cb)
+{
+	struct fwd_session_table *tbl = fwd_nl_table(cb->skb->sk);
+	struct fwd_nl_dump_ctx *ctx = fwd_nl_dump_ctx(cb);
+	struct fwd_nl_clear_arg a = { .mark = ctx->mark };
+	struct fwd_nl_walk w = {};
+	bool end;
+
+	if (!ctx->mark)
+		return 0;
+	/* Clear our mark everywhere before another dump may take the bit. */
+	do {
+		a.budget = FWD_NL_CLEAR_BUDGET;
+		rcu_read_lock();
+		end = fwd_nl_walk(tbl, &w, fwd_nl_clear_one, &a);
+		rcu_read_unlock();
+		cond_resched();
+	} while (!end);
+	clear_bit(__ffs(ctx->mark), &tbl->dump_slots);
+	return 0;
+}
+
+/* ---- SESSION_GET by id ---------------------------------------------------- */
+
+struct fwd_nl_find_arg {
+	u64 id;
+	struct fwd_session *found;
+};
+
+static bool fwd_nl_find_one(struct fwd_session *s, void *p)
+{
+	struct fwd_nl_find_arg *a = p;
+
+	if (s->id != a->id)
+		return true;
+	a->found = s;
+	return false;
+}
+
+static int fwd_nl_session_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct fwd_session_table *tbl = fwd_pernet(genl_info_net(info))->sessions;
+	struct fwd_nl_find_arg a = {};
+	struct fwd_nl_walk w = {};
+	struct sk_buff *msg;
+	int err = -ENOENT;
+	void *hdr;
+
+	if (!info->attrs[FWD_A_SESSION_ID]) {
+		NL_SET_ERR_MSG(info->extack, "session id (FWD_A_SESSION_ID) required");
+		return -EINVAL;
+	}
+	a.id = nla_get_u64(info->attrs[FWD_A_SESSION_ID]);
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &fwd_genl_family, 0, FWD_CMD_SESSION_GET);
+	if (!hdr) {
+		err = -EMSGSIZE;
+		goto err_free;
+	}
+
+	/* Ids are not hashed: a linear walk, fine for an interactive request. */
+	rcu_read_lock();
+	fwd_nl_walk(tbl, &w, fwd_nl_find_one, &a);
+	if (a.found) {
+		spin_lock_bh(&a.found->lock);
+		if (!a.found->dead)
+			err = fwd_nl_put_session(msg, a.found, jiffies);
+		spin_unlock_bh(&a.found->lock);
+	}
+	rcu_read_unlock();
+	if (err) {
+		if (err == -ENOENT)
+			NL_SET_ERR_MSG(info->extack, "no session with this id");
+		goto err_free;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_free:
+	nlmsg_free(msg);
+	return err;
+}
+
+/* ---- STATS_GET ------------------------------------------------------------ */
+
+#define FWD_NL_STAT(attr, field) { attr, offsetof(struct fwd_session_stats, field) }
+static const struct {
+	u16 attr;
+	u16 offset;
+} fwd_nl_stats[] = {
+	FWD_NL_STAT(FWD_STATS_PACKETS, packets),
+	FWD_NL_STAT(FWD_STATS_TRACKED, tracked),
+	FWD_NL_STAT(FWD_STATS_PARSE_ERRORS, parse_errors),
+	FWD_NL_STAT(FWD_STATS_FRAGMENTS, fragments),
+	FWD_NL_STAT(FWD_STATS_BAD_TCP_FLAGS, bad_tcp_flags),
+	FWD_NL_STAT(FWD_STATS_OTHER_PROTO, other_proto),
+	FWD_NL_STAT(FWD_STATS_SESSIONS_CREATED, created),
+	FWD_NL_STAT(FWD_STATS_SESSIONS_EXPIRED, expired),
+	FWD_NL_STAT(FWD_STATS_SESSIONS_EVICTED, evicted),
+	FWD_NL_STAT(FWD_STATS_SESSIONS_REFUSED, refused),
+	FWD_NL_STAT(FWD_STATS_SESSIONS_REPLACED, replaced),
+	FWD_NL_STAT(FWD_STATS_SESSIONS_FLUSHED, flushed),
+	FWD_NL_STAT(FWD_STATS_ALLOC_FAILURES, alloc_failures),
+	FWD_NL_STAT(FWD_STATS_RETRANSMITS, retransmits),
+	FWD_NL_STAT(FWD_STATS_DROPPED, dropped),
+	FWD_NL_STAT(FWD_STATS_NETLINK_EVENTS_DROPPED, nl_events_dropped),
+};
+
+static int fwd_nl_put_stats(struct sk_buff *msg, struct fwd_session_table *tbl,
+			    const struct fwd_session_stats *sum)
+{
+	struct nlattr *nest;
+	unsigned int i;
+
+	nest = nla_nest_start(msg, FWD_A_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(msg, FWD_STATS_SESSIONS_ACTIVE, atomic_read(&tbl->count),
+			      FWD_STATS_PAD))
+		goto err;
+	for (i = 0; i < ARRAY_SIZE(fwd_nl_stats); i++)
+		if (nla_put_u64_64bit(msg, fwd_nl_stats[i].attr,
+				      *(const u64 *)((const char *)sum + fwd_nl_stats[i].offset),
+				      FWD_STATS_PAD))
+			goto err;
+	nla_nest_end(msg, nest);
+	return 0;
+
+err:
+	nla_nest_cancel(msg, nest);
+	return -EMSGSIZE;
+}
+
+static int fwd_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct fwd_session_table *tbl = fwd_pernet(genl_info_net(info))->sessions;
+	struct fwd_session_stats *sum;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	sum = kmalloc(sizeof(*sum), GFP_KERNEL);
+	if (!sum)
+		return -ENOMEM;
+	fwd_session_stats_sum(tbl, sum);
+
+	err = -ENOMEM;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		goto out;
+	err = -EMSGSIZE;
+	hdr = genlmsg_put_reply(msg, info, &fwd_genl_family, 0, FWD_CMD_STATS_GET);
+	if (!hdr || fwd_nl_put_stats(msg, tbl, sum)) {
+		nlmsg_free(msg);
+		goto out;
+	}
+	genlmsg_end(msg, hdr);
+	err = genlmsg_reply(msg, info);
+out:
+	kfree(sum);
+	return err;
+}
+
+/* ---- events --------------------------------------------------------------- */
+
+static int fwd_nl_put_event(struct sk_buff *skb, const struct fwd_session *s,
+			    const struct fwd_event *ev, u8 type)
+{
+	if (nla_put_u8(skb, FWD_A_EVENT_TYPE, type))
+		return -EMSGSIZE;
+	if (type == FWD_NL_EV_STATE &&
+	    (nla_put_u8(skb, FWD_A_EVENT_SIDE, ev->dir) ||
+	     nla_put_u8(skb, FWD_A_EVENT_OLD_STATE, ev->old_state) ||
+	     nla_put_u8(skb, FWD_A_EVENT_NEW_STATE, ev->new_state)))
+		return -EMSGSIZE;
+	if (type == FWD_NL_EV_CLOSING && nla_put_u8(skb, FWD_A_EVENT_REASON, ev->reason))
+		return -EMSGSIZE;
+	return fwd_nl_put_session(skb, s, jiffies);
+}
+
+/**
+ * fwd_genl_session_event - multicast a session event to "events" listeners
+ * @s: the session, locked, in an RCU read-side section
+ * @ev: the event (post phase)
+ *
+ * Loss-tolerant like ctnetlink events: never blocks, and a message that
+ * cannot be allocated or delivered is counted in nl_events_dropped.
+ */
+void fwd_genl_session_event(struct fwd_session *s, const struct fwd_event *ev)
+{
+	struct fwd_session_table *tbl = s->table;
+	struct net *net = tbl->net;
+	struct sk_buff *skb;
+	void *hdr;
+	u8 type;
+	int err;
+
+	switch (ev->type) {
+	case FWD_EV_SESSION_NEW:
+		type = FWD_NL_EV_NEW;
+		break;
+	case FWD_EV_TCP_STATE_CHANGE:
+		type = FWD_NL_EV_STATE;
+		break;
+	case FWD_EV_CLOSING:
+		type = FWD_NL_EV_CLOSING;
+		break;
+	default:
+		return;
+	}
+	if (!net || !READ_ONCE(fwd_genl_ready) ||
+	    !genl_has_listeners(&fwd_genl_family, net, FWD_NL_GRP_EVENTS))
+		return;
+
+	skb = genlmsg_new(FWD_NL_EVENT_SIZE, GFP_ATOMIC);
+	if (!skb)
+		goto drop;
+	hdr = genlmsg_put(skb, 0, 0, &fwd_genl_family, 0, FWD_CMD_EVENT);
+	if (!hdr || fwd_nl_put_event(skb, s, ev, type)) {
+		nlmsg_free(skb);
+		goto drop;
+	}
+	genlmsg_end(skb, hdr);
+	err = genlmsg_multicast_netns(&fwd_genl_family, net, skb, 0, FWD_NL_GRP_EVENTS,
+				      GFP_ATOMIC);
+	/* -ESRCH: the listeners left meanwhile; -ENOBUFS: a listener overran. */
+	if (err && err != -ESRCH)
+		goto drop;
+	return;
+
+drop:
+	fwd_stat_inc(tbl, nl_events_dropped);
+}
+
+/* ---- family --------------------------------------------------------------- */
+
+static const struct genl_ops fwd_genl_ops[] = {
+	{
+		.cmd	= FWD_CMD_SESSION_GET,
+		.doit	= fwd_nl_session_get,
+		.start	= fwd_nl_dump_start,
+		.dumpit	= fwd_nl_session_dump,
+		.done	= fwd_nl_dump_done,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= FWD_CMD_STATS_GET,
+		.doit	= fwd_nl_stats_get,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static struct genl_family fwd_genl_family = {
+	.name		= FWD_GENL_NAME,
+	.version	= FWD_GENL_VERSION,
+	.maxattr	= FWD_A_MAX,
+	.policy		= fwd_genl_policy,
+	.netnsok	= true,
+	.parallel_ops	= true,
+	.module		= THIS_MODULE,
+	.ops		= fwd_genl_ops,
+	.n_ops		= ARRAY_SIZE(fwd_genl_ops),
+	.mcgrps		= fwd_genl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(fwd_genl_mcgrps),
+	.resv_start_op	= FWD_CMD_MAX + 1,
+};
+
+/* After the per-namespace state exists: operations look it up. */
+int fwd_genl_init(void)
+{
+	int err;
+
+	err = genl_register_family(&fwd_genl_family);
+	if (err)
+		return err;
+	WRITE_ONCE(fwd_genl_ready, true);
+	return 0;
+}
+
+void fwd_genl_exit(void)
+{
+	WRITE_ONCE(fwd_genl_ready, false);
+	/* Event senders run under RCU: none is left using the family after this. */
+	synchronize_rcu();
+	genl_unregister_family(&fwd_genl_family);
+}
