@@ -37,7 +37,7 @@ check "session filter: proto udp port 5353" sh -c "ip netns exec $NS_FWD $ctl -j
 import json, sys
 s = json.load(sys.stdin)
 assert len(s) == 1 and s[0][\"sport\"] == 5353, s'"
-check "session list (text) has the header" sh -c "ip netns exec $NS_FWD $ctl session list | head -n1 | grep -q '^proto family client'"
+check "session list (text) has the header" sh -c "ip netns exec $NS_FWD $ctl session list | head -n1 | grep -q '^id proto family client'"
 expect_errno "session list with a bad filter" "bad filter" "$ctl" session list colour blue
 
 check "splice list -j has the pair" sh -c "ip netns exec $NS_FWD $ctl -j splice list | python3 -c '

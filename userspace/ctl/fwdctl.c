@@ -1,48 +1,132 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * fwdctl: the admin tool for forwarder, in the grammar of ip(8) and tc(8).
- * This version speaks the documented /proc/forwarder interface (proc_api.md)
- * of the caller's network namespace; run it under `ip netns exec NS` for
- * another one.
+ * It speaks the "forwarder" generic netlink family (include/forwarder/netlink.h)
+ * for sessions and events, and the documented /proc/forwarder files
+ * (proc_api.md) for the rest, always in the caller's network namespace; run it
+ * under `ip netns exec NS` for another one.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#define PROC_DIR "/proc/forwarder"
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <netinet/in.h>
 
-static bool json;
+#include <forwarder/netlink.h>
+
+#define PROC_DIR "/proc/forwarder"
+#define NL_BUF_SIZE (64 * 1024)
+
+static bool json, show_stats;
 static const char *proc_dir = PROC_DIR;
 
-static void usage(FILE *f)
+/* ---- help ------------------------------------------------------------------ */
+
+static const char usage_main[] =
+	"Usage: fwdctl [ OPTIONS ] OBJECT { COMMAND | help }\n"
+	"OPTIONS := { -j[son] | -s[tatistics] | -h[elp] | -V[ersion] }\n"
+	"OBJECT := { stats | session | monitor | top | splice | plugin | group | get | set }\n"
+	"\n"
+	"  fwdctl stats                      session and splice counters\n"
+	"  fwdctl session list [ FILTER ]    the session table (-s: packet and byte counters)\n"
+	"  fwdctl session show ID            one session\n"
+	"  fwdctl monitor [ count N ]        session events as they happen (until Ctrl-C)\n"
+	"  fwdctl top [ -n ITER ] [ -d SECS ] [ -N ROWS ]  the busiest sessions, refreshed\n"
+	"  fwdctl splice list                spliced connection pairs\n"
+	"  fwdctl plugin list                registered plugins and user-defined events\n"
+	"  fwdctl group { list | add | change | del } ...  rate groups\n"
+	"  fwdctl get TUNABLE                read a setting (e.g. max_sessions)\n"
+	"  fwdctl set TUNABLE VALUE          change a setting (needs CAP_NET_ADMIN)\n"
+	"\n"
+	"`fwdctl OBJECT help` describes each object. See fwdctl(8).\n";
+
+static const char usage_session[] =
+	"Usage: fwdctl [ -j ] [ -s ] session list [ FILTER ]\n"
+	"       fwdctl [ -j ] session show ID\n"
+	"FILTER := [ proto { tcp | udp } ] [ port N ] [ state STATE ]\n"
+	"  port matches the client or the server port, state either end's TCP state.\n"
+	"  The list comes from netlink (paged, with session ids) or, when the netlink\n"
+	"  family is not there or not allowed, from " PROC_DIR "/sessions.\n"
+	"  show needs netlink and CAP_NET_ADMIN.\n";
+
+static const char usage_monitor[] =
+	"Usage: fwdctl [ -j ] monitor [ count N ]\n"
+	"  Print session events (new, TCP state change, closing) until interrupted,\n"
+	"  or until N events were printed. -j prints one JSON object per line.\n"
+	"  Needs CAP_NET_ADMIN.\n";
+
+static const char usage_top[] =
+	"Usage: fwdctl [ -j ] top [ -n ITER ] [ -d SECONDS ] [ -N ROWS ]\n"
+	"  The busiest sessions by byte rate between refreshes (every SECONDS, default\n"
+	"  1), ROWS of them (default: what fits the terminal, or 20). -n stops after\n"
+	"  ITER refreshes. Ctrl-C or q quits.\n";
+
+static const char usage_splice[] = "Usage: fwdctl [ -j ] splice list\n";
+
+static const char usage_plugin[] = "Usage: fwdctl [ -j ] plugin list\n";
+
+static const char usage_group[] =
+	"Usage: fwdctl [ -j ] group list\n"
+	"       fwdctl group { add | change | del } ARGS...\n"
+	"  Passed to " PROC_DIR "/groups as one command line (see proc_api.md).\n";
+
+static const char usage_stats[] = "Usage: fwdctl [ -j ] stats\n";
+
+static const char usage_get[] =
+	"Usage: fwdctl [ -j ] get TUNABLE\n"
+	"       fwdctl set TUNABLE VALUE\n"
+	"  TUNABLE is a file of " PROC_DIR ", e.g. max_sessions, timeout_udp,\n"
+	"  splice_timeout_established, listen_port.\n";
+
+static int help_or(int argc, char **argv, const char *usage)
 {
-	fprintf(f,
-		"Usage: fwdctl [ OPTIONS ] OBJECT { COMMAND | help }\n"
-		"OPTIONS := { -j[son] | -h[elp] | -V[ersion] }\n"
-		"OBJECT := { stats | session | splice | get | set }\n"
-		"\n"
-		"  fwdctl stats                      session and splice counters\n"
-		"  fwdctl session list [ proto { tcp | udp } ] [ port N ] [ state STATE ]\n"
-		"  fwdctl splice list                spliced connection pairs\n"
-		"  fwdctl get TUNABLE                read a setting (e.g. max_sessions)\n"
-		"  fwdctl set TUNABLE VALUE          change a setting (needs CAP_NET_ADMIN)\n"
-		"\n"
-		"Reads and writes " PROC_DIR " of the current network namespace.\n");
+	if (argc >= 1 && (!strcmp(argv[0], "help") || !strcmp(argv[0], "-h") ||
+			  !strcmp(argv[0], "--help"))) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	return -1;
 }
 
-static int fail(const char *fmt, const char *a, const char *b)
+/* ---- errors ---------------------------------------------------------------- */
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int fail(const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "fwdctl: ");
-	fprintf(stderr, fmt, a, b);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputc('\n', stderr);
 	return 1;
+}
+
+static int usage_error(const char *usage, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "fwdctl: ");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	fputs(usage, stderr);
+	return 2;
 }
 
 static int need_module(void)
@@ -51,8 +135,26 @@ static int need_module(void)
 
 	if (stat(proc_dir, &st) == 0)
 		return 0;
-	return fail("the forwarder module is not loaded (no %s)%s", proc_dir, "");
+	return fail("the forwarder module is not loaded (no %s)", proc_dir);
 }
+
+static bool is(const char *arg, const char *word)
+{
+	/* ip(8)-style abbreviations: "sess" for "session", "l" for "list". */
+	return *arg && !strncmp(word, arg, strlen(arg));
+}
+
+static bool is_number(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* ---- /proc ------------------------------------------------------------------ */
 
 /* The whole of /proc/forwarder/NAME, NUL-terminated; NULL with errno set on error. */
 static char *slurp(const char *name)
@@ -96,15 +198,24 @@ static char *slurp(const char *name)
 	return buf;
 }
 
-static bool is_number(const char *s)
+/* One write(2) of @cmd to /proc/forwarder/@name; 0 or errno. */
+static int proc_write(const char *name, const char *cmd)
 {
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return false;
-	return true;
+	char path[512];
+	ssize_t w;
+	int fd, saved;
+
+	snprintf(path, sizeof(path), "%s/%s", proc_dir, name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	w = write(fd, cmd, strlen(cmd));
+	saved = errno;
+	close(fd);
+	return w == (ssize_t)strlen(cmd) ? 0 : saved;
 }
+
+/* ---- output helpers ------------------------------------------------------------ */
 
 static void json_str(const char *s)
 {
@@ -122,10 +233,18 @@ static void json_str(const char *s)
 
 static void json_value(const char *s)
 {
-	if (is_number(s))
+	if (is_number(s) && (s[0] != '0' || !s[1]))
 		fputs(s, stdout);
 	else
 		json_str(s);
+}
+
+static void json_key(bool *first, const char *k)
+{
+	printf("%s", *first ? "" : ",");
+	*first = false;
+	json_str(k);
+	putchar(':');
 }
 
 /* Split @line at blanks in place; returns the number of words (at most @max). */
@@ -138,6 +257,816 @@ static int words(char *line, char **w, int max)
 		w[n++] = t;
 	return n;
 }
+
+/* 1234567 -> "1.2M"; @bytes uses powers of 1024 and a "B" suffix. */
+static const char *human(unsigned long long v, bool bytes, char *buf, size_t len)
+{
+	static const char units[] = "kMGTPE";
+	double d = v, base = bytes ? 1024 : 1000;
+	int u = -1;
+
+	while (d >= base && u < 5) {
+		d /= base;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%llu%s", v, bytes ? "B" : "");
+	else
+		snprintf(buf, len, "%.*f%c%s", d < 10 ? 1 : 0, d,
+			 bytes && units[u] == 'k' ? 'K' : units[u], bytes ? "iB" : "");
+	return buf;
+}
+
+/* Seconds as "45s", "12m03s", "3h05m", "2d04h". */
+static const char *human_secs(unsigned long long s, char *buf, size_t len)
+{
+	if (s < 60)
+		snprintf(buf, len, "%llus", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%llum%02llus", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%lluh%02llum", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, len, "%llud%02lluh", s / 86400, s % 86400 / 3600);
+	return buf;
+}
+
+/* ---- sessions --------------------------------------------------------------- */
+
+static const char * const tcp_states[] = {
+	"NONE", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1",
+	"FIN_WAIT_2", "CLOSING", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK", "CLOSED",
+};
+
+static const char * const close_reasons[] = {
+	"none", "timeout", "evicted", "replaced", "flush",
+};
+
+static const char *tcp_state_name(unsigned int st)
+{
+	return st < sizeof(tcp_states) / sizeof(tcp_states[0]) ? tcp_states[st] : "?";
+}
+
+struct sess {
+	unsigned long long id;		/* 0: not known (from /proc) */
+	char proto[4], family[5];
+	char client[INET6_ADDRSTRLEN], server[INET6_ADDRSTRLEN];
+	unsigned int cport, sport;
+	char cstate[16], sstate[16];
+	unsigned int established;
+	unsigned long long age_ms, expires_ms;
+	unsigned long long opkts, obytes, rpkts, rbytes;
+};
+
+/* Called for each session; non-zero stops the walk. */
+typedef int (*sess_cb_t)(const struct sess *s, void *arg);
+
+struct session_filter {
+	const char *proto, *state;
+	long port;
+};
+
+static bool sess_match(const struct sess *s, const struct session_filter *f)
+{
+	if (f->proto && strcmp(s->proto, f->proto))
+		return false;
+	if (f->port >= 0 && s->cport != f->port && s->sport != f->port)
+		return false;
+	if (f->state && strcasecmp(s->cstate, f->state) && strcasecmp(s->sstate, f->state))
+		return false;
+	return true;
+}
+
+/* The session table through /proc/forwarder/sessions (no ids). */
+static int proc_sessions(sess_cb_t cb, void *arg)
+{
+	char *buf = slurp("sessions"), *line, *save, *w[32];
+	int err = 0;
+
+	if (!buf)
+		return fail("cannot read sessions: %s", strerror(errno));
+	line = strtok_r(buf, "\n", &save);	/* header */
+	while (line && (line = strtok_r(NULL, "\n", &save))) {
+		struct sess s = {};
+
+		if (words(line, w, 32) != 15)
+			continue;
+		snprintf(s.proto, sizeof(s.proto), "%s", w[0]);
+		snprintf(s.family, sizeof(s.family), "%s", w[1]);
+		snprintf(s.client, sizeof(s.client), "%s", w[2]);
+		s.cport = atoi(w[3]);
+		snprintf(s.server, sizeof(s.server), "%s", w[4]);
+		s.sport = atoi(w[5]);
+		snprintf(s.cstate, sizeof(s.cstate), "%s", w[6]);
+		snprintf(s.sstate, sizeof(s.sstate), "%s", w[7]);
+		s.established = atoi(w[8]);
+		s.age_ms = strtoull(w[9], NULL, 10) * 1000;
+		s.expires_ms = strtoull(w[10], NULL, 10) * 1000;
+		s.opkts = strtoull(w[11], NULL, 10);
+		s.obytes = strtoull(w[12], NULL, 10);
+		s.rpkts = strtoull(w[13], NULL, 10);
+		s.rbytes = strtoull(w[14], NULL, 10);
+		err = cb(&s, arg);
+		if (err)
+			break;
+	}
+	free(buf);
+	return err;
+}
+
+/* ---- netlink ------------------------------------------------------------------ */
+
+struct nl {
+	struct mnl_socket *sock;
+	unsigned int portid, seq;
+	uint16_t family;
+	uint32_t events_group;
+	char *buf;
+};
+
+static int ctrl_grp_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (type <= CTRL_ATTR_MCAST_GRP_MAX)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int ctrl_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (type <= CTRL_ATTR_MAX)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int ctrl_family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *tb[CTRL_ATTR_MAX + 1] = {}, *pos;
+	struct nl *n = data;
+
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), ctrl_attr_cb, tb);
+	if (tb[CTRL_ATTR_FAMILY_ID])
+		n->family = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	if (!tb[CTRL_ATTR_MCAST_GROUPS])
+		return MNL_CB_OK;
+	mnl_attr_for_each_nested(pos, tb[CTRL_ATTR_MCAST_GROUPS]) {
+		struct nlattr *g[CTRL_ATTR_MCAST_GRP_MAX + 1] = {};
+
+		mnl_attr_parse_nested(pos, ctrl_grp_cb, g);
+		if (g[CTRL_ATTR_MCAST_GRP_NAME] && g[CTRL_ATTR_MCAST_GRP_ID] &&
+		    !strcmp(mnl_attr_get_str(g[CTRL_ATTR_MCAST_GRP_NAME]), FWD_GENL_MCGRP_EVENTS))
+			n->events_group = mnl_attr_get_u32(g[CTRL_ATTR_MCAST_GRP_ID]);
+	}
+	return MNL_CB_OK;
+}
+
+static struct nlmsghdr *nl_msg(struct nl *n, uint16_t type, uint16_t flags, uint8_t cmd)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(n->buf);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ++n->seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = type == GENL_ID_CTRL ? 1 : FWD_GENL_VERSION;
+	return nlh;
+}
+
+/* Send @nlh and run @cb on every answer until the end; 0 or -errno. */
+static int nl_talk(struct nl *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	int ret;
+
+	if (mnl_socket_sendto(n->sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ret = mnl_socket_recvfrom(n->sock, n->buf, NL_BUF_SIZE);
+		if (ret < 0)
+			return -errno;
+		ret = mnl_cb_run(n->buf, ret, n->seq, n->portid, cb, data);
+		if (ret < 0)
+			return -errno;
+		if (ret == MNL_CB_STOP)
+			return 0;
+	}
+}
+
+static void nl_close(struct nl *n)
+{
+	if (n->sock)
+		mnl_socket_close(n->sock);
+	free(n->buf);
+	memset(n, 0, sizeof(*n));
+}
+
+/* Open a socket and resolve the family: 0, -ENOENT without it, or -errno. */
+static int nl_open(struct nl *n)
+{
+	struct nlmsghdr *nlh;
+	int err;
+
+	memset(n, 0, sizeof(*n));
+	n->buf = malloc(NL_BUF_SIZE);
+	if (!n->buf)
+		return -ENOMEM;
+	n->sock = mnl_socket_open(NETLINK_GENERIC);
+	if (!n->sock || mnl_socket_bind(n->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		nl_close(n);
+		return err;
+	}
+	n->portid = mnl_socket_get_portid(n->sock);
+	n->seq = time(NULL);
+	nlh = nl_msg(n, GENL_ID_CTRL, NLM_F_ACK, CTRL_CMD_GETFAMILY);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, FWD_GENL_NAME);
+	err = nl_talk(n, nlh, ctrl_family_cb, n);
+	if (!err && !n->family)
+		err = -ENOENT;
+	if (err)
+		nl_close(n);
+	return err;
+}
+
+static int nl_error(int err, const char *what)
+{
+	if (err == -EPERM || err == -EACCES)
+		return fail("%s: permission denied (needs CAP_NET_ADMIN)", what);
+	if (err == -ENOENT)
+		return fail("%s: the forwarder netlink family is not there (module not loaded, or too old)",
+			    what);
+	return fail("%s: %s", what, strerror(-err));
+}
+
+static int sess_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (type <= FWD_A_MAX)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static unsigned long long u64_or0(const struct nlattr *a)
+{
+	return a ? mnl_attr_get_u64(a) : 0;
+}
+
+static unsigned int u8_or0(const struct nlattr *a)
+{
+	return a ? mnl_attr_get_u8(a) : 0;
+}
+
+static void nl_addr(const struct nlattr *a, int family, char *out, size_t len)
+{
+	if (!a || mnl_attr_get_payload_len(a) != (family == AF_INET ? 4 : 16) ||
+	    !inet_ntop(family, mnl_attr_get_payload(a), out, len))
+		snprintf(out, len, "?");
+}
+
+static void sess_from_attrs(struct nlattr **tb, struct sess *s)
+{
+	int family = u8_or0(tb[FWD_A_FAMILY]) == AF_INET6 ? AF_INET6 : AF_INET;
+	bool tcp = u8_or0(tb[FWD_A_PROTO]) == IPPROTO_TCP;
+
+	memset(s, 0, sizeof(*s));
+	s->id = u64_or0(tb[FWD_A_SESSION_ID]);
+	snprintf(s->proto, sizeof(s->proto), "%s", tcp ? "tcp" : "udp");
+	snprintf(s->family, sizeof(s->family), "%s", family == AF_INET ? "ipv4" : "ipv6");
+	nl_addr(tb[FWD_A_CLIENT_ADDR], family, s->client, sizeof(s->client));
+	nl_addr(tb[FWD_A_SERVER_ADDR], family, s->server, sizeof(s->server));
+	s->cport = tb[FWD_A_CLIENT_PORT] ? ntohs(mnl_attr_get_u16(tb[FWD_A_CLIENT_PORT])) : 0;
+	s->sport = tb[FWD_A_SERVER_PORT] ? ntohs(mnl_attr_get_u16(tb[FWD_A_SERVER_PORT])) : 0;
+	snprintf(s->cstate, sizeof(s->cstate), "%s",
+		 tcp ? tcp_state_name(u8_or0(tb[FWD_A_CLIENT_STATE])) : "-");
+	snprintf(s->sstate, sizeof(s->sstate), "%s",
+		 tcp ? tcp_state_name(u8_or0(tb[FWD_A_SERVER_STATE])) : "-");
+	s->established = u8_or0(tb[FWD_A_ESTABLISHED]);
+	s->age_ms = u64_or0(tb[FWD_A_AGE_MS]);
+	s->expires_ms = u64_or0(tb[FWD_A_EXPIRES_MS]);
+	s->opkts = u64_or0(tb[FWD_A_ORIG_PACKETS]);
+	s->obytes = u64_or0(tb[FWD_A_ORIG_BYTES]);
+	s->rpkts = u64_or0(tb[FWD_A_REPLY_PACKETS]);
+	s->rbytes = u64_or0(tb[FWD_A_REPLY_BYTES]);
+}
+
+struct sess_walk {
+	sess_cb_t cb;
+	void *arg;
+	int stopped;
+};
+
+static int nl_session_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *tb[FWD_A_MAX + 1] = {};
+	struct sess_walk *w = data;
+	struct sess s;
+
+	if (w->stopped)
+		return MNL_CB_OK;	/* drain the dump */
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), sess_attr_cb, tb);
+	sess_from_attrs(tb, &s);
+	w->stopped = w->cb(&s, w->arg);
+	return MNL_CB_OK;
+}
+
+/* Every session through a netlink dump: 0, or -errno (-ENOENT: no family). */
+static int nl_sessions(sess_cb_t cb, void *arg)
+{
+	struct sess_walk w = { .cb = cb, .arg = arg };
+	struct nl n;
+	int err;
+
+	err = nl_open(&n);
+	if (err)
+		return err;
+	err = nl_talk(&n, nl_msg(&n, n.family, NLM_F_DUMP, FWD_CMD_SESSION_GET),
+		      nl_session_cb, &w);
+	nl_close(&n);
+	return err ? err : w.stopped;
+}
+
+/* Sessions from netlink, else (no family, not allowed) from /proc. */
+static int any_sessions(sess_cb_t cb, void *arg, bool *have_ids)
+{
+	int err = nl_sessions(cb, arg);
+
+	*have_ids = true;
+	if (err == -ENOENT || err == -EPERM || err == -EACCES || err == -EPROTONOSUPPORT) {
+		*have_ids = false;
+		return proc_sessions(cb, arg);
+	}
+	if (err < 0)
+		return nl_error(err, "session dump");
+	return err;
+}
+
+/* ---- session list / show ------------------------------------------------------ */
+
+static void sess_json(const struct sess *s)
+{
+	printf("{");
+	if (s->id)
+		printf("\"id\":%llu,", s->id);
+	printf("\"proto\":\"%s\",\"family\":\"%s\",\"client\":\"%s\",\"cport\":%u,"
+	       "\"server\":\"%s\",\"sport\":%u,\"client_state\":\"%s\",\"server_state\":\"%s\","
+	       "\"established\":%u,\"age_s\":%llu,\"expires_s\":%llu,\"orig_pkts\":%llu,"
+	       "\"orig_bytes\":%llu,\"reply_pkts\":%llu,\"reply_bytes\":%llu}",
+	       s->proto, s->family, s->client, s->cport, s->server, s->sport, s->cstate,
+	       s->sstate, s->established, s->age_ms / 1000, (s->expires_ms + 999) / 1000,
+	       s->opkts, s->obytes, s->rpkts, s->rbytes);
+}
+
+static const char sess_header[] =
+	"id proto family client cport server sport client_state server_state established age expires";
+
+static void sess_text(const struct sess *s)
+{
+	char a[32], e[32], b[4][32];
+
+	if (s->id)
+		printf("%llu ", s->id);
+	else
+		printf("- ");
+	printf("%s %s %s %u %s %u %s %s %u %s %s", s->proto, s->family, s->client, s->cport,
+	       s->server, s->sport, s->cstate, s->sstate, s->established,
+	       human_secs(s->age_ms / 1000, a, sizeof(a)),
+	       human_secs((s->expires_ms + 999) / 1000, e, sizeof(e)));
+	if (show_stats)
+		printf(" %s %s %s %s", human(s->opkts, false, b[0], sizeof(b[0])),
+		       human(s->obytes, true, b[1], sizeof(b[1])),
+		       human(s->rpkts, false, b[2], sizeof(b[2])),
+		       human(s->rbytes, true, b[3], sizeof(b[3])));
+	putchar('\n');
+}
+
+struct list_arg {
+	const struct session_filter *f;
+	unsigned long shown;
+};
+
+static int list_one(const struct sess *s, void *p)
+{
+	struct list_arg *a = p;
+
+	if (!sess_match(s, a->f))
+		return 0;
+	if (json) {
+		printf("%s", a->shown ? "," : "");
+		sess_json(s);
+	} else {
+		sess_text(s);
+	}
+	a->shown++;
+	return 0;
+}
+
+static int cmd_session_list(const struct session_filter *f)
+{
+	struct list_arg a = { .f = f };
+	bool ids;
+	int err;
+
+	if (json)
+		putchar('[');
+	else
+		printf("%s%s\n", sess_header,
+		       show_stats ? " orig_pkts orig_bytes reply_pkts reply_bytes" : "");
+	err = any_sessions(list_one, &a, &ids);
+	if (json)
+		puts("]");
+	return err ? 1 : 0;
+}
+
+static int show_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *tb[FWD_A_MAX + 1] = {};
+	struct sess *s = data;
+
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), sess_attr_cb, tb);
+	sess_from_attrs(tb, s);
+	return MNL_CB_OK;
+}
+
+static int cmd_session_show(const char *arg)
+{
+	struct nlmsghdr *nlh;
+	struct sess s = {};
+	char b[32];
+	struct nl n;
+	int err;
+
+	if (!is_number(arg) || !strtoull(arg, NULL, 10))
+		return usage_error(usage_session, "bad session id '%s'", arg);
+	if (need_module())
+		return 1;
+	err = nl_open(&n);
+	if (err)
+		return nl_error(err, "session show");
+	nlh = nl_msg(&n, n.family, NLM_F_ACK, FWD_CMD_SESSION_GET);
+	mnl_attr_put_u64(nlh, FWD_A_SESSION_ID, strtoull(arg, NULL, 10));
+	err = nl_talk(&n, nlh, show_cb, &s);
+	nl_close(&n);
+	if (err == -ENOENT)
+		return fail("no session with id %s", arg);
+	if (err)
+		return nl_error(err, "session show");
+	if (json) {
+		sess_json(&s);
+		putchar('\n');
+		return 0;
+	}
+	printf("id %llu\nproto %s\nfamily %s\nclient %s port %u state %s\n"
+	       "server %s port %u state %s\nestablished %u\n",
+	       s.id, s.proto, s.family, s.client, s.cport, s.cstate, s.server, s.sport,
+	       s.sstate, s.established);
+	printf("age %s\n", human_secs(s.age_ms / 1000, b, sizeof(b)));
+	printf("expires %s\n", human_secs((s.expires_ms + 999) / 1000, b, sizeof(b)));
+	printf("orig %llu packets %llu bytes\nreply %llu packets %llu bytes\n",
+	       s.opkts, s.obytes, s.rpkts, s.rbytes);
+	return 0;
+}
+
+static int cmd_session(int argc, char **argv)
+{
+	struct session_filter f = { .port = -1 };
+	int i;
+
+	if (help_or(argc, argv, usage_session) == 0)
+		return 0;
+	if (argc < 1)
+		return usage_error(usage_session, "session: missing command%s", "");
+	if (is(argv[0], "show")) {
+		if (argc != 2)
+			return usage_error(usage_session, "session show needs one ID%s", "");
+		return cmd_session_show(argv[1]);
+	}
+	if (!is(argv[0], "list"))
+		return usage_error(usage_session, "unknown session command '%s'", argv[0]);
+	for (i = 1; i < argc; i += 2) {
+		if (i + 1 >= argc)
+			return usage_error(usage_session, "'%s' needs a value", argv[i]);
+		if (is(argv[i], "proto") && (!strcmp(argv[i + 1], "tcp") ||
+					     !strcmp(argv[i + 1], "udp")))
+			f.proto = argv[i + 1];
+		else if (is(argv[i], "state"))
+			f.state = argv[i + 1];
+		else if (is(argv[i], "port") && is_number(argv[i + 1]) &&
+			 atol(argv[i + 1]) <= 65535)
+			f.port = atol(argv[i + 1]);
+		else
+			return fail("bad filter '%s %s'", argv[i], argv[i + 1]), 2;
+	}
+	return need_module() ? 1 : cmd_session_list(&f);
+}
+
+/* ---- monitor ------------------------------------------------------------------ */
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+struct monitor_arg {
+	unsigned long printed, count;
+};
+
+static int event_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *tb[FWD_A_MAX + 1] = {};
+	struct monitor_arg *m = data;
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	unsigned int type, side, old, new, reason;
+	const char *name;
+	struct sess s;
+
+	if (g->cmd != FWD_CMD_EVENT)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*g), sess_attr_cb, tb);
+	sess_from_attrs(tb, &s);
+	type = u8_or0(tb[FWD_A_EVENT_TYPE]);
+	side = u8_or0(tb[FWD_A_EVENT_SIDE]);
+	old = u8_or0(tb[FWD_A_EVENT_OLD_STATE]);
+	new = u8_or0(tb[FWD_A_EVENT_NEW_STATE]);
+	reason = u8_or0(tb[FWD_A_EVENT_REASON]);
+	name = type == FWD_NL_EV_NEW ? "new" : type == FWD_NL_EV_STATE ? "state" :
+	       type == FWD_NL_EV_CLOSING ? "closing" : "unknown";
+	if (json) {
+		printf("{\"event\":\"%s\",", name);
+		if (type == FWD_NL_EV_STATE)
+			printf("\"side\":\"%s\",\"old_state\":\"%s\",\"new_state\":\"%s\",",
+			       side ? "server" : "client", tcp_state_name(old), tcp_state_name(new));
+		if (type == FWD_NL_EV_CLOSING)
+			printf("\"reason\":\"%s\",", reason < 5 ? close_reasons[reason] : "?");
+		printf("\"session\":");
+		sess_json(&s);
+		puts("}");
+	} else {
+		printf("[%s] id %llu %s %s:%u -> %s:%u", name, s.id, s.proto, s.client, s.cport,
+		       s.server, s.sport);
+		if (type == FWD_NL_EV_STATE)
+			printf(" %s %s -> %s", side ? "server" : "client", tcp_state_name(old),
+			       tcp_state_name(new));
+		if (type == FWD_NL_EV_CLOSING)
+			printf(" reason %s", reason < 5 ? close_reasons[reason] : "?");
+		printf(" %s/%s\n", s.cstate, s.sstate);
+	}
+	fflush(stdout);
+	m->printed++;
+	if (m->count && m->printed >= m->count)
+		return MNL_CB_STOP;
+	return MNL_CB_OK;
+}
+
+static int cmd_monitor(int argc, char **argv)
+{
+	struct monitor_arg m = {};
+	struct sigaction sa = { .sa_handler = on_signal };
+	int one = 1, err, ret;
+	struct nl n;
+
+	if (help_or(argc, argv, usage_monitor) == 0)
+		return 0;
+	if (argc == 2 && is(argv[0], "count") && is_number(argv[1]) && atol(argv[1]) > 0)
+		m.count = strtoul(argv[1], NULL, 10);
+	else if (argc)
+		return usage_error(usage_monitor, "bad monitor argument '%s'", argv[0]);
+	if (need_module())
+		return 1;
+	err = nl_open(&n);
+	if (err)
+		return nl_error(err, "monitor");
+	if (!n.events_group) {
+		nl_close(&n);
+		return fail("monitor: the module has no events group");
+	}
+	if (mnl_socket_setsockopt(n.sock, NETLINK_ADD_MEMBERSHIP, &n.events_group,
+				  sizeof(n.events_group)) < 0) {
+		err = -errno;
+		nl_close(&n);
+		return nl_error(err, "monitor");
+	}
+	/* Overruns show up as ENOBUFS here and in the kernel's counter. */
+	mnl_socket_setsockopt(n.sock, NETLINK_BROADCAST_ERROR, &one, sizeof(one));
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	fprintf(stderr, "fwdctl: listening for session events (Ctrl-C to stop)\n");
+	while (!stop) {
+		ret = mnl_socket_recvfrom(n.sock, n.buf, NL_BUF_SIZE);
+		if (ret < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {
+				fprintf(stderr, "fwdctl: events lost (receive buffer overrun)\n");
+				continue;
+			}
+			err = -errno;
+			nl_close(&n);
+			return nl_error(err, "monitor");
+		}
+		ret = mnl_cb_run(n.buf, ret, 0, 0, event_cb, &m);
+		if (ret == MNL_CB_STOP)
+			break;
+	}
+	nl_close(&n);
+	return 0;
+}
+
+/* ---- top -------------------------------------------------------------------------- */
+
+struct top_row {
+	struct sess s;
+	char key[128];
+	double rate;		/* bytes per second, both directions */
+	double prate;		/* packets per second */
+};
+
+struct top_set {
+	struct top_row *rows;
+	size_t n, cap;
+};
+
+static void sess_key(const struct sess *s, char *key, size_t len)
+{
+	if (s->id)
+		snprintf(key, len, "%llu", s->id);
+	else
+		snprintf(key, len, "%s %s %u %s %u", s->proto, s->client, s->cport, s->server,
+			 s->sport);
+}
+
+static int top_collect(const struct sess *s, void *p)
+{
+	struct top_set *t = p;
+
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1024;
+		struct top_row *r = realloc(t->rows, cap * sizeof(*r));
+
+		if (!r)
+			return fail("out of memory");
+		t->rows = r;
+		t->cap = cap;
+	}
+	t->rows[t->n].s = *s;
+	sess_key(s, t->rows[t->n].key, sizeof(t->rows[t->n].key));
+	t->n++;
+	return 0;
+}
+
+static int row_cmp_key(const void *a, const void *b)
+{
+	return strcmp(((const struct top_row *)a)->key, ((const struct top_row *)b)->key);
+}
+
+static int row_cmp_rate(const void *a, const void *b)
+{
+	const struct top_row *x = a, *y = b;
+
+	if (x->rate != y->rate)
+		return x->rate < y->rate ? 1 : -1;
+	return x->s.obytes + x->s.rbytes < y->s.obytes + y->s.rbytes ? 1 : -1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmd_top(int argc, char **argv)
+{
+	struct top_set prev = {}, cur = {};
+	long iters = -1, rows = 0, iter;
+	double interval = 1, t_prev = 0, t_cur;
+	bool tty = isatty(STDOUT_FILENO), ids;
+	struct sigaction sa = { .sa_handler = on_signal };
+	int i;
+
+	if (help_or(argc, argv, usage_top) == 0)
+		return 0;
+	for (i = 0; i < argc; i++) {
+		if (i + 1 >= argc)
+			return usage_error(usage_top, "'%s' needs a value", argv[i]);
+		if (!strcmp(argv[i], "-n") && is_number(argv[i + 1]) && atol(argv[i + 1]) > 0)
+			iters = atol(argv[++i]);
+		else if (!strcmp(argv[i], "-N") && is_number(argv[i + 1]) && atol(argv[i + 1]) > 0)
+			rows = atol(argv[++i]);
+		else if (!strcmp(argv[i], "-d") && atof(argv[i + 1]) > 0)
+			interval = atof(argv[++i]);
+		else
+			return usage_error(usage_top, "bad top argument '%s'", argv[i]);
+	}
+	if (need_module())
+		return 1;
+	if (!rows) {
+		struct winsize ws;
+
+		rows = tty && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row > 6 ?
+		       ws.ws_row - 5 : 20;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	for (iter = 0; !stop && (iters < 0 || iter < iters); iter++) {
+		struct timespec ts;
+		char b[4][32];
+		size_t k;
+
+		if (iter) {
+			ts.tv_sec = (time_t)interval;
+			ts.tv_nsec = (long)((interval - ts.tv_sec) * 1e9);
+			nanosleep(&ts, NULL);
+			if (stop)
+				break;
+		}
+		cur.n = 0;
+		if (any_sessions(top_collect, &cur, &ids))
+			return 1;
+		t_cur = now_s();
+		/* Rate since the previous refresh; for new sessions, since they began. */
+		for (k = 0; k < cur.n; k++) {
+			struct top_row *r = &cur.rows[k], *p = NULL;
+			unsigned long long bytes = r->s.obytes + r->s.rbytes;
+			unsigned long long pkts = r->s.opkts + r->s.rpkts;
+			double dt;
+
+			if (prev.n)
+				p = bsearch(r, prev.rows, prev.n, sizeof(*r), row_cmp_key);
+			if (p && bytes >= p->s.obytes + p->s.rbytes) {
+				dt = t_cur - t_prev;
+				r->rate = (bytes - p->s.obytes - p->s.rbytes) / dt;
+				r->prate = (pkts - p->s.opkts - p->s.rpkts) / dt;
+			} else {
+				dt = r->s.age_ms ? r->s.age_ms / 1000.0 : 1;
+				r->rate = bytes / (dt < 1 ? 1 : dt);
+				r->prate = pkts / (dt < 1 ? 1 : dt);
+			}
+		}
+		qsort(cur.rows, cur.n, sizeof(*cur.rows), row_cmp_rate);
+		if (json) {
+			printf("{\"iteration\":%ld,\"sessions\":%zu,\"top\":[", iter + 1, cur.n);
+			for (k = 0; k < cur.n && k < (size_t)rows; k++) {
+				printf("%s{\"rate_bps\":%.0f,\"rate_pps\":%.0f,\"session\":",
+				       k ? "," : "", cur.rows[k].rate * 8, cur.rows[k].prate);
+				sess_json(&cur.rows[k].s);
+				putchar('}');
+			}
+			puts("]}");
+		} else {
+			if (tty)
+				printf("\033[H\033[2J");
+			printf("fwdctl top - %zu sessions, every %.1fs%s\n\n", cur.n, interval,
+			       ids ? "" : " (from /proc: no ids)");
+			printf("\033[7m%-8s %-5s %-40s %-40s %-12s %10s %9s %10s\033[0m\n", "ID",
+			       "PROTO", "CLIENT", "SERVER", "STATE", "RATE", "PKT/S", "TOTAL");
+			for (k = 0; k < cur.n && k < (size_t)rows; k++) {
+				const struct sess *s = &cur.rows[k].s;
+				char cl[64], sv[64];
+
+				snprintf(cl, sizeof(cl), "%s:%u", s->client, s->cport);
+				snprintf(sv, sizeof(sv), "%s:%u", s->server, s->sport);
+				human((unsigned long long)(cur.rows[k].rate * 8), false, b[0],
+				      sizeof(b[0]));
+				strncat(b[0], "b/s", sizeof(b[0]) - strlen(b[0]) - 1);
+				printf("%-8s %-5s %-40s %-40s %-12s %10s %9s %10s\n",
+				       s->id ? (snprintf(b[3], sizeof(b[3]), "%llu", s->id), b[3]) : "-",
+				       s->proto, cl, sv,
+				       !strcmp(s->proto, "udp") ? (s->established ? "REPLIED" : "NEW") :
+				       s->sstate, b[0],
+				       human((unsigned long long)cur.rows[k].prate, false, b[1],
+					     sizeof(b[1])),
+				       human(s->obytes + s->rbytes, true, b[2], sizeof(b[2])));
+			}
+		}
+		fflush(stdout);
+		/* Keep this refresh, sorted by key, for the next one's rates. */
+		qsort(cur.rows, cur.n, sizeof(*cur.rows), row_cmp_key);
+		{
+			struct top_set tmp = prev;
+
+			prev = cur;
+			cur = tmp;
+		}
+		t_prev = t_cur;
+	}
+	free(prev.rows);
+	free(cur.rows);
+	return 0;
+}
+
+/* ---- counters, splices, plugins, groups, tunables ------------------------------- */
 
 /* "name value" lines (stats files), names prefixed with @prefix, as text or JSON members. */
 static int show_counters(const char *file, const char *prefix, bool *first)
@@ -153,24 +1082,28 @@ static int show_counters(const char *file, const char *prefix, bool *first)
 			continue;
 		snprintf(name, sizeof(name), "%s%s", prefix, w[0]);
 		if (json) {
-			printf("%s", *first ? "" : ",");
-			json_str(name);
-			putchar(':');
+			json_key(first, name);
 			json_value(w[1]);
 		} else {
 			printf("%-28s %s\n", name, w[1]);
+			*first = false;
 		}
-		*first = false;
 	}
 	free(buf);
 	return 0;
 }
 
-static int cmd_stats(void)
+static int cmd_stats(int argc, char **argv)
 {
 	bool first = true;
 	int err;
 
+	if (help_or(argc, argv, usage_stats) == 0)
+		return 0;
+	if (argc)
+		return usage_error(usage_stats, "stats takes no argument ('%s')", argv[0]);
+	if (need_module())
+		return 1;
 	if (json)
 		putchar('{');
 	err = show_counters("stats", "", &first) || show_counters("splice_stats", "splice_", &first);
@@ -179,71 +1112,26 @@ static int cmd_stats(void)
 	return err;
 }
 
-struct session_filter {
-	const char *proto, *state;
-	long port;
-};
-
-/* The session table: a header line naming the columns, then one line per session. */
-static int cmd_session_list(const struct session_filter *f)
-{
-	char *buf = slurp("sessions"), *line, *save, *hdr[32], *w[32];
-	int nh = 0, n, i, shown = 0;
-
-	if (!buf)
-		return fail("cannot read sessions: %s%s", strerror(errno), "");
-	line = strtok_r(buf, "\n", &save);
-	if (line) {
-		if (!json)
-			puts(line);
-		nh = words(line, hdr, 32);
-	}
-	if (json)
-		putchar('[');
-	while ((line = strtok_r(NULL, "\n", &save))) {
-		char copy[1024];
-
-		snprintf(copy, sizeof(copy), "%s", line);
-		n = words(copy, w, 32);
-		if (n < 8 || n != nh)
-			continue;
-		if (f->proto && strcmp(w[0], f->proto))
-			continue;
-		if (f->port >= 0 && atol(w[3]) != f->port && atol(w[5]) != f->port)
-			continue;
-		if (f->state && strcasecmp(w[6], f->state) && strcasecmp(w[7], f->state))
-			continue;
-		if (!json) {
-			puts(line);
-			continue;
-		}
-		printf("%s{", shown ? "," : "");
-		for (i = 0; i < n; i++) {
-			printf("%s", i ? "," : "");
-			json_str(hdr[i]);
-			putchar(':');
-			json_value(w[i]);
-		}
-		putchar('}');
-		shown++;
-	}
-	if (json)
-		puts("]");
-	free(buf);
-	return 0;
-}
-
 /* Spliced pairs: "key value" tokens per line. */
-static int cmd_splice_list(void)
+static int cmd_splice(int argc, char **argv)
 {
-	char *buf = slurp("show"), *line, *save, *w[64];
+	char *buf, *line, *save, *w[64];
 	int n, i, shown = 0;
 
+	if (help_or(argc, argv, usage_splice) == 0)
+		return 0;
+	if (argc != 1 || !(is(argv[0], "list") || is(argv[0], "show")))
+		return usage_error(usage_splice, "usage: fwdctl splice list%s", "");
+	if (need_module())
+		return 1;
+	buf = slurp("show");
 	if (!buf)
-		return fail("cannot read show: %s%s", strerror(errno), "");
+		return fail("cannot read show: %s", strerror(errno));
 	if (json)
 		putchar('[');
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		bool first = true;
+
 		if (!json) {
 			puts(line);
 			continue;
@@ -251,9 +1139,7 @@ static int cmd_splice_list(void)
 		n = words(line, w, 64);
 		printf("%s{", shown ? "," : "");
 		for (i = 0; i + 1 < n; i += 2) {
-			printf("%s", i ? "," : "");
-			json_str(w[i]);
-			putchar(':');
+			json_key(&first, w[i]);
 			json_value(w[i + 1]);
 		}
 		putchar('}');
@@ -265,11 +1151,189 @@ static int cmd_splice_list(void)
 	return 0;
 }
 
+/* /proc/forwarder/plugins: "# header", one line per plugin, "ude ID NAME base BASE". */
+static int cmd_plugin(int argc, char **argv)
+{
+	static const char * const cols[] = {
+		"name", "priority", "phase", "ctx_size", "calls", "took_over", "detached",
+		"ctx_fail",
+	};
+	char *buf, *line, *save, *w[16];
+	bool first_p = true, first_u = true;
+	int n, i;
+
+	if (help_or(argc, argv, usage_plugin) == 0)
+		return 0;
+	if (argc != 1 || !(is(argv[0], "list") || is(argv[0], "show")))
+		return usage_error(usage_plugin, "usage: fwdctl plugin list%s", "");
+	if (need_module())
+		return 1;
+	buf = slurp("plugins");
+	if (!buf)
+		return fail("cannot read plugins: %s", strerror(errno));
+	if (!json) {
+		fputs(buf, stdout);
+		free(buf);
+		return 0;
+	}
+	/* Two passes over a copy: plugins first, then user-defined events. */
+	printf("{\"plugins\":[");
+	for (int pass = 0; pass < 2; pass++) {
+		char *copy = strdup(buf);
+
+		if (!copy) {
+			free(buf);
+			return fail("out of memory");
+		}
+		if (pass)
+			printf("],\"user_events\":[");
+		for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			bool first = true;
+
+			if (line[0] == '#')
+				continue;
+			n = words(line, w, 16);
+			if (!pass && n == 9 && strcmp(w[0], "ude")) {
+				printf("%s{", first_p ? "" : ",");
+				first_p = false;
+				for (i = 0; i < 8; i++) {
+					json_key(&first, cols[i]);
+					json_value(w[i]);
+				}
+				json_key(&first, "events");
+				putchar('[');
+				if (strcmp(w[8], "-")) {
+					char *ev, *s2;
+					bool f2 = true;
+
+					for (ev = strtok_r(w[8], ",", &s2); ev; ev = strtok_r(NULL, ",", &s2)) {
+						printf("%s", f2 ? "" : ",");
+						json_str(ev);
+						f2 = false;
+					}
+				}
+				printf("]}");
+			} else if (pass && n == 5 && !strcmp(w[0], "ude")) {
+				printf("%s{", first_u ? "" : ",");
+				first_u = false;
+				json_key(&first, "id");
+				json_value(w[1]);
+				json_key(&first, "name");
+				json_str(w[2]);
+				json_key(&first, "base");
+				json_str(w[4]);
+				putchar('}');
+			}
+		}
+		free(copy);
+	}
+	puts("]}");
+	free(buf);
+	return 0;
+}
+
+static int groups_absent(void)
+{
+	return fail("rate groups not available in this module (no %s/groups)", proc_dir);
+}
+
+static int cmd_group(int argc, char **argv)
+{
+	char cmd[256], *buf, *line, *save;
+	struct stat st;
+	size_t len = 0;
+	int i, err;
+
+	if (help_or(argc, argv, usage_group) == 0)
+		return 0;
+	if (argc < 1)
+		return usage_error(usage_group, "group: missing command%s", "");
+	if (!is(argv[0], "list") && !is(argv[0], "show") && !is(argv[0], "add") &&
+	    !is(argv[0], "change") && !is(argv[0], "delete"))
+		return usage_error(usage_group, "unknown group command '%s'", argv[0]);
+	if (need_module())
+		return 1;
+	snprintf(cmd, sizeof(cmd), "%s/groups", proc_dir);
+	if (stat(cmd, &st))
+		return groups_absent();
+	if (is(argv[0], "list") || is(argv[0], "show")) {
+		char *hdr[64] = {}, *w[64];
+		int nh = 0, n, shown = 0;
+
+		buf = slurp("groups");
+		if (!buf)
+			return fail("cannot read groups: %s", strerror(errno));
+		if (!json) {
+			fputs(buf, stdout);
+			free(buf);
+			return 0;
+		}
+		/* A "# a b c" header names the columns; otherwise "key value" pairs. */
+		putchar('[');
+		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			bool first = true;
+
+			if (line[0] == '#') {
+				nh = words(line + 1, hdr, 64);
+				continue;
+			}
+			n = words(line, w, 64);
+			if (!n)
+				continue;
+			printf("%s{", shown++ ? "," : "");
+			if (nh == n) {
+				for (i = 0; i < n; i++) {
+					json_key(&first, hdr[i]);
+					json_value(w[i]);
+				}
+			} else {
+				json_key(&first, "name");
+				json_value(w[0]);
+				for (i = 1; i + 1 < n; i += 2) {
+					json_key(&first, w[i]);
+					json_value(w[i + 1]);
+				}
+			}
+			putchar('}');
+		}
+		puts("]");
+		free(buf);
+		return 0;
+	}
+	/* add | change | del: the words as one command line. */
+	cmd[0] = '\0';
+	for (i = 0; i < argc; i++) {
+		const char *word = i ? argv[i] : is(argv[0], "add") ? "add" :
+				   is(argv[0], "change") ? "change" : "del";
+		int w = snprintf(cmd + len, sizeof(cmd) - len, "%s%s", i ? " " : "", word);
+
+		if (w < 0 || (size_t)w >= sizeof(cmd) - len)
+			return usage_error(usage_group, "group command too long%s", "");
+		len += w;
+	}
+	err = proc_write("groups", cmd);
+	switch (err) {
+	case 0:
+		return 0;
+	case ENOENT:
+		return groups_absent();
+	case EPERM:
+	case EACCES:
+		return fail("group %s: permission denied (needs CAP_NET_ADMIN)", argv[0]);
+	case EINVAL:
+		return fail("group %s: invalid arguments (the kernel log says why)", argv[0]);
+	case ERANGE:
+		return fail("group %s: a value is out of range (see proc_api.md)", argv[0]);
+	default:
+		return fail("group %s: %s", argv[0], strerror(err));
+	}
+}
+
 /* Tunables are plain files in the directory; refuse names that would leave it. */
 static int check_tunable(const char *name)
 {
 	if (!*name || strchr(name, '/') || name[0] == '.')
-		return fail("invalid setting name '%s'%s", name, "");
+		return fail("invalid setting name '%s'", name);
 	return 0;
 }
 
@@ -281,13 +1345,14 @@ static int cmd_get(const char *name)
 		return 1;
 	buf = slurp(name);
 	if (!buf)
-		return fail(errno == ENOENT ? "no setting named '%s'%s" : "cannot read '%s': %s",
-			    name, strerror(errno));
+		return errno == ENOENT ? fail("no setting named '%s'", name) :
+		       fail("cannot read '%s': %s", name, strerror(errno));
 	buf[strcspn(buf, "\n")] = '\0';
 	if (json) {
+		bool first = true;
+
 		printf("{");
-		json_str(name);
-		putchar(':');
+		json_key(&first, name);
 		json_value(buf);
 		puts("}");
 	} else {
@@ -299,74 +1364,34 @@ static int cmd_get(const char *name)
 
 static int cmd_set(const char *name, const char *value)
 {
-	char path[512];
-	ssize_t w;
-	int fd, saved;
+	int err;
 
 	if (check_tunable(name))
 		return 1;
-	snprintf(path, sizeof(path), "%s/%s", proc_dir, name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return fail("no setting named '%s'%s", name, "");
-		if (errno == EACCES || errno == EPERM)
-			return fail("'%s' is read-only or needs CAP_NET_ADMIN (%s)", name, strerror(errno));
-		return fail("cannot open '%s': %s", name, strerror(errno));
-	}
-	w = write(fd, value, strlen(value));
-	saved = errno;
-	close(fd);
-	if (w == (ssize_t)strlen(value))
+	err = proc_write(name, value);
+	switch (err) {
+	case 0:
 		return 0;
-	switch (saved) {
+	case ENOENT:
+		return fail("no setting named '%s'", name);
+	case EACCES:
+		return fail("'%s' is read-only or needs CAP_NET_ADMIN (%s)", name, strerror(err));
 	case EPERM:
-		return fail("setting '%s' needs CAP_NET_ADMIN%s", name, "");
+		return fail("setting '%s' needs CAP_NET_ADMIN", name);
 	case ERANGE:
 		return fail("value '%s' is out of range for '%s' (see proc_api.md)", value, name);
 	case EINVAL:
 		return fail("invalid value '%s' for '%s' (the kernel log says why)", value, name);
 	default:
-		return fail("cannot set '%s': %s", name, strerror(saved));
+		return fail("cannot set '%s': %s", name, strerror(err));
 	}
-}
-
-static bool is(const char *arg, const char *word)
-{
-	/* ip(8)-style abbreviations: "sess" for "session", "l" for "list". */
-	return *arg && !strncmp(word, arg, strlen(arg));
-}
-
-static int cmd_session(int argc, char **argv)
-{
-	struct session_filter f = { .port = -1 };
-	int i;
-
-	if (argc < 1 || is(argv[0], "help")) {
-		usage(argc < 1 ? stderr : stdout);
-		return argc < 1 ? 2 : 0;
-	}
-	if (!is(argv[0], "list") && !is(argv[0], "show"))
-		return fail("unknown session command '%s'%s", argv[0], ""), 2;
-	for (i = 1; i < argc; i += 2) {
-		if (i + 1 >= argc)
-			return fail("'%s' needs a value%s", argv[i], ""), 2;
-		if (is(argv[i], "proto"))
-			f.proto = argv[i + 1];
-		else if (is(argv[i], "state"))
-			f.state = argv[i + 1];
-		else if (is(argv[i], "port") && is_number(argv[i + 1]))
-			f.port = atol(argv[i + 1]);
-		else
-			return fail("bad filter '%s %s'", argv[i], argv[i + 1]), 2;
-	}
-	return need_module() ? 1 : cmd_session_list(&f);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "statistics", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
@@ -376,58 +1401,64 @@ int main(int argc, char **argv)
 
 	if (getenv("FWDCTL_PROC_DIR"))	/* tests point it at a fake directory */
 		proc_dir = getenv("FWDCTL_PROC_DIR");
-	while ((c = getopt_long(argc, argv, "+jhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jshV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
 			break;
+		case 's':
+			show_stats = true;
+			break;
 		case 'h':
-			usage(stdout);
+			fputs(usage_main, stdout);
 			return 0;
 		case 'V':
 			puts("fwdctl 0.1.0");
 			return 0;
 		default:
-			usage(stderr);
+			fputs(usage_main, stderr);
 			return 2;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1) {
-		usage(stderr);
+		fputs(usage_main, stderr);
 		return 2;
 	}
 	obj = argv[0];
+	argc--;
+	argv++;
 	if (is(obj, "help")) {
-		usage(stdout);
+		fputs(usage_main, stdout);
 		return 0;
 	}
 	if (is(obj, "session"))
-		return cmd_session(argc - 1, argv + 1);
-	if (!is(obj, "stats") && !is(obj, "splice") && !is(obj, "get") && !is(obj, "set")) {
-		fail("unknown object '%s'%s", obj, "");
-		usage(stderr);
-		return 2;
-	}
-	if (need_module())
-		return 1;
+		return cmd_session(argc, argv);
 	if (is(obj, "stats"))
-		return cmd_stats();
-	if (is(obj, "splice")) {
-		if (argc < 2 || !(is(argv[1], "list") || is(argv[1], "show")))
-			return fail("usage: fwdctl splice list%s%s", "", ""), 2;
-		return cmd_splice_list();
+		return cmd_stats(argc, argv);
+	if (is(obj, "monitor"))
+		return cmd_monitor(argc, argv);
+	if (is(obj, "top"))
+		return cmd_top(argc, argv);
+	if (is(obj, "splice"))
+		return cmd_splice(argc, argv);
+	if (is(obj, "plugin"))
+		return cmd_plugin(argc, argv);
+	if (is(obj, "group"))
+		return cmd_group(argc, argv);
+	if (is(obj, "get") || is(obj, "set")) {
+		if (help_or(argc, argv, usage_get) == 0)
+			return 0;
+		if (is(obj, "get") && argc != 1)
+			return usage_error(usage_get, "usage: fwdctl get TUNABLE%s", "");
+		if (is(obj, "set") && argc != 2)
+			return usage_error(usage_get, "usage: fwdctl set TUNABLE VALUE%s", "");
+		if (need_module())
+			return 1;
+		return is(obj, "get") ? cmd_get(argv[0]) : cmd_set(argv[0], argv[1]);
 	}
-	if (is(obj, "get")) {
-		if (argc != 2)
-			return fail("usage: fwdctl get TUNABLE%s%s", "", ""), 2;
-		return cmd_get(argv[1]);
-	}
-	if (is(obj, "set")) {
-		if (argc != 3)
-			return fail("usage: fwdctl set TUNABLE VALUE%s%s", "", ""), 2;
-		return cmd_set(argv[1], argv[2]);
-	}
-	return 2;	/* not reached: every object was checked above */
+	fprintf(stderr, "fwdctl: unknown object '%s'\n", obj);
+	fputs(usage_main, stderr);
+	return 2;
 }
