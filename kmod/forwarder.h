@@ -16,6 +16,7 @@
 #define FWD_VERSION "0.1.0"
 
 struct proc_dir_entry;
+struct aqm_net;
 
 /* Everything forwarder keeps for one network namespace. */
 struct fwd_net {
@@ -24,6 +25,7 @@ struct fwd_net {
 	struct fwd_session_cfg sess_cfg;	/* session tunables */
 	struct fwd_session_table *sessions;
 	struct fwd_splice_net splice;
+	struct aqm_net *aqm;			/* rate groups (kmod/aqm/) */
 };
 
 extern unsigned int fwd_net_id;

@@ -9,6 +9,7 @@
 
 #include "forwarder.h"
 #include "plugins/manager.h"
+#include "aqm/aqm_core.h"
 
 static int __init forwarder_init(void)
 {
@@ -27,9 +28,14 @@ static int __init forwarder_init(void)
 	if (err)
 		goto err_pm;
 
-	err = fwd_proc_init();
+	/* Device events flush rate-group queues: every namespace's state exists. */
+	err = fwd_aqm_init();
 	if (err)
 		goto err_netns;
+
+	err = fwd_proc_init();
+	if (err)
+		goto err_aqm;
 
 	/* Last: its operations find every namespace's state in place. */
 	err = fwd_genl_init();
@@ -41,6 +47,8 @@ static int __init forwarder_init(void)
 
 err_proc:
 	fwd_proc_exit();
+err_aqm:
+	fwd_aqm_exit();
 err_netns:
 	fwd_netns_exit();
 err_pm:
@@ -55,6 +63,7 @@ static void __exit forwarder_exit(void)
 {
 	fwd_genl_exit();
 	fwd_proc_exit();
+	fwd_aqm_exit();
 	fwd_netns_exit();
 	fwd_pm_exit();
 	/* kfree_rcu() of pairs and sessions must be done before the code goes. */

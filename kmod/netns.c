@@ -9,6 +9,7 @@
 
 #include "forwarder.h"
 #include "plugins/manager.h"
+#include "aqm/aqm_core.h"
 
 unsigned int fwd_net_id __read_mostly;
 
@@ -27,9 +28,14 @@ static int __net_init fwd_net_init(struct net *net)
 	if (err)
 		goto err_proc;
 
-	err = fwd_session_net_init(fn);
+	/* Before the session hooks, which read it. */
+	err = fwd_aqm_net_init(fn);
 	if (err)
 		goto err_pm;
+
+	err = fwd_session_net_init(fn);
+	if (err)
+		goto err_aqm;
 
 	err = fwd_splice_net_init(fn);
 	if (err)
@@ -47,6 +53,8 @@ err_splice:
 	fwd_splice_net_exit(fn);
 err_session:
 	fwd_session_net_exit(fn);
+err_aqm:
+	fwd_aqm_net_exit(fn);
 err_pm:
 	fwd_pm_net_exit(fn);
 err_proc:
@@ -68,6 +76,8 @@ static void __net_exit fwd_net_exit(struct net *net)
 	fwd_splice_hooks_exit(net);
 	fwd_splice_net_exit(fn);
 	fwd_session_net_exit(fn);
+	/* After the hooks: nothing can queue a packet any more. */
+	fwd_aqm_net_exit(fn);
 	fwd_pm_net_exit(fn);
 	fwd_proc_net_exit(fn);
 }

@@ -125,7 +125,7 @@ struct fwd_session {
 	u8 reason;		/* enum fwd_close_reason, once dead */
 	u8 tclass;		/* which timeout applies (internal) */
 	u8 dump_marks;		/* netlink dumps that sent it (internal, under lock) */
-	u8 pad[2];
+	u8 rl_group[FWD_DIR_MAX];	/* rate group per direction, 0: none (aqm.h) */
 	u64 id;			/* unique in the namespace, from 1, never reused */
 	unsigned long first_seen;	/* jiffies */
 	unsigned long last_seen;	/* jiffies */

@@ -21,6 +21,7 @@
 
 #include "forwarder.h"
 #include "session_core.h"
+#include "aqm/aqm_core.h"
 
 /* Returns 0, or -EINVAL (malformed, counted) / -ENOENT (not TCP/UDP, counted). */
 static int fwd_parse_l4(struct sk_buff *skb, unsigned int off, unsigned int l4len,
@@ -175,6 +176,9 @@ static unsigned int fwd_session_hook(void *priv, struct sk_buff *skb,
 {
 	struct fwd_net *fn = fwd_pernet(state->net);
 	struct fwd_session_table *tbl = fn->sessions;
+	struct aqm_net *an = READ_ONCE(fn->aqm);
+	struct fwd_rl_ctx rl = { .bind = an ? aqm_bind_lookup : NULL, .priv = an };
+	unsigned int verdict;
 	struct fwd_pkt pkt;
 
 	/* Loopback traffic was already seen on its way out. */
@@ -186,7 +190,11 @@ static unsigned int fwd_session_hook(void *priv, struct sk_buff *skb,
 	fwd_stat_inc(tbl, packets);
 	if (fwd_session_parse(skb, state->pf, &pkt, tbl))
 		return NF_ACCEPT;
-	return fwd_session_process(tbl, &pkt, jiffies);
+	verdict = fwd_session_process_rl(tbl, &pkt, jiffies, &rl);
+	if (verdict != NF_ACCEPT || !rl.group)
+		return verdict;
+	/* Police or shape; a queued packet resumes right after this hook. */
+	return fwd_aqm_apply(fn, rl.group, skb, state, fwd_session_hook);
 }
 
 static const struct nf_hook_ops fwd_session_hook_ops[] = {

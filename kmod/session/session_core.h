@@ -81,6 +81,17 @@ struct fwd_pkt {
 	struct sk_buff *skb;	/* may be NULL (KUnit) */
 };
 
+/*
+ * Rate groups around fwd_session_process(): @bind picks the group of a new
+ * session (the AQM bind rules), @group receives the group of the packet's
+ * direction once the events ran (a plugin may have changed it).
+ */
+struct fwd_rl_ctx {
+	u8 (*bind)(void *priv, const struct fwd_pkt *pkt, u8 *dirs);
+	void *priv;
+	u8 group;
+};
+
 /* The packet a session is processing, while its lock is held. */
 struct fwd_pkt_ctx {
 	const struct fwd_pkt *pkt;
@@ -117,6 +128,8 @@ void fwd_session_table_destroy(struct fwd_session_table *tbl);
 void fwd_session_cfg_defaults(struct fwd_session_cfg *cfg);
 unsigned int fwd_session_process(struct fwd_session_table *tbl, const struct fwd_pkt *pkt,
 				 unsigned long now);
+unsigned int fwd_session_process_rl(struct fwd_session_table *tbl, const struct fwd_pkt *pkt,
+				    unsigned long now, struct fwd_rl_ctx *rl);
 struct fwd_session *fwd_session_lookup(struct fwd_session_table *tbl,
 				       const struct fwd_tuple *t, enum fwd_dir *dir);
 bool fwd_session_gc(struct fwd_session_table *tbl, unsigned long now, unsigned int budget);

@@ -536,17 +536,33 @@ static bool fwd_pkt_is_syn(const struct fwd_pkt *pkt)
 	       (pkt->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN;
 }
 
+/* A new session joins the group the bind rules give, before its first events. */
+static void fwd_session_bind(struct fwd_session *s, const struct fwd_pkt *pkt,
+			     const struct fwd_rl_ctx *rl)
+{
+	u8 dirs = 0, group;
+	int dir;
+
+	if (!rl || !rl->bind)
+		return;
+	group = rl->bind(rl->priv, pkt, &dirs);
+	for (dir = 0; group && dir < FWD_DIR_MAX; dir++)
+		if (dirs & BIT(dir))
+			WRITE_ONCE(s->rl_group[dir], group);
+}
+
 /**
- * fwd_session_process - find or create the session of @pkt and account it
+ * fwd_session_process_rl - find or create the session of @pkt and account it
  * @tbl: the table
  * @pkt: the parsed packet (TCP flags already validated)
  * @now: jiffies
+ * @rl: rate groups: bind rules in, the packet's group out; may be NULL
  *
  * Return: NF_ACCEPT, or NF_DROP when no session could be made for it or an
  * event callback asked for the drop.
  */
-unsigned int fwd_session_process(struct fwd_session_table *tbl, const struct fwd_pkt *pkt,
-				 unsigned long now)
+unsigned int fwd_session_process_rl(struct fwd_session_table *tbl, const struct fwd_pkt *pkt,
+				    unsigned long now, struct fwd_rl_ctx *rl)
 {
 	struct fwd_pkt_ctx ctx = { .pkt = pkt };
 	struct fwd_session *s;
@@ -607,9 +623,13 @@ unsigned int fwd_session_process(struct fwd_session_table *tbl, const struct fwd
 	}
 locked:
 	dir = src == s->client ? FWD_DIR_ORIG : FWD_DIR_REPLY;
+	if (is_new)
+		fwd_session_bind(s, pkt, rl);
 	s->cur = &ctx;
 	fwd_session_update_locked(s, pkt, dir, is_new, now);
 	s->cur = NULL;
+	if (rl)
+		rl->group = READ_ONCE(s->rl_group[dir]);
 	spin_unlock_bh(&s->lock);
 	rcu_read_unlock();
 
@@ -622,6 +642,13 @@ locked:
 out_accept:
 	rcu_read_unlock();
 	return NF_ACCEPT;
+}
+EXPORT_SYMBOL_IF_KUNIT(fwd_session_process_rl);
+
+unsigned int fwd_session_process(struct fwd_session_table *tbl, const struct fwd_pkt *pkt,
+				 unsigned long now)
+{
+	return fwd_session_process_rl(tbl, pkt, now, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(fwd_session_process);
 

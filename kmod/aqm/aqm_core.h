@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * AQM internals: rate groups (a meter, optionally a shaping queue with CoDel),
+ * the pure token-bucket, unit-parsing and CoDel functions KUnit tests, and
+ * the per-namespace state. Plugins use <forwarder/aqm.h>.
+ */
+#ifndef _FWD_AQM_CORE_H
+#define _FWD_AQM_CORE_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/hrtimer.h>
+#include <linux/netfilter.h>
+#include <linux/netdevice.h>
+#include <forwarder/aqm.h>
+
+struct fwd_net;
+struct fwd_pkt;
+struct sk_buff;
+
+#define AQM_MTU			1500	/* smallest burst accepted */
+#define AQM_DEF_LIMIT_PKTS	1000
+#define AQM_DEF_LIMIT_BYTES	(8U << 20)	/* truesize */
+#define AQM_RELEASE_BUDGET	64	/* packets per timer run */
+#define AQM_CODEL_TARGET_NS	(5 * NSEC_PER_MSEC)
+#define AQM_CODEL_INTERVAL_NS	(100 * NSEC_PER_MSEC)
+
+/* Rate as "nanoseconds per byte": t = (len * mult) >> shift, no division. */
+struct aqm_rate {
+	u64 bytes_ps;
+	u32 mult;
+	u8 shift;
+};
+
+void aqm_rate_init(struct aqm_rate *r, u64 bytes_ps);
+
+static inline s64 aqm_l2t(const struct aqm_rate *r, u32 len)
+{
+	return ((u64)len * r->mult) >> r->shift;
+}
+
+enum aqm_colour { AQM_GREEN = 0, AQM_YELLOW, AQM_RED, AQM_COLOURS };
+
+enum aqm_meter_kind {
+	AQM_METER_SINGLE = 0,	/* one bucket: conform or exceed */
+	AQM_METER_SRTCM,	/* RFC 2697: C overflows into E, both at CIR */
+	AQM_METER_TRTCM,	/* RFC 2698: C at CIR, P at PIR */
+};
+
+struct aqm_meter_cfg {
+	u8 kind;
+	struct aqm_rate cir, pir;
+	s64 cbs_ns, ebs_ns, pbs_ns;	/* bucket depths in ns of their rate */
+};
+
+/* Tokens in ns of credit; negative while a packet larger than the bucket is paid off. */
+struct aqm_bucket {
+	s64 tc, te, tp;
+	u64 t_last;
+};
+
+int aqm_meter_cfg_init(struct aqm_meter_cfg *m, u8 kind, u64 cir, u32 cbs, u32 ebs,
+		       u64 pir, u32 pbs);
+void aqm_bucket_fill(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u64 now);
+void aqm_bucket_refill(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u64 now);
+enum aqm_colour aqm_meter_colour(const struct aqm_meter_cfg *m, struct aqm_bucket *b,
+				 u32 len, u64 now);
+s64 aqm_shape_wait(const struct aqm_meter_cfg *m, const struct aqm_bucket *b, u32 len);
+void aqm_shape_consume(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u32 len);
+
+/* units.c: tc's units */
+int aqm_parse_rate(const char *s, u64 *bytes_ps);
+int aqm_parse_size(const char *s, u64 *bytes);
+
+/* codel.c */
+struct aqm_codel_vars {
+	u32 count, lastcount;
+	u32 rec_inv_sqrt;	/* 1/sqrt(count), Q0.32 */
+	bool dropping;
+	u64 first_above;	/* 0: not above target */
+	u64 drop_next;
+};
+
+void aqm_codel_reset(struct aqm_codel_vars *v);
+void aqm_codel_newton_step(struct aqm_codel_vars *v);
+u64 aqm_codel_control_law(u64 t, u64 interval, u32 rec_inv_sqrt);
+bool aqm_codel_judge(struct aqm_codel_vars *v, u64 now, u64 sojourn, u32 backlog, u32 mtu);
+
+/* Group configuration as the user gives it. */
+enum aqm_mode { AQM_MODE_POLICE = 0, AQM_MODE_SHAPE };
+enum aqm_action { AQM_ACT_DROP = 0, AQM_ACT_DSCP, AQM_ACT_MARK };
+
+struct aqm_cfg {
+	u64 rate, peakrate;	/* bytes/s; peakrate 0: none */
+	u32 burst, ebs, pburst;	/* bytes */
+	u8 mode, action, dscp;
+	bool ecn;
+	u32 mark;
+	u32 limit_pkts, limit_bytes;
+};
+
+/* What packets read: the configuration and what is derived from it, RCU-replaced. */
+struct aqm_params {
+	struct aqm_cfg cfg;
+	struct aqm_meter_cfg meter;
+	struct rcu_head rcu;
+};
+
+struct aqm_stats {
+	u64 pkts[AQM_COLOURS], bytes[AQM_COLOURS];	/* conform, exceed, violate */
+	u64 dropped;		/* every drop: police, limits, CoDel */
+	u64 overlimit;		/* queue full (packets, bytes or global memory) */
+	u64 codel_dropped;
+	u64 marked;		/* re-marked by police (DSCP or skb->mark) */
+	u64 ecn_marked;		/* CE set by CoDel */
+	u64 delayed;		/* went through the queue */
+};
+
+struct aqm_net;
+
+struct aqm_group {
+	u8 id;
+	struct aqm_net *an;
+	struct aqm_params __rcu *params;
+	struct aqm_stats __percpu *stats;
+	struct aqm_group *dead_next;	/* namespace exit */
+
+	spinlock_t lock ____cacheline_aligned_in_smp;	/* below */
+	struct aqm_bucket b;
+	struct list_head queue;		/* struct aqm_pkt, FIFO */
+	u32 qlen, backlog, qmem;	/* packets, wire bytes, truesize */
+	struct aqm_codel_vars codel;
+	struct hrtimer timer;
+};
+
+/* A bind rule: new sessions matching it join a group. */
+struct aqm_bind {
+	u8 group, proto, dirs;
+	u16 sport, dport;	/* 0: any */
+};
+
+#define AQM_BINDS_MAX	32
+
+struct aqm_binds {
+	unsigned int n;
+	struct rcu_head rcu;
+	struct aqm_bind b[];
+};
+
+struct aqm_net {
+	struct net *net;
+	struct mutex lock;	/* writers */
+	struct aqm_group __rcu *groups[AQM_GROUPS_MAX + 1];
+	struct aqm_binds __rcu *binds;
+};
+
+extern atomic_long_t aqm_mem_used;
+extern unsigned long aqm_mem_limit;
+
+/* group.c */
+struct aqm_group *aqm_group_get_locked(struct aqm_net *an, u8 id);
+int aqm_group_add(struct aqm_net *an, u8 id, const struct aqm_cfg *cfg);
+int aqm_group_change(struct aqm_net *an, u8 id, const struct aqm_cfg *cfg);
+int aqm_group_del(struct aqm_net *an, u8 id);
+int aqm_cfg_check(const struct aqm_cfg *cfg, const char **why);
+void aqm_stats_sum(struct aqm_group *g, struct aqm_stats *sum);
+
+/* queue.c */
+unsigned int aqm_shape(struct aqm_group *g, const struct aqm_params *p, struct sk_buff *skb,
+		       const struct nf_hook_state *state, nf_hookfn *self, u32 wire, u64 now);
+enum hrtimer_restart aqm_timer_fn(struct hrtimer *t);
+void aqm_queue_flush(struct aqm_group *g, bool send);
+int aqm_notifier_init(void);
+void aqm_notifier_exit(void);
+
+/* proc.c */
+int aqm_proc_init(struct fwd_net *fn);
+void aqm_proc_exit(struct fwd_net *fn);
+u8 aqm_bind_lookup(void *priv, const struct fwd_pkt *pkt, u8 *dirs);
+
+/* Entry points for the core (netns.c, main.c, the session hooks). */
+int fwd_aqm_net_init(struct fwd_net *fn);
+void fwd_aqm_net_exit(struct fwd_net *fn);
+int fwd_aqm_init(void);
+void fwd_aqm_exit(void);
+unsigned int fwd_aqm_apply(struct fwd_net *fn, u8 gid, struct sk_buff *skb,
+			   const struct nf_hook_state *state, nf_hookfn *self);
+
+#endif /* _FWD_AQM_CORE_H */

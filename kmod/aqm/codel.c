@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * CoDel (RFC 8289) on a group's queue: a packet leaving after more than
+ * target (5 ms) in the queue, once the delay has stayed above target for a
+ * whole interval (100 ms), is dropped or CE-marked; then the next signal
+ * comes interval / sqrt(count) later. 1/sqrt(count) is kept in Q0.32 and
+ * refined by one Newton step per change of count, so no division or square
+ * root is taken per packet. Times are u64 ns.
+ */
+#include <linux/kernel.h>
+#include <linux/math64.h>
+#include <kunit/visibility.h>
+
+#include "aqm_core.h"
+
+void aqm_codel_reset(struct aqm_codel_vars *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->rec_inv_sqrt = U32_MAX;
+}
+EXPORT_SYMBOL_IF_KUNIT(aqm_codel_reset);
+
+/* x' = x * (3 - count * x^2) / 2, in Q0.32 with two bits of headroom. */
+void aqm_codel_newton_step(struct aqm_codel_vars *v)
+{
+	u64 x = v->rec_inv_sqrt;
+	u64 x2 = (x * x) >> 32;
+	u64 y = (3ULL << 32) - (u64)v->count * x2;
+
+	y = ((y >> 2) * x) >> 31;
+	v->rec_inv_sqrt = min_t(u64, y, U32_MAX);
+}
+EXPORT_SYMBOL_IF_KUNIT(aqm_codel_newton_step);
+
+/* t + interval / sqrt(count) */
+u64 aqm_codel_control_law(u64 t, u64 interval, u32 rec_inv_sqrt)
+{
+	return t + mul_u64_u32_shr(interval, rec_inv_sqrt, 32);
+}
+EXPORT_SYMBOL_IF_KUNIT(aqm_codel_control_law);
+
+static bool aqm_time_after_eq(u64 a, u64 b)
+{
+	return (s64)(a - b) >= 0;
+}
+
+/* Whether the delay has been above target for an interval. */
+static bool aqm_codel_above(struct aqm_codel_vars *v, u64 now, u64 sojourn, u32 backlog,
+			    u32 mtu)
+{
+	/* Below target, or a single packet: the queue is not standing. */
+	if (sojourn < AQM_CODEL_TARGET_NS || backlog <= mtu) {
+		v->first_above = 0;
+		return false;
+	}
+	if (!v->first_above) {
+		v->first_above = now + AQM_CODEL_INTERVAL_NS;
+		return false;
+	}
+	return aqm_time_after_eq(now, v->first_above);
+}
+
+/**
+ * aqm_codel_judge - whether the packet leaving now must be dropped or marked
+ * @v: the queue's CoDel state
+ * @now: ns
+ * @sojourn: ns the packet spent in the queue
+ * @backlog: wire bytes queued, the packet included
+ * @mtu: the size under which a backlog is never judged standing
+ *
+ * Return: true to drop (or CE-mark) the packet.
+ */
+bool aqm_codel_judge(struct aqm_codel_vars *v, u64 now, u64 sojourn, u32 backlog, u32 mtu)
+{
+	bool above = aqm_codel_above(v, now, sojourn, backlog, mtu);
+
+	if (v->dropping) {
+		if (!above) {
+			v->dropping = false;
+			return false;
+		}
+		if (!aqm_time_after_eq(now, v->drop_next))
+			return false;
+		v->count++;
+		aqm_codel_newton_step(v);
+		v->drop_next = aqm_codel_control_law(v->drop_next, AQM_CODEL_INTERVAL_NS,
+						     v->rec_inv_sqrt);
+		return true;
+	}
+	if (!above)
+		return false;
+	v->dropping = true;
+	/* Shortly after the last episode: start from where it was (hysteresis). */
+	if (v->count - v->lastcount > 1 &&
+	    !aqm_time_after_eq(now - v->drop_next, 16 * AQM_CODEL_INTERVAL_NS)) {
+		v->count -= v->lastcount;
+		aqm_codel_newton_step(v);
+	} else {
+		v->count = 1;
+		v->rec_inv_sqrt = U32_MAX;
+	}
+	v->lastcount = v->count;
+	v->drop_next = aqm_codel_control_law(now, AQM_CODEL_INTERVAL_NS, v->rec_inv_sqrt);
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(aqm_codel_judge);

@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Rate groups: one table of AQM_GROUPS_MAX RCU pointers per namespace, so a
+ * packet finds its group by id in O(1) and a session only stores the id (one
+ * byte per direction). Parameters are replaced with RCU; the token buckets
+ * and the queue sit under a per-group lock on their own cache line; counters
+ * are per CPU.
+ *
+ * Deleting a group unpublishes it and waits for a grace period, so no packet
+ * can reach it any more; then its timer is cancelled and its queue sent.
+ */
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/percpu.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <net/dsfield.h>
+#include <net/inet_ecn.h>
+#include <kunit/visibility.h>
+
+#include "forwarder.h"
+#include "aqm_core.h"
+
+atomic_long_t aqm_mem_used = ATOMIC_LONG_INIT(0);
+unsigned long aqm_mem_limit = 64UL << 20;
+module_param(aqm_mem_limit, ulong, 0644);
+MODULE_PARM_DESC(aqm_mem_limit, "bytes (truesize) all shaping queues may hold together");
+
+/**
+ * aqm_cfg_check - refuse configurations that cannot work
+ * @cfg: the configuration
+ * @why: the reason, for the log
+ *
+ * Return: 0 or -EINVAL.
+ */
+int aqm_cfg_check(const struct aqm_cfg *cfg, const char **why)
+{
+	if (!cfg->rate) {
+		*why = "rate missing or zero";
+		return -EINVAL;
+	}
+	if (cfg->burst < AQM_MTU) {
+		*why = "burst missing or below one MTU (1500 bytes)";
+		return -EINVAL;
+	}
+	if (cfg->peakrate && cfg->ebs) {
+		*why = "ebs (srTCM) and peakrate (trTCM) exclude each other";
+		return -EINVAL;
+	}
+	if (cfg->peakrate && cfg->pburst < AQM_MTU) {
+		*why = "pburst missing or below one MTU (1500 bytes)";
+		return -EINVAL;
+	}
+	if (!cfg->peakrate && cfg->pburst) {
+		*why = "pburst without peakrate";
+		return -EINVAL;
+	}
+	if (cfg->peakrate && cfg->peakrate < cfg->rate) {
+		*why = "peakrate below rate";
+		return -EINVAL;
+	}
+	if (cfg->ebs && cfg->ebs < AQM_MTU) {
+		*why = "ebs below one MTU (1500 bytes)";
+		return -EINVAL;
+	}
+	if (!cfg->limit_pkts || cfg->limit_bytes < AQM_MTU) {
+		*why = "limit must allow at least one packet";
+		return -EINVAL;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(aqm_cfg_check);
+
+static struct aqm_params *aqm_params_new(const struct aqm_cfg *cfg)
+{
+	struct aqm_params *p;
+	u8 kind = AQM_METER_SINGLE;
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return NULL;
+	p->cfg = *cfg;
+	if (cfg->peakrate)
+		kind = AQM_METER_TRTCM;
+	else if (cfg->ebs)
+		kind = AQM_METER_SRTCM;
+	if (aqm_meter_cfg_init(&p->meter, kind, cfg->rate, cfg->burst, cfg->ebs,
+			       cfg->peakrate, cfg->pburst)) {
+		kfree(p);
+		return NULL;
+	}
+	return p;
+}
+
+struct aqm_group *aqm_group_get_locked(struct aqm_net *an, u8 id)
+{
+	return rcu_dereference_protected(an->groups[id], lockdep_is_held(&an->lock));
+}
+
+/* Under an->lock. */
+int aqm_group_add(struct aqm_net *an, u8 id, const struct aqm_cfg *cfg)
+{
+	struct aqm_params *p;
+	struct aqm_group *g;
+
+	if (!id)
+		return -EINVAL;
+	if (aqm_group_get_locked(an, id))
+		return -EEXIST;
+	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g)
+		return -ENOMEM;
+	g->stats = alloc_percpu(struct aqm_stats);
+	p = aqm_params_new(cfg);
+	if (!g->stats || !p)
+		goto err_free;
+	g->id = id;
+	g->an = an;
+	spin_lock_init(&g->lock);
+	INIT_LIST_HEAD(&g->queue);
+	aqm_codel_reset(&g->codel);
+	aqm_bucket_fill(&p->meter, &g->b, ktime_get_ns());
+	hrtimer_init(&g->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
+	g->timer.function = aqm_timer_fn;
+	RCU_INIT_POINTER(g->params, p);
+	rcu_assign_pointer(an->groups[id], g);
+	return 0;
+
+err_free:
+	kfree(p);
+	free_percpu(g->stats);
+	kfree(g);
+	return -ENOMEM;
+}
+
+/* Under an->lock. Counters, tokens and the queue stay. */
+int aqm_group_change(struct aqm_net *an, u8 id, const struct aqm_cfg *cfg)
+{
+	struct aqm_group *g = aqm_group_get_locked(an, id);
+	struct aqm_params *p, *old;
+
+	if (!g)
+		return -ENOENT;
+	p = aqm_params_new(cfg);
+	if (!p)
+		return -ENOMEM;
+	spin_lock_bh(&g->lock);
+	old = rcu_replace_pointer(g->params, p, true);
+	/* Tokens of a smaller bucket are capped; a larger one fills with time. */
+	g->b.tc = min(g->b.tc, p->meter.cbs_ns);
+	spin_unlock_bh(&g->lock);
+	kfree_rcu(old, rcu);
+	return 0;
+}
+
+/* Unpublished and past a grace period: nothing but its timer can touch it. */
+static void aqm_group_free(struct aqm_group *g, bool send)
+{
+	hrtimer_cancel(&g->timer);
+	aqm_queue_flush(g, send);
+	kfree(rcu_dereference_protected(g->params, 1));
+	free_percpu(g->stats);
+	kfree(g);
+}
+
+/* Under an->lock: the queued packets are sent on. */
+int aqm_group_del(struct aqm_net *an, u8 id)
+{
+	struct aqm_group *g = aqm_group_get_locked(an, id);
+
+	if (!g)
+		return -ENOENT;
+	RCU_INIT_POINTER(an->groups[id], NULL);
+	synchronize_net();
+	aqm_group_free(g, true);
+	return 0;
+}
+
+void aqm_stats_sum(struct aqm_group *g, struct aqm_stats *sum)
+{
+	int cpu, i;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct aqm_stats *st = per_cpu_ptr(g->stats, cpu);
+
+		for (i = 0; i < AQM_COLOURS; i++) {
+			sum->pkts[i] += st->pkts[i];
+			sum->bytes[i] += st->bytes[i];
+		}
+		sum->dropped += st->dropped;
+		sum->overlimit += st->overlimit;
+		sum->codel_dropped += st->codel_dropped;
+		sum->marked += st->marked;
+		sum->ecn_marked += st->ecn_marked;
+		sum->delayed += st->delayed;
+	}
+}
+
+/* ---- the packet path --------------------------------------------------- */
+
+/*
+ * Bytes on the wire at L3: a GSO super-packet counts the headers of every
+ * segment it will become. A header length that does not fit (malformed
+ * SKB_GSO_DODGY packets) adds nothing.
+ */
+static u32 aqm_wire_len(const struct sk_buff *skb)
+{
+	const struct skb_shared_info *shi = skb_shinfo(skb);
+	unsigned int hdr, segs;
+
+	if (!skb_is_gso(skb) || !skb_transport_header_was_set(skb))
+		return skb->len;
+	segs = shi->gso_segs;
+	if (segs < 2)
+		return skb->len;
+	hdr = skb_transport_offset(skb);
+	if (shi->gso_type & (SKB_GSO_TCPV4 | SKB_GSO_TCPV6)) {
+		struct tcphdr _th;
+		const struct tcphdr *th;
+
+		th = skb_header_pointer(skb, hdr, sizeof(_th), &_th);
+		if (!th)
+			return skb->len;
+		hdr += th->doff * 4;
+	} else if (shi->gso_type & (SKB_GSO_UDP_L4 | SKB_GSO_UDP)) {
+		hdr += sizeof(struct udphdr);
+	}
+	if (hdr >= skb->len)
+		return skb->len;
+	return skb->len + (segs - 1) * hdr;
+}
+
+/* Police re-marking: DSCP (ECN bits kept, checksums fixed) or skb->mark. */
+static bool aqm_remark(struct sk_buff *skb, const struct aqm_cfg *cfg)
+{
+	unsigned int nh = skb_network_offset(skb);
+
+	if (cfg->action == AQM_ACT_MARK) {
+		skb->mark = cfg->mark;
+		return true;
+	}
+	if (skb->protocol == htons(ETH_P_IP)) {
+		if (skb_ensure_writable(skb, nh + sizeof(struct iphdr)))
+			return false;
+		ipv4_change_dsfield(ip_hdr(skb), INET_ECN_MASK, cfg->dscp << 2);
+		return true;
+	}
+	if (skb->protocol == htons(ETH_P_IPV6)) {
+		__be32 from, to;
+
+		if (skb_ensure_writable(skb, nh + sizeof(struct ipv6hdr)))
+			return false;
+		from = *(__be32 *)ipv6_hdr(skb);
+		ipv6_change_dsfield(ipv6_hdr(skb), INET_ECN_MASK, cfg->dscp << 2);
+		to = *(__be32 *)ipv6_hdr(skb);
+		if (skb->ip_summed == CHECKSUM_COMPLETE)
+			skb->csum = csum_add(csum_sub(skb->csum, (__force __wsum)from),
+					     (__force __wsum)to);
+		return true;
+	}
+	return false;
+}
+
+/**
+ * fwd_aqm_apply - meter (and re-mark, drop or queue) a packet of group @gid
+ * @fn: the namespace's state
+ * @gid: the group of the packet's session and direction
+ * @skb: the packet
+ * @state: the hook's state, copied if the packet is queued
+ * @self: the hook function, where a queued packet resumes after
+ *
+ * Called from the session hook under rcu_read_lock().
+ * Return: NF_ACCEPT, NF_DROP or NF_STOLEN (queued).
+ */
+unsigned int fwd_aqm_apply(struct fwd_net *fn, u8 gid, struct sk_buff *skb,
+			   const struct nf_hook_state *state, nf_hookfn *self)
+{
+	struct aqm_net *an = READ_ONCE(fn->aqm);
+	const struct aqm_params *p;
+	enum aqm_colour c;
+	struct aqm_group *g;
+	u32 wire;
+	u64 now;
+
+	if (!an)
+		return NF_ACCEPT;
+	g = rcu_dereference(an->groups[gid]);
+	if (!g)
+		return NF_ACCEPT;
+	p = rcu_dereference(g->params);
+	wire = aqm_wire_len(skb);
+	now = ktime_get_ns();
+	if (p->cfg.mode == AQM_MODE_SHAPE)
+		return aqm_shape(g, p, skb, state, self, wire, now);
+
+	spin_lock_bh(&g->lock);
+	c = aqm_meter_colour(&p->meter, &g->b, wire, now);
+	spin_unlock_bh(&g->lock);
+
+	this_cpu_inc(g->stats->pkts[c]);
+	this_cpu_add(g->stats->bytes[c], wire);
+	if (c == AQM_GREEN)
+		return NF_ACCEPT;
+	if (c == AQM_YELLOW && p->cfg.action != AQM_ACT_DROP && aqm_remark(skb, &p->cfg)) {
+		this_cpu_inc(g->stats->marked);
+		return NF_ACCEPT;
+	}
+	this_cpu_inc(g->stats->dropped);
+	return NF_DROP;
+}
+
+/* ---- exported API ------------------------------------------------------ */
+
+int aqm_group_create(struct net *net, u8 id, u64 cir_bps, u32 cbs_bytes)
+{
+	struct aqm_net *an = fwd_pernet(net)->aqm;
+	struct aqm_cfg cfg = {
+		.rate = cir_bps / 8,
+		.burst = cbs_bytes,
+		.mode = AQM_MODE_POLICE,
+		.action = AQM_ACT_DROP,
+		.limit_pkts = AQM_DEF_LIMIT_PKTS,
+		.limit_bytes = AQM_DEF_LIMIT_BYTES,
+	};
+	const char *why;
+	int err;
+
+	if (!an || !id)
+		return -EINVAL;
+	err = aqm_cfg_check(&cfg, &why);
+	if (err)
+		return err;
+	mutex_lock(&an->lock);
+	err = aqm_group_add(an, id, &cfg);
+	mutex_unlock(&an->lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(aqm_group_create);
+
+int aqm_group_delete(struct net *net, u8 id)
+{
+	struct aqm_net *an = fwd_pernet(net)->aqm;
+	int err;
+
+	if (!an)
+		return -ENOENT;
+	mutex_lock(&an->lock);
+	err = aqm_group_del(an, id);
+	mutex_unlock(&an->lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(aqm_group_delete);
+
+int session_set_ratelimit_group(struct fwd_session *s, unsigned int id, u8 dir_mask)
+{
+	int dir;
+
+	if (id > AQM_GROUPS_MAX || !dir_mask || (dir_mask & ~AQM_DIR_BOTH))
+		return -EINVAL;
+	for (dir = 0; dir < FWD_DIR_MAX; dir++)
+		if (dir_mask & BIT(dir))
+			WRITE_ONCE(s->rl_group[dir], id);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(session_set_ratelimit_group);
+
+/* ---- per namespace ----------------------------------------------------- */
+
+int fwd_aqm_net_init(struct fwd_net *fn)
+{
+	struct aqm_net *an;
+	int err;
+
+	an = kzalloc(sizeof(*an), GFP_KERNEL);
+	if (!an)
+		return -ENOMEM;
+	an->net = fn->net;
+	mutex_init(&an->lock);
+	fn->aqm = an;
+	err = aqm_proc_init(fn);
+	if (err) {
+		fn->aqm = NULL;
+		kfree(an);
+	}
+	return err;
+}
+
+/* The hooks are gone: drop what is queued, free every group. */
+void fwd_aqm_net_exit(struct fwd_net *fn)
+{
+	struct aqm_net *an = fn->aqm;
+	struct aqm_group *g, *dead = NULL;
+	unsigned int i;
+
+	aqm_proc_exit(fn);
+	/* The device notifier finds nothing from now on (after the grace period below). */
+	WRITE_ONCE(fn->aqm, NULL);
+	mutex_lock(&an->lock);
+	for (i = 1; i <= AQM_GROUPS_MAX; i++) {
+		g = aqm_group_get_locked(an, i);
+		if (!g)
+			continue;
+		RCU_INIT_POINTER(an->groups[i], NULL);
+		g->dead_next = dead;
+		dead = g;
+	}
+	mutex_unlock(&an->lock);
+	synchronize_net();
+	while (dead) {
+		g = dead;
+		dead = g->dead_next;
+		aqm_group_free(g, false);
+	}
+	kfree(rcu_dereference_protected(an->binds, 1));
+	kfree(an);
+}
+
+int fwd_aqm_init(void)
+{
+	/* A session keeps one byte per direction for its group id. */
+	BUILD_BUG_ON(AQM_GROUPS_MAX > U8_MAX);
+	BUILD_BUG_ON(sizeof_field(struct fwd_session, rl_group) != FWD_DIR_MAX);
+	return aqm_notifier_init();
+}
+
+void fwd_aqm_exit(void)
+{
+	aqm_notifier_exit();
+}

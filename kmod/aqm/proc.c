@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /proc/forwarder/groups: rate groups and bind rules of the namespace.
+ *
+ *   add ID rate R burst B [ebs B | peakrate P pburst B] [mode police|shape]
+ *       [action drop|mark-dscp N|mark M] [limit Np] [limit Nb] [ecn]
+ *   change ID KEY VALUE...   (keys as for add; the others keep their value)
+ *   del ID
+ *   bind ID proto tcp|udp [sport N] [dport N] [dir orig|reply|both]
+ *   unbind ID
+ *
+ * Reading gives one line per group (parameters, then counters), then one
+ * line per bind rule.
+ */
+#include <linux/kernel.h>
+#include <linux/capability.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <linux/seq_file_net.h>
+#include <linux/slab.h>
+#include <linux/math64.h>
+#include <net/net_namespace.h>
+
+#include "forwarder.h"
+#include "parse.h"
+#include "aqm_core.h"
+
+#define AQM_WORDS_MAX	32
+
+static const char * const aqm_mode_names[] = { "police", "shape" };
+static const char * const aqm_dir_names[] = { "", "orig", "reply", "both" };
+
+static void aqm_show_action(struct seq_file *seq, const struct aqm_cfg *c)
+{
+	if (c->action == AQM_ACT_DSCP)
+		seq_printf(seq, " action mark-dscp %u", c->dscp);
+	else if (c->action == AQM_ACT_MARK)
+		seq_printf(seq, " action mark %u", c->mark);
+	else
+		seq_puts(seq, " action drop");
+}
+
+static void aqm_show_group(struct seq_file *seq, struct aqm_group *g)
+{
+	const struct aqm_params *p = rcu_dereference(g->params);
+	const struct aqm_cfg *c = &p->cfg;
+	struct aqm_stats st;
+	u32 qlen, backlog, qmem;
+	s64 tokens;
+
+	spin_lock_bh(&g->lock);
+	aqm_bucket_refill(&p->meter, &g->b, ktime_get_ns());
+	tokens = g->b.tc;
+	qlen = g->qlen;
+	backlog = g->backlog;
+	qmem = g->qmem;
+	spin_unlock_bh(&g->lock);
+	aqm_stats_sum(g, &st);
+
+	/* Tokens as bytes of credit (negative: a large packet is being paid off). */
+	if (tokens >= 0)
+		tokens = mul_u64_u64_div_u64(tokens, c->rate, NSEC_PER_SEC);
+	else
+		tokens = -(s64)mul_u64_u64_div_u64(-tokens, c->rate, NSEC_PER_SEC);
+
+	seq_printf(seq, "%u rate %llubit burst %u", g->id, c->rate * 8, c->burst);
+	if (c->ebs)
+		seq_printf(seq, " ebs %u", c->ebs);
+	if (c->peakrate)
+		seq_printf(seq, " peakrate %llubit pburst %u", c->peakrate * 8, c->pburst);
+	seq_printf(seq, " mode %s", aqm_mode_names[c->mode]);
+	aqm_show_action(seq, c);
+	seq_printf(seq, " limit %up limit %ub%s", c->limit_pkts, c->limit_bytes,
+		   c->ecn ? " ecn" : "");
+	seq_printf(seq, " conform_pkts %llu conform_bytes %llu exceed_pkts %llu exceed_bytes %llu violate_pkts %llu violate_bytes %llu",
+		   st.pkts[AQM_GREEN], st.bytes[AQM_GREEN], st.pkts[AQM_YELLOW],
+		   st.bytes[AQM_YELLOW], st.pkts[AQM_RED], st.bytes[AQM_RED]);
+	seq_printf(seq, " queued %u queued_bytes %u queued_mem %u delayed %llu dropped %llu overlimit %llu codel_dropped %llu marked %llu ecn_marked %llu tokens %lld\n",
+		   qlen, backlog, qmem, st.delayed, st.dropped, st.overlimit,
+		   st.codel_dropped, st.marked, st.ecn_marked, tokens);
+}
+
+static int aqm_groups_show(struct seq_file *seq, void *v)
+{
+	struct aqm_net *an = fwd_pernet(seq_file_single_net(seq))->aqm;
+	const struct aqm_binds *bs;
+	struct aqm_group *g;
+	unsigned int i;
+
+	if (!an)
+		return 0;
+	rcu_read_lock();
+	for (i = 1; i <= AQM_GROUPS_MAX; i++) {
+		g = rcu_dereference(an->groups[i]);
+		if (g)
+			aqm_show_group(seq, g);
+	}
+	bs = rcu_dereference(an->binds);
+	for (i = 0; bs && i < bs->n; i++) {
+		const struct aqm_bind *b = &bs->b[i];
+
+		seq_printf(seq, "bind %u proto %s", b->group,
+			   b->proto == IPPROTO_TCP ? "tcp" : "udp");
+		if (b->sport)
+			seq_printf(seq, " sport %u", b->sport);
+		if (b->dport)
+			seq_printf(seq, " dport %u", b->dport);
+		seq_printf(seq, " dir %s\n", aqm_dir_names[b->dirs]);
+	}
+	rcu_read_unlock();
+	return 0;
+}
+
+/* ---- writes ------------------------------------------------------------ */
+
+static int aqm_parse_id(const char *s, u8 *id)
+{
+	u64 v;
+
+	if (fwd_parse_u64(s, 1, AQM_GROUPS_MAX, &v))
+		return -EINVAL;
+	*id = v;
+	return 0;
+}
+
+/* "limit 1000p" (packets) or "limit 2mb" (truesize bytes). */
+static int aqm_parse_limit(char *s, struct aqm_cfg *c)
+{
+	size_t len = strlen(s);
+	u64 v;
+
+	if (len > 1 && s[len - 1] == 'p') {
+		s[len - 1] = '\0';
+		if (fwd_parse_u64(s, 1, U32_MAX, &v))
+			return -EINVAL;
+		c->limit_pkts = v;
+		return 0;
+	}
+	if (aqm_parse_size(s, &v))
+		return -EINVAL;
+	c->limit_bytes = v;
+	return 0;
+}
+
+static int aqm_parse_u32_word(const char *s, u32 max, u32 *out)
+{
+	u64 v;
+
+	if (fwd_parse_u64(s, 0, max, &v))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* KEY VALUE pairs and "ecn" into @c; *why says what is wrong. */
+static int aqm_parse_cfg(char **w, int n, struct aqm_cfg *c, const char **why)
+{
+	u64 v;
+	u32 u;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const char *key = w[i];
+		char *val;
+
+		if (!strcmp(key, "ecn")) {
+			c->ecn = true;
+			continue;
+		}
+		if (!strcmp(key, "noecn")) {
+			c->ecn = false;
+			continue;
+		}
+		if (i + 1 >= n) {
+			*why = "a keyword needs a value";
+			return -EINVAL;
+		}
+		val = w[++i];
+		if (!strcmp(key, "rate") || !strcmp(key, "peakrate")) {
+			if (aqm_parse_rate(val, &v)) {
+				*why = "bad rate (tc units: bit, kbit, mbit, gbit, bps, kbps...; not zero)";
+				return -EINVAL;
+			}
+			if (key[0] == 'r')
+				c->rate = v;
+			else
+				c->peakrate = v;
+		} else if (!strcmp(key, "burst") || !strcmp(key, "ebs") ||
+			   !strcmp(key, "pburst")) {
+			if (aqm_parse_size(val, &v)) {
+				*why = "bad size (tc units: b, k, kb, m, mb, g, kbit...)";
+				return -EINVAL;
+			}
+			if (key[0] == 'b')
+				c->burst = v;
+			else if (key[0] == 'e')
+				c->ebs = v;
+			else
+				c->pburst = v;
+		} else if (!strcmp(key, "mode")) {
+			if (!strcmp(val, "police")) {
+				c->mode = AQM_MODE_POLICE;
+			} else if (!strcmp(val, "shape")) {
+				c->mode = AQM_MODE_SHAPE;
+			} else {
+				*why = "mode is police or shape";
+				return -EINVAL;
+			}
+		} else if (!strcmp(key, "action")) {
+			if (!strcmp(val, "drop")) {
+				c->action = AQM_ACT_DROP;
+			} else if (!strcmp(val, "mark-dscp") && i + 1 < n &&
+				   !aqm_parse_u32_word(w[i + 1], 63, &u)) {
+				c->action = AQM_ACT_DSCP;
+				c->dscp = u;
+				i++;
+			} else if (!strcmp(val, "mark") && i + 1 < n &&
+				   !aqm_parse_u32_word(w[i + 1], U32_MAX, &u)) {
+				c->action = AQM_ACT_MARK;
+				c->mark = u;
+				i++;
+			} else {
+				*why = "action is drop, mark-dscp 0..63 or mark N";
+				return -EINVAL;
+			}
+		} else if (!strcmp(key, "limit")) {
+			if (aqm_parse_limit(val, c)) {
+				*why = "limit is Np (packets) or a size (bytes)";
+				return -EINVAL;
+			}
+		} else {
+			*why = "unknown keyword";
+			return -EINVAL;
+		}
+	}
+	return aqm_cfg_check(c, why);
+}
+
+static int aqm_cmd_add_change(struct aqm_net *an, bool add, char **w, int n,
+			      const char **why)
+{
+	struct aqm_cfg cfg = {
+		.limit_pkts = AQM_DEF_LIMIT_PKTS,
+		.limit_bytes = AQM_DEF_LIMIT_BYTES,
+	};
+	struct aqm_group *g;
+	u8 id;
+	int err;
+
+	if (n < 1 || aqm_parse_id(w[0], &id)) {
+		*why = "group id is 1..255";
+		return -EINVAL;
+	}
+	g = aqm_group_get_locked(an, id);
+	if (add && g) {
+		*why = "group exists";
+		return -EINVAL;
+	}
+	if (!add) {
+		if (!g) {
+			*why = "no such group";
+			return -EINVAL;
+		}
+		cfg = rcu_dereference_protected(g->params, lockdep_is_held(&an->lock))->cfg;
+	}
+	err = aqm_parse_cfg(w + 1, n - 1, &cfg, why);
+	if (err)
+		return err;
+	err = add ? aqm_group_add(an, id, &cfg) : aqm_group_change(an, id, &cfg);
+	if (err)
+		*why = "out of memory";
+	return err;
+}
+
+static int aqm_binds_publish(struct aqm_net *an, struct aqm_binds *nb)
+{
+	struct aqm_binds *old;
+
+	old = rcu_replace_pointer(an->binds, nb, lockdep_is_held(&an->lock));
+	if (old)
+		kfree_rcu(old, rcu);
+	return 0;
+}
+
+/* A copy of the bind rules without those of @drop (0: keep all), with room for @extra. */
+static struct aqm_binds *aqm_binds_copy(struct aqm_net *an, u8 drop, unsigned int extra)
+{
+	struct aqm_binds *old, *nb;
+	unsigned int i, n;
+
+	old = rcu_dereference_protected(an->binds, lockdep_is_held(&an->lock));
+	n = old ? old->n : 0;
+	nb = kzalloc(struct_size(nb, b, n + extra), GFP_KERNEL);
+	if (!nb)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (old->b[i].group != drop)
+			nb->b[nb->n++] = old->b[i];
+	return nb;
+}
+
+static int aqm_cmd_bind(struct aqm_net *an, char **w, int n, const char **why)
+{
+	struct aqm_bind b = { .dirs = AQM_DIR_BOTH };
+	struct aqm_binds *nb;
+	u32 port;
+	int i;
+
+	if (n < 1 || aqm_parse_id(w[0], &b.group)) {
+		*why = "group id is 1..255";
+		return -EINVAL;
+	}
+	if (!aqm_group_get_locked(an, b.group)) {
+		*why = "no such group";
+		return -EINVAL;
+	}
+	for (i = 1; i + 1 < n; i += 2) {
+		if (!strcmp(w[i], "proto") && !strcmp(w[i + 1], "tcp")) {
+			b.proto = IPPROTO_TCP;
+		} else if (!strcmp(w[i], "proto") && !strcmp(w[i + 1], "udp")) {
+			b.proto = IPPROTO_UDP;
+		} else if (!strcmp(w[i], "sport") &&
+			   !aqm_parse_u32_word(w[i + 1], U16_MAX, &port) && port) {
+			b.sport = port;
+		} else if (!strcmp(w[i], "dport") &&
+			   !aqm_parse_u32_word(w[i + 1], U16_MAX, &port) && port) {
+			b.dport = port;
+		} else if (!strcmp(w[i], "dir")) {
+			for (b.dirs = 1; b.dirs <= AQM_DIR_BOTH; b.dirs++)
+				if (!strcmp(w[i + 1], aqm_dir_names[b.dirs]))
+					break;
+			if (b.dirs > AQM_DIR_BOTH)
+				goto bad;
+		} else {
+			goto bad;
+		}
+	}
+	if (i != n || !b.proto)
+		goto bad;
+	nb = aqm_binds_copy(an, 0, 1);
+	if (!nb) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	if (nb->n >= AQM_BINDS_MAX) {
+		kfree(nb);
+		*why = "too many bind rules";
+		return -ENOSPC;
+	}
+	nb->b[nb->n++] = b;
+	return aqm_binds_publish(an, nb);
+
+bad:
+	*why = "expected bind ID proto tcp|udp [sport N] [dport N] [dir orig|reply|both]";
+	return -EINVAL;
+}
+
+static int aqm_cmd_unbind(struct aqm_net *an, u8 id, const char **why)
+{
+	struct aqm_binds *nb = aqm_binds_copy(an, id, 0);
+
+	if (!nb) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	return aqm_binds_publish(an, nb);
+}
+
+static int aqm_groups_cmd(struct aqm_net *an, char *buf, const char **why)
+{
+	char *w[AQM_WORDS_MAX];
+	int n, err;
+	u8 id;
+
+	n = fwd_split_words(buf, w, AQM_WORDS_MAX);
+	if (n <= 0) {
+		*why = n ? "too many words" : "empty command";
+		return -EINVAL;
+	}
+	if (!strcmp(w[0], "add") || !strcmp(w[0], "change"))
+		return aqm_cmd_add_change(an, w[0][0] == 'a', w + 1, n - 1, why);
+	if (!strcmp(w[0], "bind"))
+		return aqm_cmd_bind(an, w + 1, n - 1, why);
+	if (!strcmp(w[0], "del") || !strcmp(w[0], "unbind")) {
+		if (n != 2 || aqm_parse_id(w[1], &id)) {
+			*why = "expected del|unbind ID (1..255)";
+			return -EINVAL;
+		}
+		if (w[0][0] == 'u')
+			return aqm_cmd_unbind(an, id, why);
+		err = aqm_cmd_unbind(an, id, why);
+		if (err)
+			return err;
+		if (aqm_group_del(an, id)) {
+			*why = "no such group";
+			return -EINVAL;
+		}
+		return 0;
+	}
+	*why = "unknown command (add, change, del, bind, unbind)";
+	return -EINVAL;
+}
+
+static int aqm_groups_write(struct file *file, char *buf, size_t size)
+{
+	struct net *net = seq_file_single_net(file->private_data);
+	struct aqm_net *an = fwd_pernet(net)->aqm;
+	char line[64];
+	const char *why = "";
+	int err;
+
+	if (!file_ns_capable(file, net->user_ns, CAP_NET_ADMIN)) {
+		pr_info_ratelimited("groups: write refused: CAP_NET_ADMIN required\n");
+		return -EPERM;
+	}
+	if (size >= FWD_CMD_MAX) {
+		pr_info_ratelimited("groups: write refused: longer than %d bytes\n",
+				    FWD_CMD_MAX - 1);
+		return -EINVAL;
+	}
+	if (!an)
+		return -ENOENT;
+	strscpy(line, strim(buf), sizeof(line));
+	mutex_lock(&an->lock);
+	err = aqm_groups_cmd(an, buf, &why);
+	mutex_unlock(&an->lock);
+	if (err)
+		pr_info_ratelimited("groups: refused '%s': %s\n", line, why);
+	return err;
+}
+
+/**
+ * aqm_bind_lookup - the group a new session joins, from the bind rules
+ * @priv: the namespace's struct aqm_net
+ * @pkt: the session's first packet (client to server)
+ * @dirs: receives the AQM_DIR_* mask
+ *
+ * Called under rcu_read_lock(). Return: the group id, 0 for none.
+ */
+u8 aqm_bind_lookup(void *priv, const struct fwd_pkt *pkt, u8 *dirs)
+{
+	struct aqm_net *an = priv;
+	const struct aqm_binds *bs = rcu_dereference(an->binds);
+	unsigned int i;
+
+	for (i = 0; bs && i < bs->n; i++) {
+		const struct aqm_bind *b = &bs->b[i];
+
+		if (b->proto != pkt->t.proto)
+			continue;
+		if (b->sport && b->sport != ntohs(pkt->t.sport))
+			continue;
+		if (b->dport && b->dport != ntohs(pkt->t.dport))
+			continue;
+		*dirs = b->dirs;
+		return b->group;
+	}
+	return 0;
+}
+
+int aqm_proc_init(struct fwd_net *fn)
+{
+	if (!proc_create_net_single_write("groups", 0644, fn->proc_dir, aqm_groups_show,
+					  aqm_groups_write, NULL))
+		return -ENOMEM;
+	return 0;
+}
+
+void aqm_proc_exit(struct fwd_net *fn)
+{
+	remove_proc_entry("groups", fn->proc_dir);
+}

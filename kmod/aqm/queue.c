@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Shaping: a packet that finds no credit (or others waiting) is stolen from
+ * the hook and queued in its group, FIFO, with a copy of the hook state and
+ * references on what the state points to (devices, socket, dst). A soft
+ * hrtimer, armed for when the head packet will have its tokens, releases
+ * packets in softirq: CoDel judges each on its way out (drop, or CE-mark an
+ * ECT packet when the group has ecn), and the rest resume the netfilter chain
+ * right after the session hook, then the hook's okfn, as nf_reinject() does,
+ * so no later hook is skipped.
+ *
+ * Memory: per-group limits in packets and truesize bytes, and a global one
+ * (aqm_mem_limit) over every group of every namespace.
+ *
+ * Lifetime: a device going down or away drops the packets that hold it;
+ * deleting a group sends its queue on; namespace exit and unload (hooks
+ * already gone) drop it.
+ */
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/skbuff.h>
+#include <linux/netdevice.h>
+#include <linux/netfilter.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <net/sock.h>
+#include <net/dst.h>
+#include <net/inet_ecn.h>
+
+#include "forwarder.h"
+#include "aqm_core.h"
+
+struct aqm_pkt {
+	struct list_head list;
+	struct sk_buff *skb;
+	struct nf_hook_state state;
+	nf_hookfn *self;
+	netdevice_tracker in_tracker, out_tracker;
+	u64 enq_ns;
+	u32 wire;
+	u32 mem;
+};
+
+/* Take what the copied hook state needs to outlive the hook call; all or nothing. */
+static bool aqm_pkt_hold(struct aqm_pkt *q)
+{
+	struct sock *sk = q->state.sk;
+
+	if (skb_dst(q->skb) && !skb_dst_force(q->skb))
+		return false;
+	if (sk && !refcount_inc_not_zero(&sk->sk_refcnt))
+		return false;
+	netdev_hold(q->state.in, &q->in_tracker, GFP_ATOMIC);
+	netdev_hold(q->state.out, &q->out_tracker, GFP_ATOMIC);
+	return true;
+}
+
+static void aqm_pkt_release(struct aqm_pkt *q)
+{
+	netdev_put(q->state.in, &q->in_tracker);
+	netdev_put(q->state.out, &q->out_tracker);
+	if (q->state.sk)
+		sock_gen_put(q->state.sk);
+	atomic_long_sub(q->mem, &aqm_mem_used);
+	kfree(q);
+}
+
+static void aqm_pkt_drop(struct aqm_pkt *q)
+{
+	kfree_skb(q->skb);
+	aqm_pkt_release(q);
+}
+
+static struct nf_hook_entries *aqm_hook_entries(struct net *net, u8 pf, unsigned int hook)
+{
+	if (pf == NFPROTO_IPV4)
+		return rcu_dereference(net->nf.hooks_ipv4[hook]);
+	if (pf == NFPROTO_IPV6)
+		return rcu_dereference(net->nf.hooks_ipv6[hook]);
+	return NULL;
+}
+
+/*
+ * Resume after the hook that stole the packet: the later hooks of the same
+ * hook point, then okfn. The hook is found again by its function, since the
+ * array may have changed meanwhile; if it is gone the packet is dropped.
+ */
+static void aqm_reinject(struct aqm_pkt *q)
+{
+	struct nf_hook_state *st = &q->state;
+	struct sk_buff *skb = q->skb;
+	struct nf_hook_entries *e;
+	unsigned int i;
+
+	rcu_read_lock();
+	local_bh_disable();
+	e = aqm_hook_entries(st->net, st->pf, st->hook);
+	for (i = 0; e && i < e->num_hook_entries; i++)
+		if (e->hooks[i].hook == q->self)
+			break;
+	if (!e || i == e->num_hook_entries)
+		kfree_skb(skb);
+	else if (nf_hook_slow(skb, st, e, i + 1) == 1)
+		st->okfn(st->net, st->sk, skb);
+	local_bh_enable();
+	rcu_read_unlock();
+	aqm_pkt_release(q);
+}
+
+static void aqm_timer_arm(struct aqm_group *g, u64 at)
+{
+	hrtimer_start(&g->timer, ns_to_ktime(at), HRTIMER_MODE_ABS_SOFT);
+}
+
+/**
+ * aqm_shape - pass, queue or drop a packet of a shaping group
+ * @g: the group
+ * @p: its parameters
+ * @skb: the packet
+ * @state: the hook state (copied when queued)
+ * @self: the hook function
+ * @wire: wire bytes
+ * @now: ns
+ *
+ * Return: NF_ACCEPT (credit and nothing waiting), NF_STOLEN (queued) or
+ * NF_DROP (limits, no memory).
+ */
+unsigned int aqm_shape(struct aqm_group *g, const struct aqm_params *p, struct sk_buff *skb,
+		       const struct nf_hook_state *state, nf_hookfn *self, u32 wire, u64 now)
+{
+	struct aqm_pkt *q;
+	bool arm;
+	u32 mem;
+
+	spin_lock_bh(&g->lock);
+	if (list_empty(&g->queue)) {
+		aqm_bucket_refill(&p->meter, &g->b, now);
+		if (!aqm_shape_wait(&p->meter, &g->b, wire)) {
+			aqm_shape_consume(&p->meter, &g->b, wire);
+			spin_unlock_bh(&g->lock);
+			this_cpu_inc(g->stats->pkts[AQM_GREEN]);
+			this_cpu_add(g->stats->bytes[AQM_GREEN], wire);
+			return NF_ACCEPT;
+		}
+	}
+	spin_unlock_bh(&g->lock);
+
+	/* A socket looked up early without a reference cannot be held: let it pass. */
+	if (skb_sk_is_prefetched(skb))
+		return NF_ACCEPT;
+	mem = skb->truesize + sizeof(*q);
+	q = kmalloc(sizeof(*q), GFP_ATOMIC);
+	if (!q)
+		goto drop;
+	q->skb = skb;
+	q->state = *state;
+	q->self = self;
+	q->wire = wire;
+	q->mem = mem;
+	q->enq_ns = now;
+	if (atomic_long_add_return(mem, &aqm_mem_used) > READ_ONCE(aqm_mem_limit)) {
+		atomic_long_sub(mem, &aqm_mem_used);
+		kfree(q);
+		goto overlimit;
+	}
+	if (!aqm_pkt_hold(q)) {
+		/* Nothing is held yet but the memory. */
+		atomic_long_sub(mem, &aqm_mem_used);
+		kfree(q);
+		goto drop;
+	}
+
+	spin_lock_bh(&g->lock);
+	if (g->qlen >= p->cfg.limit_pkts || g->qmem + mem > p->cfg.limit_bytes) {
+		spin_unlock_bh(&g->lock);
+		aqm_pkt_release(q);
+		goto overlimit;
+	}
+	arm = list_empty(&g->queue);
+	list_add_tail(&q->list, &g->queue);
+	g->qlen++;
+	g->backlog += wire;
+	g->qmem += mem;
+	if (arm) {
+		aqm_bucket_refill(&p->meter, &g->b, now);
+		aqm_timer_arm(g, now + aqm_shape_wait(&p->meter, &g->b, wire));
+	}
+	spin_unlock_bh(&g->lock);
+	return NF_STOLEN;
+
+overlimit:
+	this_cpu_inc(g->stats->overlimit);
+drop:
+	this_cpu_inc(g->stats->dropped);
+	return NF_DROP;
+}
+
+static void aqm_unlink(struct aqm_group *g, struct aqm_pkt *q)
+{
+	list_del(&q->list);
+	g->qlen--;
+	g->backlog -= q->wire;
+	g->qmem -= q->mem;
+}
+
+/* CE on an ECT packet; false if it is not ECT or cannot be written. */
+static bool aqm_set_ce(struct sk_buff *skb)
+{
+	unsigned int len = skb->protocol == htons(ETH_P_IP) ? sizeof(struct iphdr) :
+			   sizeof(struct ipv6hdr);
+
+	if (skb_ensure_writable(skb, skb_network_offset(skb) + len))
+		return false;
+	return INET_ECN_set_ce(skb);
+}
+
+/* Release what has its tokens, CoDel deciding on the way out. */
+enum hrtimer_restart aqm_timer_fn(struct hrtimer *t)
+{
+	struct aqm_group *g = container_of(t, struct aqm_group, timer);
+	struct aqm_pkt *q, *tmp;
+	const struct aqm_params *p;
+	unsigned int n = 0, drops = 0, marks = 0;
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	LIST_HEAD(send);
+	LIST_HEAD(drop);
+	u64 now = ktime_get_ns();
+
+	rcu_read_lock();
+	p = rcu_dereference(g->params);
+	spin_lock(&g->lock);
+	aqm_bucket_refill(&p->meter, &g->b, now);
+	while (!list_empty(&g->queue) && n < AQM_RELEASE_BUDGET) {
+		q = list_first_entry(&g->queue, struct aqm_pkt, list);
+		if (aqm_shape_wait(&p->meter, &g->b, q->wire))
+			break;
+		if (aqm_codel_judge(&g->codel, now, now - q->enq_ns, g->backlog,
+				    max_t(u32, AQM_MTU, q->wire))) {
+			if (!p->cfg.ecn || !aqm_set_ce(q->skb)) {
+				aqm_unlink(g, q);
+				list_add_tail(&q->list, &drop);
+				drops++;
+				continue;
+			}
+			marks++;
+		}
+		aqm_shape_consume(&p->meter, &g->b, q->wire);
+		aqm_unlink(g, q);
+		list_add_tail(&q->list, &send);
+		n++;
+	}
+	if (!list_empty(&g->queue)) {
+		q = list_first_entry(&g->queue, struct aqm_pkt, list);
+		hrtimer_set_expires(t, ns_to_ktime(now + aqm_shape_wait(&p->meter, &g->b,
+									 q->wire)));
+		ret = HRTIMER_RESTART;
+	}
+	spin_unlock(&g->lock);
+	rcu_read_unlock();
+
+	this_cpu_add(g->stats->dropped, drops);
+	this_cpu_add(g->stats->codel_dropped, drops);
+	this_cpu_add(g->stats->ecn_marked, marks);
+	list_for_each_entry_safe(q, tmp, &drop, list)
+		aqm_pkt_drop(q);
+	list_for_each_entry_safe(q, tmp, &send, list) {
+		this_cpu_inc(g->stats->pkts[AQM_GREEN]);
+		this_cpu_add(g->stats->bytes[AQM_GREEN], q->wire);
+		this_cpu_inc(g->stats->delayed);
+		aqm_reinject(q);
+	}
+	return ret;
+}
+
+/**
+ * aqm_queue_flush - empty a group's queue, its timer cancelled
+ * @g: the group, unreachable by packets
+ * @send: send the packets on (group deleted) or drop them (hooks gone)
+ */
+void aqm_queue_flush(struct aqm_group *g, bool send)
+{
+	struct aqm_pkt *q, *tmp;
+	LIST_HEAD(list);
+
+	spin_lock_bh(&g->lock);
+	list_splice_init(&g->queue, &list);
+	g->qlen = 0;
+	g->backlog = 0;
+	g->qmem = 0;
+	spin_unlock_bh(&g->lock);
+	list_for_each_entry_safe(q, tmp, &list, list) {
+		list_del(&q->list);
+		if (send)
+			aqm_reinject(q);
+		else
+			aqm_pkt_drop(q);
+	}
+}
+
+/* Drop the packets of @g that hold @dev. */
+static void aqm_queue_flush_dev(struct aqm_group *g, struct net_device *dev)
+{
+	struct aqm_pkt *q, *tmp;
+	unsigned int n = 0;
+	LIST_HEAD(list);
+
+	spin_lock_bh(&g->lock);
+	list_for_each_entry_safe(q, tmp, &g->queue, list) {
+		if (q->state.in != dev && q->state.out != dev)
+			continue;
+		aqm_unlink(g, q);
+		list_add_tail(&q->list, &list);
+		n++;
+	}
+	spin_unlock_bh(&g->lock);
+	list_for_each_entry_safe(q, tmp, &list, list)
+		aqm_pkt_drop(q);
+	this_cpu_add(g->stats->dropped, n);
+}
+
+static int aqm_netdev_event(struct notifier_block *nb, unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct aqm_net *an;
+	struct aqm_group *g;
+	unsigned int i;
+
+	if (event != NETDEV_DOWN && event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+	rcu_read_lock();
+	an = READ_ONCE(fwd_pernet(dev_net(dev))->aqm);
+	for (i = 1; an && i <= AQM_GROUPS_MAX; i++) {
+		g = rcu_dereference(an->groups[i]);
+		if (g)
+			aqm_queue_flush_dev(g, dev);
+	}
+	rcu_read_unlock();
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block aqm_netdev_nb = {
+	.notifier_call = aqm_netdev_event,
+};
+
+int aqm_notifier_init(void)
+{
+	return register_netdevice_notifier(&aqm_netdev_nb);
+}
+
+void aqm_notifier_exit(void)
+{
+	unregister_netdevice_notifier(&aqm_netdev_nb);
+}

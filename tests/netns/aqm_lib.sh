@@ -1,0 +1,57 @@
+#!/bin/bash
+# Helpers shared by the rate-group (AQM) netns tests (source after lib.sh).
+
+# gcmd COMMAND: one write of COMMAND to the forwarder namespace's
+# /proc/forwarder/groups; on failure prints the errno text and fails.
+gcmd() {
+	fwd python3 -c 'import os, sys
+try:
+    fd = os.open("/proc/forwarder/groups", os.O_WRONLY)
+    os.write(fd, sys.argv[1].encode())
+except OSError as e:
+    sys.exit(e.strerror)' "$1"
+}
+
+# gfield ID KEY: a value from group ID's line (key value pairs).
+gfield() {
+	fwd awk -v id="$1" -v k="$2" '$1 == id { for (i = 2; i < NF; i++) if ($i == k) { print $(i + 1); exit } }' \
+		/proc/forwarder/groups
+}
+
+gfield_ge() { [ "$(gfield "$1" "$2")" -ge "$3" ]; }
+
+# Start an iperf3 server in the server namespace on PORT (default 5201).
+iperf_server() {
+	local port=${1:-5201}
+	srv iperf3 -s -p "$port" -D --logfile "$FWD_LOGDIR/iperf3-server-$port.log" ||
+		{ fail "iperf3 server"; return 1; }
+	defer "ip netns exec $NS_SRV pkill -f 'iperf3 -s -p $port'"
+	wait_listener "$NS_SRV" t "$port"
+}
+
+# iperf_bps OUT SECONDS [iperf3 client options...]: run a client from the
+# client namespace to the server (IPv4), JSON to OUT; prints the goodput the
+# receiver saw, in bit/s.
+iperf_bps() {
+	local out=$1 secs=$2
+	shift 2
+	cli iperf3 -c $SRV_IP4 -t "$secs" -J "$@" > "$out" 2>&1
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+e = d["end"]
+s = e.get("sum_received") or e["sum"]
+print(int(s["bits_per_second"]))' "$out" 2>/dev/null || echo 0
+}
+
+# The rate groups limit IP bytes; TCP with timestamps carries 1448 payload
+# bytes in a 1500-byte IP packet, so the goodput of RATE bit/s of IP is:
+goodput_of() { echo $(($1 * 1448 / 1500)); }
+
+# within PCT EXPECTED ACTUAL
+within() {
+	python3 -c 'import sys
+p, e, a = map(float, sys.argv[1:4])
+sys.exit(0 if abs(a - e) <= e * p / 100 else 1)' "$@"
+}
+
+pct_of() { python3 -c 'import sys; print("%.1f%%" % (100.0 * float(sys.argv[2]) / float(sys.argv[1])))' "$1" "$2"; }

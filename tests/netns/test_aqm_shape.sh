@@ -1,0 +1,101 @@
+#!/bin/bash
+# Rate groups, shape mode: a TCP flow (iperf3, 10 s) through a 10 Mbit/s
+# shaping group gets 10 Mbit/s of IP bytes within 5%, its packets delayed in
+# the group's queue, not policed; two flows sharing the group share its rate;
+# a UDP flood into a group with small limits keeps the queue within them and
+# counts the drops; an ECN-capable flow in a group with ecn gets CE marks
+# instead of CoDel drops; deleting the group mid-flow sends its queue on and
+# the flow goes on unshaped; unloading the module with packets queued is clean.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/aqm_lib.sh"
+require_cmd iperf3 python3
+
+setup_topology || exit 1
+load_forwarder || finish
+iperf_server 5201 || finish
+rate=10000000
+
+# ---- one TCP flow -----------------------------------------------------------------
+check "add shaping group 1" gcmd "add 1 rate 10mbit burst 64k mode shape"
+check "bind iperf3 to group 1" gcmd "bind 1 proto tcp dport 5201 dir orig"
+bps=$(iperf_bps "$FWD_LOGDIR/shape-10m.json" 10)
+log "shape 10 Mbit/s: $bps bit/s goodput ($(pct_of "$(goodput_of $rate)" "$bps"))"
+check "shape 10 Mbit/s: goodput within 5% of $(goodput_of $rate)" within 5 "$(goodput_of $rate)" "$bps"
+check "packets went through the queue" gfield_ge 1 delayed 100
+expect_eq "nothing policed (exceed)" 0 "$(gfield 1 exceed_pkts)"
+check "queue empty after the flow" wait_until 5 test "$(gfield 1 queued)" -eq 0
+
+# ---- two flows share the group --------------------------------------------------
+bps=$(iperf_bps "$FWD_LOGDIR/shape-2flows.json" 10 -P 2)
+log "two flows in one 10 Mbit/s group: $bps bit/s together"
+check "two flows together within 5% of $(goodput_of $rate)" within 5 "$(goodput_of $rate)" "$bps"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+r = [s["receiver"]["bits_per_second"] for s in d["end"]["streams"]]
+print("# per flow:", " ".join("%d" % x for x in r))
+sys.exit(0 if len(r) == 2 and min(r) > 0.25 * sum(r) else 1)' "$FWD_LOGDIR/shape-2flows.json"
+check "each flow got a share" test $? -eq 0
+check "del 1" gcmd "del 1"
+
+# ---- UDP flood: the limits hold ---------------------------------------------------
+check "group 2: small limits" gcmd "add 2 rate 10mbit burst 64k mode shape limit 50p limit 200kb"
+check "bind UDP to group 2" gcmd "bind 2 proto udp dport 5201 dir orig"
+cli iperf3 -c $SRV_IP4 -u -b 100M -l 1400 -t 4 -J > "$FWD_LOGDIR/udp-flood.json" 2>&1 &
+flood=$!
+maxq=0 maxmem=0
+while kill -0 $flood 2>/dev/null; do
+	q=$(gfield 2 queued) m=$(gfield 2 queued_mem)
+	[ "${q:-0}" -gt $maxq ] && maxq=$q
+	[ "${m:-0}" -gt $maxmem ] && maxmem=$m
+	sleep 0.1
+done
+wait $flood
+log "UDP flood: at most $maxq packets, $maxmem bytes queued"
+check "queue reached (limit 50p)" test $maxq -gt 10
+check "packet limit held ($maxq <= 50)" test $maxq -le 50
+check "memory limit held ($maxmem <= 204800)" test $maxmem -le 204800
+check "overlimit drops counted" gfield_ge 2 overlimit 100
+check "dropped counts them" gfield_ge 2 dropped "$(gfield 2 overlimit)"
+sent=$(gfield 2 conform_bytes)
+check "about 4 s at the rate went out ($sent bytes)" within 15 $((rate / 8 * 4)) "$sent"
+check "queue drained" wait_until 5 test "$(gfield 2 queued)" -eq 0
+check "del 2" gcmd "del 2"
+
+# ---- ECN: CE marks instead of drops -----------------------------------------------
+cli sysctl -qw net.ipv4.tcp_ecn=1
+srv sysctl -qw net.ipv4.tcp_ecn=1
+check "group 3 with ecn" gcmd "add 3 rate 10mbit burst 64k mode shape ecn"
+check "bind iperf3 to group 3" gcmd "bind 3 proto tcp dport 5201 dir orig"
+bps=$(iperf_bps "$FWD_LOGDIR/shape-ecn.json" 8)
+log "ECN flow: $bps bit/s, ecn_marked $(gfield 3 ecn_marked), codel_dropped $(gfield 3 codel_dropped)"
+check "CE marks set" gfield_ge 3 ecn_marked 1
+expect_eq "no CoDel drop for an ECN flow" 0 "$(gfield 3 codel_dropped)"
+check "ECN flow still within 5% of the rate" within 5 "$(goodput_of $rate)" "$bps"
+cli sysctl -qw net.ipv4.tcp_ecn=2
+srv sysctl -qw net.ipv4.tcp_ecn=2
+check "del 3" gcmd "del 3"
+
+# ---- delete the group mid-flow ------------------------------------------------------
+check "group 4 at 2 Mbit/s" gcmd "add 4 rate 2mbit burst 16k mode shape"
+check "bind iperf3 to group 4" gcmd "bind 4 proto tcp dport 5201 dir orig"
+cli iperf3 -c $SRV_IP4 -t 6 -J > "$FWD_LOGDIR/del-midflow.json" 2>&1 &
+flow=$!
+check "packets queued in group 4" wait_until 10 gfield_ge 4 queued 1
+check "del 4 with packets queued" gcmd "del 4"
+wait $flow
+check "the flow completed" test $? -eq 0
+bps=$(python3 -c 'import json, sys
+print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]))' \
+	"$FWD_LOGDIR/del-midflow.json")
+check "and went faster once unshaped ($bps > 4 Mbit/s)" test "$bps" -gt 4000000
+
+# ---- unload with packets queued -----------------------------------------------------
+check "group 5 at 1 Mbit/s" gcmd "add 5 rate 1mbit burst 16k mode shape"
+check "bind iperf3 to group 5" gcmd "bind 5 proto tcp dport 5201 dir orig"
+cli iperf3 -c $SRV_IP4 -t 5 -J > "$FWD_LOGDIR/rmmod-midflow.json" 2>&1 &
+flow=$!
+check "packets queued in group 5" wait_until 10 gfield_ge 5 queued 1
+check "rmmod with packets queued" rmmod forwarder
+wait $flow
+check "the flow survived the unload" test $? -eq 0
+finish
