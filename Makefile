@@ -7,6 +7,8 @@
 #   make style | sparse  checkpatch / sparse on kmod/
 #   make bench           benchmarks in one VM boot -> bench/results/latest.md (not part of check)
 #   make KDIR=/path      build against another kernel tree
+#   make install         modules to /lib/modules/KVER/updates (depmod), programs to
+#                        /usr/sbin, manual pages; honours DESTDIR, PREFIX, KDIR
 
 # The running kernel's build dir when it has one, else the installed Debian headers.
 KVER ?= $(shell uname -r)
@@ -16,7 +18,18 @@ KDIR ?= $(if $(wildcard /lib/modules/$(KVER)/build/Makefile),/lib/modules/$(KVER
 
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR)
 
-.PHONY: all module userspace clean style sparse check demo deps install bench
+PREFIX ?= /usr
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+INSTALL ?= install
+# The release of the tree the module is built against (not the running kernel's).
+KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+# Distribution headers have no signing key: sign only when the tree has one.
+SIGN_KEY = $(shell sed -n 's/^CONFIG_MODULE_SIG_KEY="*\([^"]*\)"*/\1/p' $(KDIR)/include/config/auto.conf 2>/dev/null)
+NO_SIGN = $(if $(wildcard $(KDIR)/$(SIGN_KEY)),,CONFIG_MODULE_SIG_ALL=)
+
+.PHONY: all module userspace clean style sparse check demo deps install install-module \
+	install-userspace bench
 
 all: module userspace
 
@@ -26,6 +39,19 @@ module:
 
 userspace:
 	$(MAKE) -C userspace
+
+install: install-module install-userspace
+
+# kbuild's modules_install puts every module (core and plugins) in updates/,
+# which depmod ranks above the kernel's own directories.
+install-module: module
+	$(KMAKE) INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates $(NO_SIGN) modules_install
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
+
+install-userspace: userspace
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	$(INSTALL) -m 0755 userspace/ctl/fwdctl userspace/listener/fwd-listener $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 0644 userspace/ctl/fwdctl.8 $(DESTDIR)$(MANDIR)/man8/
 
 clean:
 	-test -f $(KDIR)/Makefile && $(KMAKE) clean
