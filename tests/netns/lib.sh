@@ -149,6 +149,9 @@ wait_listener() {
 	wait_until 10 _listening "$@" || { fail "nothing listening on $2 port $3 in $1"; return 1; }
 }
 
+# The debug kernel (KASAN, kmemleak) runs everything several times slower under TCG.
+debug_kernel() { [ -e /sys/kernel/debug/kmemleak ]; }
+
 fwd_loaded() { [ -d /sys/module/forwarder ]; }
 
 load_forwarder() {

@@ -8,6 +8,9 @@
                                          N concurrent clients through the proxy (native,
                                          http or socks5), each echoes SIZE random bytes
                                          (PAUSE_MS after the proxy's reply first)
+  lt.py sequential PROXY PPORT DEST DPORT N SIZE [PROTO]
+                                         N clients one after another, each echoes SIZE
+                                         random bytes and closes
   lt.py pipeline PROXY PPORT DEST DPORT SIZE PROTO [BANNER]
                                          instruction and SIZE bytes in one write; the echo
                                          (after BANNER\\n when the server speaks first) must match
@@ -185,6 +188,25 @@ def many(proxy, pport, dest, dport, n, size, proto, pause):
     return 1 if failures else 0
 
 
+def sequential(proxy, pport, dest, dport, n, size, proto):
+    ins, _ = instruction(proto, dest, dport)
+    failures = 0
+    for i in range(n):
+        payload = os.urandom(size)
+        try:
+            s = connect(proxy, pport)
+            s.sendall(ins)
+            read_reply(s, proto)
+            echo_check(s, payload)
+            s.close()
+        except Exception as e:  # noqa: BLE001 - every failure is reported
+            failures += 1
+            if failures <= 10:
+                print("client %d: %s" % (i, e))
+    print("%d of %d clients ok" % (n - failures, n))
+    return 1 if failures else 0
+
+
 def pipeline(proxy, pport, dest, dport, size, proto, banner):
     payload = os.urandom(size)
     s = connect(proxy, pport)
@@ -306,6 +328,9 @@ def main(a):
     if cmd == "many":
         return many(a[1], int(a[2]), a[3], int(a[4]), int(a[5]), int(a[6]),
                     a[7] if len(a) > 7 else "native", float(a[8]) if len(a) > 8 else 0)
+    if cmd == "sequential":
+        return sequential(a[1], int(a[2]), a[3], int(a[4]), int(a[5]), int(a[6]),
+                          a[7] if len(a) > 7 else "native")
     if cmd == "pipeline":
         return pipeline(a[1], int(a[2]), a[3], int(a[4]), int(a[5]), a[6], a[7] if len(a) > 7 else None)
     if cmd == "raw":
