@@ -144,9 +144,10 @@ wait_until() {
 
 _listening() { [ -n "$(ip netns exec "$1" ss -H -l "-$2" -n "sport = :$3" 2>/dev/null)" ]; }
 
-# wait_listener NS t|u PORT: wait until something listens on PORT in NS.
+# wait_listener NS t|u PORT: wait until something listens on PORT in NS
+# (a generous limit: Python takes seconds to start on the debug kernel).
 wait_listener() {
-	wait_until 10 _listening "$@" || { fail "nothing listening on $2 port $3 in $1"; return 1; }
+	wait_until 60 _listening "$@" || { fail "nothing listening on $2 port $3 in $1"; return 1; }
 }
 
 # The debug kernel (KASAN, kmemleak) runs everything several times slower under TCG.
