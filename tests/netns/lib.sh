@@ -142,6 +142,18 @@ wait_until() {
 	done
 }
 
+# wait_eq SECONDS VALUE CMD...: poll (re-running CMD) until CMD prints VALUE.
+wait_eq() {
+	local secs=$1
+	shift
+	wait_until "$secs" _prints "$@"
+}
+_prints() {
+	local want=$1
+	shift
+	[ "$("$@" 2>/dev/null)" = "$want" ]
+}
+
 _listening() { [ -n "$(ip netns exec "$1" ss -H -l "-$2" -n "sport = :$3" 2>/dev/null)" ]; }
 
 # wait_listener NS t|u PORT: wait until something listens on PORT in NS

@@ -68,7 +68,7 @@ c udp 11211 '\x00\x01\x00\x00\x00\x01\x00\x00stats\r\n'
 
 dfi() { fwd awk -v k="$1" '$1 == k { print $2 }' /proc/forwarder/dfi; }
 for cls in http tls ssh unknown dns ntp ssdp memcached; do
-	check "one $cls session" wait_until 5 test "$(dfi $cls)" = 1
+	check "one $cls session" wait_eq 20 1 dfi $cls
 done
 expect_eq "one reflection shape (the 600-byte NTP response)" 1 "$(dfi reflection)"
 check "plugins lists dfi" fwd grep -q '^dfi -10 pre ' /proc/forwarder/plugins

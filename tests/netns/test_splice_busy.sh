@@ -22,7 +22,7 @@ for i in 1 2 3; do
 	check "echo $i: client streams at once, 20 MB each way intact" \
 		cli python3 "$tool" client --connect $FWD_CLI_IP4:8080 --bytes $bytes --seed $i
 done
-wait_until 10 test "$(grep -c 'handoff ok' "$FWD_LOGDIR/splice_busy.echo")" -eq 3 ||
+wait_eq 30 3 grep -c 'handoff ok' "$FWD_LOGDIR/splice_busy.echo" ||
 	fail "not every echo connection was spliced: $(cat "$FWD_LOGDIR/splice_busy.echo")"
 
 # 2. The server speaks first and streams 20 MB before the hand-off is done.
@@ -38,7 +38,7 @@ for i in 1 2 3; do
 	check "download $i: server streams first, 20 MB intact" \
 		cli python3 "$tool" download --connect $FWD_CLI_IP4:8081 --sha256 "$sum" --bytes $bytes
 done
-wait_until 10 test "$(grep -c 'handoff ok' "$FWD_LOGDIR/splice_busy.download")" -eq 3 ||
+wait_eq 30 3 grep -c 'handoff ok' "$FWD_LOGDIR/splice_busy.download" ||
 	fail "not every download was spliced: $(cat "$FWD_LOGDIR/splice_busy.download")"
 
 stats=$(fwd cat /proc/forwarder/splice_stats)

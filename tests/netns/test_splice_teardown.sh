@@ -24,10 +24,10 @@ srv python3 "$tool" peer --listen 9100 --expect reset > "$L/teardown.rst.srv" 2>
 srv_pid=$!
 wait_listener "$NS_SRV" t 9100 && handoff_one 8100 9100 || finish
 check "client sends data then a RST" cli python3 "$tool" peer --connect $FWD_CLI_IP4:8100 --greeting --send 100000 --rst
-check "hand-off done" wait_until 10 spliced 8100
+check "hand-off done" wait_until 30 spliced 8100
 wait $srv_pid
 expect_eq "server sees the client's RST" "event reset" "$(cat "$L/teardown.rst.srv")"
-check "pair in CLOSE after the RST" wait_until 5 sh -c "ip netns exec $NS_FWD cat /proc/forwarder/show | grep -q 'local $FWD_CLI_IP4:8100 .*state CLOSE'"
+check "pair in CLOSE after the RST" wait_until 20 sh -c "ip netns exec $NS_FWD cat /proc/forwarder/show | grep -q 'local $FWD_CLI_IP4:8100 .*state CLOSE'"
 
 # 2. Idle expiry resets both ends.
 fwd sh -c 'echo 2 > /proc/forwarder/splice_timeout_established'
@@ -48,10 +48,11 @@ defer "kill $!"
 wait_listener "$NS_SRV" t 9102 && handoff_one 8102 9102 --count 2 --no-greeting || finish
 check "first download from port 40000" \
 	cli python3 "$tool" download --connect $FWD_CLI_IP4:8102 --sha256 "$sum" --bytes 1000000 --bind-port 40000
-check "pair finished (TIME_WAIT)" wait_until 5 sh -c "ip netns exec $NS_FWD cat /proc/forwarder/show | grep -q '$CLI_IP4:40000 .*state TIME_WAIT'"
+check "pair finished (TIME_WAIT)" wait_until 20 sh -c "ip netns exec $NS_FWD cat /proc/forwarder/show | grep -q '$CLI_IP4:40000 .*state TIME_WAIT'"
 check "second download from the same port is spliced anew" \
 	cli python3 "$tool" download --connect $FWD_CLI_IP4:8102 --sha256 "$sum" --bytes 1000000 --bind-port 40000
-check "two hand-offs" wait_until 10 test "$(grep -c 'handoff ok' "$L/teardown.handoff.8102")" -eq 2
+_two_handoffs() { [ "$(grep -c 'handoff ok' "$L/teardown.handoff.8102")" -eq 2 ]; }
+check "two hand-offs" wait_until 30 _two_handoffs
 
 # 4. Unloading the module resets both ends of a live pair.
 srv python3 "$tool" peer --listen 9103 --expect reset > "$L/teardown.unload.srv" 2>&1 &
@@ -59,7 +60,7 @@ srv_pid=$!
 wait_listener "$NS_SRV" t 9103 && handoff_one 8103 9103 || finish
 cli python3 "$tool" peer --connect $FWD_CLI_IP4:8103 --greeting --expect reset --timeout 30 > "$L/teardown.unload.cli" 2>&1 &
 cli_pid=$!
-check "hand-off done" wait_until 10 spliced 8103
+check "hand-off done" wait_until 30 spliced 8103
 check "rmmod with a live pair" rmmod forwarder
 wait $cli_pid
 wait $srv_pid
@@ -74,7 +75,7 @@ wait_listener "$NS_SRV" t 9105 && handoff_one 8105 9105 --no-greeting --no-wait 
 cli python3 "$tool" peer --connect $FWD_CLI_IP4:8105 --expect reset --timeout 60 > "$L/teardown.busy.cli" 2>&1 &
 cli_pid=$!
 _flowing() { fwd cat /proc/forwarder/show | grep "local $FWD_CLI_IP4:8105 " | grep -q "s2c_bytes [0-9]\{8,\}"; }
-check "10 MB+ flowing through the pair" wait_until 30 _flowing
+check "10 MB+ flowing through the pair" wait_until 60 _flowing
 check "rmmod during the transfer" rmmod forwarder
 wait $cli_pid
 expect_eq "client reset by unload mid-transfer" "event reset" "$(cat "$L/teardown.busy.cli")"
