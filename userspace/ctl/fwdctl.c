@@ -50,7 +50,7 @@ static const char usage_main[] =
 	"  fwdctl top [ -n ITER ] [ -d SECS ] [ -N ROWS ]  the busiest sessions, refreshed\n"
 	"  fwdctl splice list                spliced connection pairs\n"
 	"  fwdctl plugin list                registered plugins and user-defined events\n"
-	"  fwdctl group { list | add | change | del } ...  rate groups\n"
+	"  fwdctl group { list | add | change | del | bind | unbind } ...  rate groups\n"
 	"  fwdctl get TUNABLE                read a setting (e.g. max_sessions)\n"
 	"  fwdctl set TUNABLE VALUE          change a setting (needs CAP_NET_ADMIN)\n"
 	"\n"
@@ -83,8 +83,9 @@ static const char usage_plugin[] = "Usage: fwdctl [ -j ] plugin list\n";
 
 static const char usage_group[] =
 	"Usage: fwdctl [ -j ] group list\n"
-	"       fwdctl group { add | change | del } ARGS...\n"
-	"  Passed to " PROC_DIR "/groups as one command line (see proc_api.md).\n";
+	"       fwdctl group { add | change | del | bind | unbind } ARGS...\n"
+	"  Passed to " PROC_DIR "/groups as one command line (see proc_api.md),\n"
+	"  e.g. group add 1 rate 10mbit burst 64k mode police.\n";
 
 static const char usage_stats[] = "Usage: fwdctl [ -j ] stats\n";
 
@@ -1029,8 +1030,9 @@ static int cmd_top(int argc, char **argv)
 				printf("\033[H\033[2J");
 			printf("fwdctl top - %zu sessions, every %.1fs%s\n\n", cur.n, interval,
 			       ids ? "" : " (from /proc: no ids)");
-			printf("\033[7m%-8s %-5s %-40s %-40s %-12s %10s %9s %10s\033[0m\n", "ID",
-			       "PROTO", "CLIENT", "SERVER", "STATE", "RATE", "PKT/S", "TOTAL");
+			printf("%s%-8s %-5s %-40s %-40s %-12s %10s %9s %10s%s\n", tty ? "\033[7m" : "",
+			       "ID", "PROTO", "CLIENT", "SERVER", "STATE", "RATE", "PKT/S", "TOTAL",
+			       tty ? "\033[0m" : "");
 			for (k = 0; k < cur.n && k < (size_t)rows; k++) {
 				const struct sess *s = &cur.rows[k].s;
 				char cl[64], sv[64];
@@ -1249,7 +1251,8 @@ static int cmd_group(int argc, char **argv)
 	if (argc < 1)
 		return usage_error(usage_group, "group: missing command%s", "");
 	if (!is(argv[0], "list") && !is(argv[0], "show") && !is(argv[0], "add") &&
-	    !is(argv[0], "change") && !is(argv[0], "delete"))
+	    !is(argv[0], "change") && !is(argv[0], "delete") && !is(argv[0], "bind") &&
+	    !is(argv[0], "unbind"))
 		return usage_error(usage_group, "unknown group command '%s'", argv[0]);
 	if (need_module())
 		return 1;
@@ -1268,7 +1271,10 @@ static int cmd_group(int argc, char **argv)
 			free(buf);
 			return 0;
 		}
-		/* A "# a b c" header names the columns; otherwise "key value" pairs. */
+		/*
+		 * A "# a b c" header names the columns; otherwise a group id or a
+		 * line type ("bind") and "key value" pairs.
+		 */
 		putchar('[');
 		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 			bool first = true;
@@ -1287,7 +1293,7 @@ static int cmd_group(int argc, char **argv)
 					json_value(w[i]);
 				}
 			} else {
-				json_key(&first, "name");
+				json_key(&first, is_number(w[0]) ? "id" : "type");
 				json_value(w[0]);
 				for (i = 1; i + 1 < n; i += 2) {
 					json_key(&first, w[i]);
@@ -1300,11 +1306,12 @@ static int cmd_group(int argc, char **argv)
 		free(buf);
 		return 0;
 	}
-	/* add | change | del: the words as one command line. */
+	/* add | change | del | bind | unbind: the words as one command line. */
 	cmd[0] = '\0';
 	for (i = 0; i < argc; i++) {
 		const char *word = i ? argv[i] : is(argv[0], "add") ? "add" :
-				   is(argv[0], "change") ? "change" : "del";
+				   is(argv[0], "change") ? "change" : is(argv[0], "bind") ? "bind" :
+				   is(argv[0], "unbind") ? "unbind" : "del";
 		int w = snprintf(cmd + len, sizeof(cmd) - len, "%s%s", i ? " " : "", word);
 
 		if (w < 0 || (size_t)w >= sizeof(cmd) - len)
