@@ -66,6 +66,17 @@ echo "# installing dependencies"
 scripts/deps.sh || { result fail "dependencies installed"; summary; }
 kver=$(scripts/debian-kver.sh)
 
+# The debug kernel (cached after its first build) builds at low priority while
+# the static checks and the stock VM run, so a fresh machine does not pay for
+# it on its own.
+kernel_job=
+case " ${FWD_KERNELS:-stock debug} " in
+*" debug "*)
+	nice -n 19 tests/vm/build-kernel.sh debug >"$out/kernel-debug$tag.path" 2>"$out/kernel-debug$tag.err" &
+	kernel_job=$!
+	;;
+esac
+
 echo "# static checks"
 step "build against Debian $kver headers" "$out/build-stock.log" \
 	make -s KDIR="/lib/modules/$kver/build" all || summary
@@ -76,8 +87,13 @@ step "sparse clean" "$out/sparse.log" scripts/sparse.sh "/lib/modules/$kver/buil
 for k in ${FWD_KERNELS:-stock debug}; do
 	build=$top
 	if [ "$k" = debug ]; then
-		echo "# building the debug kernel (cached after the first run)"
-		kbuild=$(tests/vm/build-kernel.sh debug) || { result fail "debug kernel builds"; continue; }
+		echo "# waiting for the debug kernel build (cached after the first run)"
+		if ! wait "$kernel_job"; then
+			cat "$out/kernel-debug$tag.err"
+			result fail "debug kernel builds"
+			continue
+		fi
+		kbuild=$(cat "$out/kernel-debug$tag.path")
 		# A second copy of the tree, so the stock and debug builds of the module coexist.
 		build=$out/build-debug$tag
 		rm -rf "$build" && mkdir -p "$build"
