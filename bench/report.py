@@ -78,6 +78,10 @@ def main():
           "(qemu TCG: absolute numbers mean little, ratios are the figures).", "",
           "| figure | ours | baseline | ratio | target |", "| --- | --- | --- | --- | --- |"]
     md += ["| %s |" % " | ".join(r) for r in rows]
+    aqm = raw / "aqm.txt"
+    if aqm.exists():
+        md += ["", "## Rate groups (bench/aqm_bench.sh)", ""]
+        md += [l for l in aqm.read_text().splitlines() if l.startswith("|") or not l]
     try:
         import matplotlib
         matplotlib.use("Agg")

@@ -15,6 +15,6 @@ raw=$top/bench/results/raw
 mkdir -p "$raw"
 rm -f "$raw"/*.txt
 tests/vm/run.sh -k stock -o "$top/tests/out/bench" -t 3600 -- \
-	bash -c "bench/splice_bench.sh > '$raw/splice.txt' 2>&1; bench/session_bench.sh > '$raw/session.txt' 2>&1; true"
+	bash -c "bench/splice_bench.sh > '$raw/splice.txt' 2>&1; bench/session_bench.sh > '$raw/session.txt' 2>&1; bench/aqm_bench.sh > '$raw/aqm.txt' 2>&1; true"
 python3 bench/report.py "$raw" "$top/bench/results"
 echo "bench: wrote bench/results/latest.md"

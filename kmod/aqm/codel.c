@@ -20,15 +20,30 @@ void aqm_codel_reset(struct aqm_codel_vars *v)
 }
 EXPORT_SYMBOL_IF_KUNIT(aqm_codel_reset);
 
-/* x' = x * (3 - count * x^2) / 2, in Q0.32 with two bits of headroom. */
+/*
+ * x' = x * (3 - count * x^2) / 2, in Q0.32 with two bits of headroom. One
+ * step is enough when count moves by one at large counts; small counts move
+ * x a lot (1 -> 0.707 for count 2), so they get a few more.
+ */
 void aqm_codel_newton_step(struct aqm_codel_vars *v)
 {
-	u64 x = v->rec_inv_sqrt;
-	u64 x2 = (x * x) >> 32;
-	u64 y = (3ULL << 32) - (u64)v->count * x2;
+	int i, steps = v->count < 16 ? 6 : 1;
 
-	y = ((y >> 2) * x) >> 31;
-	v->rec_inv_sqrt = min_t(u64, y, U32_MAX);
+	for (i = 0; i < steps; i++) {
+		u64 x = v->rec_inv_sqrt;
+		u64 x2 = (x * x) >> 32;
+		u64 cx2 = (u64)v->count * x2;
+		u64 y;
+
+		/* Far above the root (count jumped up): restart from below it. */
+		if (cx2 >= (3ULL << 32)) {
+			v->rec_inv_sqrt = x >> 1;
+			continue;
+		}
+		y = (3ULL << 32) - cx2;
+		y = ((y >> 2) * x) >> 31;
+		v->rec_inv_sqrt = min_t(u64, y, U32_MAX);
+	}
 }
 EXPORT_SYMBOL_IF_KUNIT(aqm_codel_newton_step);
 

@@ -105,9 +105,9 @@ void aqm_bucket_refill(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u64 
 	if (delta <= 0)
 		return;
 	b->t_last = now;
-	/* Nothing can hold more than all buckets together: no overflow after idling. */
-	cap = m->cbs_ns + m->ebs_ns + m->pbs_ns;
-	delta = min(delta, cap);
+	/* Beyond what fills every bucket (debts included) nothing changes: no overflow. */
+	cap = (m->cbs_ns - b->tc) + (m->ebs_ns - b->te) + (m->pbs_ns - b->tp);
+	delta = min(delta, max_t(s64, cap, 0));
 
 	b->tc += delta;
 	if (b->tc > m->cbs_ns) {

@@ -30,12 +30,13 @@
 static const char * const aqm_mode_names[] = { "police", "shape" };
 static const char * const aqm_dir_names[] = { "", "orig", "reply", "both" };
 
+/* Read back as key value pairs only, so every line splits the same way. */
 static void aqm_show_action(struct seq_file *seq, const struct aqm_cfg *c)
 {
 	if (c->action == AQM_ACT_DSCP)
-		seq_printf(seq, " action mark-dscp %u", c->dscp);
+		seq_printf(seq, " action mark-dscp dscp %u", c->dscp);
 	else if (c->action == AQM_ACT_MARK)
-		seq_printf(seq, " action mark %u", c->mark);
+		seq_printf(seq, " action mark fwmark %u", c->mark);
 	else
 		seq_puts(seq, " action drop");
 }
@@ -70,8 +71,8 @@ static void aqm_show_group(struct seq_file *seq, struct aqm_group *g)
 		seq_printf(seq, " peakrate %llubit pburst %u", c->peakrate * 8, c->pburst);
 	seq_printf(seq, " mode %s", aqm_mode_names[c->mode]);
 	aqm_show_action(seq, c);
-	seq_printf(seq, " limit %up limit %ub%s", c->limit_pkts, c->limit_bytes,
-		   c->ecn ? " ecn" : "");
+	seq_printf(seq, " limit_pkts %u limit_bytes %u ecn %u", c->limit_pkts, c->limit_bytes,
+		   c->ecn);
 	seq_printf(seq, " conform_pkts %llu conform_bytes %llu exceed_pkts %llu exceed_bytes %llu violate_pkts %llu violate_bytes %llu",
 		   st.pkts[AQM_GREEN], st.bytes[AQM_GREEN], st.pkts[AQM_YELLOW],
 		   st.bytes[AQM_YELLOW], st.pkts[AQM_RED], st.bytes[AQM_RED]);
@@ -99,7 +100,7 @@ static int aqm_groups_show(struct seq_file *seq, void *v)
 	for (i = 0; bs && i < bs->n; i++) {
 		const struct aqm_bind *b = &bs->b[i];
 
-		seq_printf(seq, "bind %u proto %s", b->group,
+		seq_printf(seq, "bind group %u proto %s", b->group,
 			   b->proto == IPPROTO_TCP ? "tcp" : "udp");
 		if (b->sport)
 			seq_printf(seq, " sport %u", b->sport);

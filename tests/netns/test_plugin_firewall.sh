@@ -1,7 +1,7 @@
 #!/bin/bash
 # firewall plugin with real traffic: rules written through
-# /proc/forwarder/firewall (bad ones refused with a reason, rate-limit refused
-# until the AQM issue), first match wins: a session to an intercepted port
+# /proc/forwarder/firewall (bad ones refused with a reason, rate-limit without
+# a group refused; rate-limit itself in test_aqm_firewall), first match wins: a session to an intercepted port
 # never connects, a session dfi classifies as SSH is taken over and cut once
 # classified, an accepted one flows; hits and counters in the file.
 . "$(dirname "$0")/lib.sh"
@@ -24,7 +24,7 @@ try:
 except OSError as e:
     sys.exit(e.strerror)' "$1"; }
 
-expect_errno "rate-limit refused until AQM" "Operation not supported" fw "add rate-limit dport 80"
+expect_errno "rate-limit without a group" "Invalid argument" fw "add rate-limit dport 80"
 expect_errno "unknown action" "Invalid argument" fw "add drop dport 80"
 expect_errno "port out of range" "Invalid argument" fw "add accept dport 99999"
 expect_errno "bad address" "Invalid argument" fw "add accept src 10.0.0.300"

@@ -5,11 +5,12 @@
  * client/server address (with prefix length), ports and the dfi class (from
  * the dfi plugin's session metadata). Actions: accept (the firewall detaches
  * from the session), intercept (it takes the session over and drops every
- * packet of it from then on), rate-limit (refused until the AQM rate-limit
- * groups exist). Sessions no rule matched are accepted.
+ * packet of it from then on), rate-limit (puts the session in an AQM rate
+ * group, see <forwarder/aqm.h>). Sessions no rule matched are accepted.
  *
- * Writes: "add ACTION [proto tcp|udp] [src ADDR[/LEN]] [dst ADDR[/LEN]]
- * [sport N] [dport N] [class NAME]" appends a rule, "flush" removes them all.
+ * Writes: "add ACTION [group ID [dir orig|reply|both]] [proto tcp|udp]
+ * [src ADDR[/LEN]] [dst ADDR[/LEN]] [sport N] [dport N] [class NAME]" appends
+ * a rule (rate-limit needs a group), "flush" removes them all.
  */
 #include <linux/module.h>
 #include <linux/inet.h>
@@ -25,6 +26,7 @@
 
 #include <forwarder/plugin.h>
 #include <forwarder/dfi.h>
+#include <forwarder/aqm.h>
 
 #define FW_RULES_MAX	64
 #define FW_CMD_MAX	256
@@ -43,11 +45,15 @@ static const char * const fw_class_names[DFI_CLASS_MAX] = {
 #define FW_M_DPORT	0x10
 #define FW_M_CLASS	0x20
 
+static const char * const fw_dir_names[] = { "", "orig", "reply", "both" };
+
 struct fw_rule {
 	u8 match;		/* FW_M_* */
 	u8 action;
 	u8 proto;
 	u8 class;
+	u8 group;		/* rate-limit: AQM group id */
+	u8 dirs;		/* rate-limit: AQM_DIR_* */
 	u8 family[2];		/* of src, dst */
 	u8 plen[2];
 	union fwd_addr addr[2];	/* src (client), dst (server) */
@@ -156,6 +162,8 @@ static void fw_event(struct fwd_session *s, const struct pm_call *c, void *ctx)
 		return;		/* wait for dfi */
 	if (r)
 		atomic64_inc(&r->hits);
+	if (r && r->action == FW_RATELIMIT)
+		session_set_ratelimit_group(s, r->group, r->dirs);
 	if (!r || r->action != FW_INTERCEPT || pm_session_take_over(s)) {
 		pm_session_detach_me(s);
 		return;
@@ -198,6 +206,8 @@ static int fw_show(struct seq_file *seq, void *v)
 		const struct fw_rule *r = &t->r[i];
 
 		seq_printf(seq, "%u %s", i + 1, fw_action_names[r->action]);
+		if (r->action == FW_RATELIMIT)
+			seq_printf(seq, " group %u dir %s", r->group, fw_dir_names[r->dirs]);
 		if (r->match & FW_M_PROTO)
 			seq_printf(seq, " proto %s", r->proto == IPPROTO_TCP ? "tcp" : "udp");
 		if (r->match & FW_M_SRC)
@@ -289,6 +299,16 @@ static int fw_parse_rule(char *line, struct fw_rule *r, const char **why)
 				r->dport = port;
 				r->match |= FW_M_DPORT;
 			}
+		} else if (!strcmp(key, "group") && r->action == FW_RATELIMIT) {
+			if (kstrtou8(val, 10, &r->group) || !r->group)
+				goto bad_value;
+		} else if (!strcmp(key, "dir") && r->action == FW_RATELIMIT) {
+			for (i = 1; i < ARRAY_SIZE(fw_dir_names); i++)
+				if (!strcmp(val, fw_dir_names[i]))
+					break;
+			if (i == ARRAY_SIZE(fw_dir_names))
+				goto bad_value;
+			r->dirs = i;
 		} else if (!strcmp(key, "class")) {
 			for (i = 0; i < DFI_CLASS_MAX; i++)
 				if (!strcmp(val, fw_class_names[i]))
@@ -298,14 +318,16 @@ static int fw_parse_rule(char *line, struct fw_rule *r, const char **why)
 			r->class = i;
 			r->match |= FW_M_CLASS;
 		} else {
-			*why = "unknown keyword (proto, src, dst, sport, dport, class)";
+			*why = "unknown keyword (group, dir, proto, src, dst, sport, dport, class)";
 			return -EINVAL;
 		}
 	}
-	if (r->action == FW_RATELIMIT) {
-		*why = "rate-limit is not available: no rate-limit groups yet (AQM)";
-		return -EOPNOTSUPP;
+	if (r->action == FW_RATELIMIT && !r->group) {
+		*why = "rate-limit needs 'group ID' (1..255)";
+		return -EINVAL;
 	}
+	if (r->action == FW_RATELIMIT && !r->dirs)
+		r->dirs = AQM_DIR_BOTH;
 	return 0;
 
 bad_value:
