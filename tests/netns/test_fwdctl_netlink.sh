@@ -52,7 +52,7 @@ srv socat TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
 defer "kill $!"
 wait_listener "$NS_SRV" t 9000 || finish
 check "a UDP flow" sh -c "echo hi | ip netns exec $NS_CLI socat -u - UDP:$SRV_IP4:5454"
-check "a TCP connection" sh -c "echo hello | ip netns exec $NS_CLI socat -t 1 - TCP:$SRV_IP4:9000 | grep -q hello"
+check "a TCP connection" sh -c "echo hello | ip netns exec $NS_CLI timeout 60 socat -t 5 - TCP:$SRV_IP4:9000 | grep -q hello"
 has_event() { python3 - "$tmp/events" "$@" <<'PY'
 import json, sys
 path, kind, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -123,6 +123,12 @@ defer "kill $!"
 wait_listener "$NS_SRV" t 9001 || finish
 cli socat -u OPEN:/dev/zero TCP:$SRV_IP4:9001 &
 defer "kill $!"
+bulk_flowing() {
+	fwd "$ctl" -j session list port 9001 | python3 -c '
+import json, sys
+assert [x for x in json.load(sys.stdin) if x["orig_bytes"] > 100000]'
+}
+check "bulk TCP flow to 9001 under way" wait_until 60 bulk_flowing
 check "top -n 2 -j: two refreshes, busiest first" sh -c "ip netns exec $NS_FWD $ctl -j top -n 2 -d 0.5 | python3 -c '
 import json, sys
 lines = [json.loads(l) for l in sys.stdin]
@@ -221,6 +227,10 @@ expect_eq "text dump has one line per session" "$active" "$nodump"
 # Dumps while the table triples (and resizes under them: it doubles once
 # three quarters full): the first $N flows, present throughout, appear
 # exactly once in every dump.
+if debug_kernel; then
+	log "dumps while the table grows: stock kernel only (too slow under KASAN and TCG)"
+	finish
+fi
 fset max_sessions $((4 * N))
 fwd python3 - $((2 * N)) <<'PY' &
 import socket, struct, sys
