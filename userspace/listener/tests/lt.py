@@ -9,8 +9,8 @@
                                          http or socks5), each echoes SIZE random bytes
                                          (PAUSE_MS after the proxy's reply first)
   lt.py sequential PROXY PPORT DEST DPORT N SIZE [PROTO]
-                                         N clients one after another, each echoes SIZE
-                                         random bytes and closes
+                                         N clients one after another, each sends SIZE
+                                         random bytes, reads their echo, then closes
   lt.py pipeline PROXY PPORT DEST DPORT SIZE PROTO [BANNER]
                                          instruction and SIZE bytes in one write; the echo
                                          (after BANNER\\n when the server speaks first) must match
@@ -189,6 +189,7 @@ def many(proxy, pport, dest, dport, n, size, proto, pause):
 
 
 def sequential(proxy, pport, dest, dport, n, size, proto):
+    """Request/response clients: send, read the whole echo, then close."""
     ins, _ = instruction(proto, dest, dport)
     failures = 0
     for i in range(n):
@@ -197,7 +198,9 @@ def sequential(proxy, pport, dest, dport, n, size, proto):
             s = connect(proxy, pport)
             s.sendall(ins)
             read_reply(s, proto)
-            echo_check(s, payload)
+            s.sendall(payload)
+            if read_exact(s, size) != payload:
+                raise RuntimeError("echo differs")
             s.close()
         except Exception as e:  # noqa: BLE001 - every failure is reported
             failures += 1
