@@ -165,6 +165,14 @@ wait_listener() {
 # The debug kernel (KASAN, kmemleak) runs everything several times slower under TCG.
 debug_kernel() { [ -e /sys/kernel/debug/kmemleak ]; }
 
+# stock_only REASON: skip on the debug kernel. For tests of userspace alone:
+# the kernel paths they reach are run there by other tests.
+stock_only() { ! debug_kernel || skip "stock kernel only: $*"; }
+
+# scaled BYTES: BYTES on the stock kernel, a tenth on the debug kernel, where
+# the checkers need the same code paths, not the same volume.
+scaled() { if debug_kernel; then echo $(($1 / 10)); else echo "$1"; fi; }
+
 fwd_loaded() { [ -d /sys/module/forwarder ]; }
 
 load_forwarder() {

@@ -3,6 +3,7 @@
 # random instructions get the matching reply (or a plain close), the daemon
 # never crashes, leaks no connection and keeps serving good clients.
 . "$(dirname "$0")/lib.sh"
+stock_only "fwd-listener's own behaviour; its hand-off into the kernel runs there in test_listener_handoff"
 setup_topology || exit 1
 . "$FWD_TOP/userspace/listener/tests/netns.sh"
 start_servers

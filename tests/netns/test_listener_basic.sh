@@ -5,6 +5,7 @@
 # Each transfer is a 20 MB download checked with sha256. Runs without the
 # kernel module, so every connection is relayed by the listener (a fallback).
 . "$(dirname "$0")/lib.sh"
+stock_only "fwd-listener's own behaviour; its hand-off into the kernel runs there in test_listener_handoff"
 setup_topology || exit 1
 . "$FWD_TOP/userspace/listener/tests/netns.sh"
 unload_forwarder 2>/dev/null

@@ -4,6 +4,7 @@
 # checked; afterwards nothing is left open. With few file descriptors, clients
 # wait instead of failing.
 . "$(dirname "$0")/lib.sh"
+stock_only "fwd-listener's own behaviour; its hand-off into the kernel runs there in test_listener_handoff"
 setup_topology || exit 1
 . "$FWD_TOP/userspace/listener/tests/netns.sh"
 start_servers

@@ -20,9 +20,10 @@ start_listener ho -p $P -a "10.0.2.0/24 $HTTP_PORT,$ECHO_PORT,$BANNER_PORT" -a "
 expect_eq "--port wrote /proc/forwarder/listen_port" $P "$(fwd cat /proc/forwarder/listen_port)"
 
 # Clients that pause briefly after the proxy's reply.
+mb5=$(scaled 5000000)
 for proto in native http socks5; do
-	check "$proto: 4 clients echo 5 MB each through the kernel" \
-		cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 4 5000000 $proto 100
+	check "$proto: 4 clients echo $((mb5 / 1000)) KB each through the kernel" \
+		cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 4 $mb5 $proto 100
 done
 expect_stat ho handed_off 12
 expect_stat ho fallbacks 0

@@ -4,6 +4,7 @@
 # must reach the server first, in order), and servers that speak first (their
 # banner must reach the client right after the proxy's reply). Every byte checked.
 . "$(dirname "$0")/lib.sh"
+stock_only "fwd-listener's own behaviour; its hand-off into the kernel runs there in test_listener_handoff"
 setup_topology || exit 1
 . "$FWD_TOP/userspace/listener/tests/netns.sh"
 start_servers

@@ -5,6 +5,7 @@
 # gets the protocol's own error reply (HTTP status, SOCKS5 reply code, native
 # "ERR <reason>") and the daemon keeps serving.
 . "$(dirname "$0")/lib.sh"
+stock_only "fwd-listener's own behaviour; its hand-off into the kernel runs there in test_listener_handoff"
 setup_topology || exit 1
 . "$FWD_TOP/userspace/listener/tests/netns.sh"
 start_servers

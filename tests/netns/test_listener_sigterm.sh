@@ -5,6 +5,7 @@
 # listen_port (or --port, which writes it); a refused hand-off falls back to
 # relaying without the client noticing; --help and bad options.
 . "$(dirname "$0")/lib.sh"
+stock_only "fwd-listener's own behaviour; its hand-off into the kernel runs there in test_listener_handoff"
 setup_topology || exit 1
 . "$FWD_TOP/userspace/listener/tests/netns.sh"
 start_servers

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 require_cmd socat python3
 tool=$FWD_TOP/tests/netns/splice_tool.py
-bytes=20000000
+bytes=$(scaled 20000000)
 
 setup_topology || exit 1
 load_forwarder || finish
@@ -18,7 +18,7 @@ handoff=$!
 defer "kill $handoff"
 wait_listener "$NS_SRV" t 9000 && wait_listener "$NS_FWD" t 8080 || finish
 
-check "20 MB echoed through the splice, sha256 equal" \
+check "$((bytes / 1000000)) MB echoed through the splice, sha256 equal" \
 	cli python3 "$tool" client --connect $FWD_CLI_IP4:8080 --bytes $bytes
 wait $handoff
 expect_eq "hand-off result" "handoff ok" "$(cat "$FWD_LOGDIR/splice_basic.handoff")"

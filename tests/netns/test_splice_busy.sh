@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 require_cmd socat python3
 tool=$FWD_TOP/tests/netns/splice_tool.py
-bytes=20000000
+bytes=$(scaled 20000000)
 
 setup_topology || exit 1
 load_forwarder || finish
@@ -19,13 +19,13 @@ fwd python3 "$tool" handoff --port 8080 --server $SRV_IP4:9000 --count 3 --no-wa
 defer "kill $!"
 wait_listener "$NS_SRV" t 9000 && wait_listener "$NS_FWD" t 8080 || finish
 for i in 1 2 3; do
-	check "echo $i: client streams at once, 20 MB each way intact" \
+	check "echo $i: client streams at once, $((bytes / 1000000)) MB each way intact" \
 		cli python3 "$tool" client --connect $FWD_CLI_IP4:8080 --bytes $bytes --seed $i
 done
 wait_eq 30 3 grep -c 'handoff ok' "$FWD_LOGDIR/splice_busy.echo" ||
 	fail "not every echo connection was spliced: $(cat "$FWD_LOGDIR/splice_busy.echo")"
 
-# 2. The server speaks first and streams 20 MB before the hand-off is done.
+# 2. The server speaks first and streams (20 MB, a tenth on the debug kernel) before the hand-off is done.
 head -c $bytes /dev/urandom > "$FWD_LOGDIR/splice_busy.data"
 sum=$(sha256sum < "$FWD_LOGDIR/splice_busy.data" | cut -d' ' -f1)
 srv socat TCP-LISTEN:9001,fork,reuseaddr OPEN:"$FWD_LOGDIR/splice_busy.data",rdonly &
@@ -35,7 +35,7 @@ fwd python3 "$tool" handoff --port 8081 --server $SRV_IP4:9001 --count 3 --no-wa
 defer "kill $!"
 wait_listener "$NS_SRV" t 9001 && wait_listener "$NS_FWD" t 8081 || finish
 for i in 1 2 3; do
-	check "download $i: server streams first, 20 MB intact" \
+	check "download $i: server streams first, $((bytes / 1000000)) MB intact" \
 		cli python3 "$tool" download --connect $FWD_CLI_IP4:8081 --sha256 "$sum" --bytes $bytes
 done
 wait_eq 30 3 grep -c 'handoff ok' "$FWD_LOGDIR/splice_busy.download" ||

@@ -8,7 +8,7 @@
 require_cmd socat python3 tc
 tool=$FWD_TOP/tests/netns/splice_tool.py
 L=$FWD_LOGDIR
-bytes=10000000
+bytes=$(scaled 10000000)
 
 setup_topology || exit 1
 load_forwarder || finish
@@ -17,13 +17,13 @@ defer "kill $!"
 wait_listener "$NS_SRV" t 9000 || finish
 
 port=8200
-# echo_through NAME [HANDOFF FLAGS]: one spliced 10 MB echo through a fresh minimal listener.
+# echo_through NAME [HANDOFF FLAGS]: one spliced echo (10 MB, a tenth on the debug kernel) through a fresh minimal listener.
 echo_through() {
 	port=$((port + 1))
 	fwd python3 "$tool" handoff --port $port --server $SRV_IP4:9000 "${@:2}" > "$L/paths.$port" 2>&1 &
 	local h=$!
 	wait_listener "$NS_FWD" t $port || return 1
-	check "$1: 10 MB each way intact" \
+	check "$1: $((bytes / 1000000)) MB each way intact" \
 		cli python3 "$tool" client --connect $FWD_CLI_IP4:$port --bytes $bytes --seed $port
 	wait $h
 	expect_eq "$1: spliced" "handoff ok" "$(cat "$L/paths.$port")"

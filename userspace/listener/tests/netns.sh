@@ -47,11 +47,12 @@ expect_stat() {
 	fi
 }
 
-# Servers in the server namespace: a 20 MB random file over HTTP on both
-# families, an echo server, and an echo server that speaks first.
+# Servers in the server namespace: a random file over HTTP on both families
+# (20 MB, a tenth on the debug kernel), an echo server, and an echo server
+# that speaks first.
 start_servers() {
 	mkdir -p "$L_TMP/www"
-	head -c 20000000 /dev/urandom >"$L_TMP/www/data"
+	head -c "$(scaled 20000000)" /dev/urandom >"$L_TMP/www/data"
 	DATA_SHA=$(sha256sum <"$L_TMP/www/data" | cut -d' ' -f1)
 	ip netns exec "$NS_SRV" "$PY" -m http.server --bind :: --directory "$L_TMP/www" $HTTP_PORT \
 		>"$FWD_LOGDIR/http-server.log" 2>&1 &
@@ -66,12 +67,12 @@ start_servers() {
 	wait_port "$NS_SRV" $BANNER_PORT
 }
 
-# check_sha WHAT CMD...: CMD prints the 20 MB file; its sha256 must match.
+# check_sha WHAT CMD...: CMD prints the data file; its sha256 must match.
 check_sha() {
 	local what=$1 got
 	shift
 	got=$("$@" | sha256sum | cut -d' ' -f1)
-	expect_eq "$what: sha256 of 20 MB" "$DATA_SHA" "$got"
+	expect_eq "$what: sha256 of the data file" "$DATA_SHA" "$got"
 }
 
 # Before finish: show the listener logs when something failed.
