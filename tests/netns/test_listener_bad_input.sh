@@ -86,6 +86,6 @@ else
 fi
 check "every refused instruction was counted" test "$(counter bad protocol_errors)" -ge 10
 expect_stat bad instruction_timeouts 4
-check "the listener logged no error" sh -c "! grep -q 'error:' '$FWD_LOGDIR/listener-$L_TEST-bad.log'"
+logged_no_error bad
 check "the listener is still running" kill -0 $LPID
 listener_finish

@@ -78,6 +78,6 @@ expect_stat auth fallbacks 3
 expect_stat auth refused_auth 5
 expect_stat auth active 0
 check "relay_bytes counts at least the 200 MB moved" test "$(counter open relay_bytes)" -ge 200000000
-check "the listener logged no error" sh -c "! grep -q 'error:' '$FWD_LOGDIR/listener-$L_TEST-open.log'"
+logged_no_error open
 check "the listener is still running" kill -0 $LPID
 listener_finish

@@ -27,5 +27,5 @@ expect_eq "nc: banner first through the native form" "OK|$BANNER" \
 expect_stat pipe active 0
 expect_stat pipe accepted 13
 expect_stat pipe fallbacks 13
-check "the listener logged no error" sh -c "! grep -q 'error:' '$FWD_LOGDIR/listener-$L_TEST-pipe.log'"
+logged_no_error pipe
 listener_finish

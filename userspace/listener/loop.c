@@ -300,7 +300,7 @@ static void step_relay(struct conn *c)
 	if (r != 0 && !c->fallback)
 		go_fallback(c, FB_HALF_CLOSED);
 	if (r < 0) {
-		connlog("conn %llu: relay ended by a socket error: %s (%llu bytes)",
+		connlog("conn %llu: relay ended: %s (%llu bytes)",
 			(unsigned long long)c->id, strerror(errno), (unsigned long long)c->bytes);
 		conn_close(c, 1);
 		return;

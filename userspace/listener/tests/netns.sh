@@ -87,3 +87,9 @@ listener_finish() {
 	fi
 	finish
 }
+
+# logged_no_error NAME: listener NAME's log has no line at the error level.
+logged_no_error() {
+	check "the listener logged no error" \
+		sh -c "! grep -qE 'fwd-listener\[[0-9]+\]: error: ' '$FWD_LOGDIR/listener-$L_TEST-$1.log'"
+}
