@@ -38,13 +38,13 @@ srv python3 "$lt" echo-server "$SRV_IP4" 7 >/dev/null 2>&1 &
 defer "kill $!"
 for p in 5201 9000 7; do wait_listener "$NS_SRV" t $p || exit 1; done
 
-fwd socat TCP-LISTEN:8500,fork,reuseaddr TCP:$SRV_IP4:5201 &
+fwd socat TCP-LISTEN:8500,fork,reuseaddr TCP:$SRV_IP4:5201 2>/dev/null &
 defer "kill $!"
 have_haproxy=0
 if command -v haproxy >/dev/null; then
 	cat > "$tmp/haproxy.cfg" <<EOC
 global
-	maxconn 10000
+	maxconn 2000
 defaults
 	mode tcp
 	timeout connect 5s
