@@ -92,7 +92,9 @@ cp "$here/guest.sh" "$out/guest.sh"
 	done
 } > "$out/env"
 
-cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 kunit.enable=1 loglevel=4 fwd.out=$out fwd.src=$top"
+# Warnings and their stack traces reach the console (loglevel 5); a soft
+# lockup panics, so a stuck CPU ends the run at once with its trace.
+cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 kunit.enable=1 loglevel=5 fwd.out=$out fwd.src=$top"
 qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp "$(nproc)" -m "$mem"
 	-nodefaults -nographic -no-reboot -monitor none
 	-serial "file:$out/console.log"
