@@ -43,10 +43,15 @@ for i in $(seq "$RUNS"); do
 	for mode in police shape; do
 		for r in $RATES; do
 			name=${r%%:*} bits=${r##*:}
-			# A policer needs about 200 ms of burst for TCP to reach the rate;
-			# a shaper's queue does that job, its burst is 5 ms.
-			if [ $mode = police ]; then burst=$((bits / 8 / 5)); else burst=$((bits / 8 / 200)); fi
-			[ $burst -lt 3000 ] && burst=3000
+			# A policer needs about 200 ms of burst for TCP to reach the rate.
+			# A shaper's queue does that job, but its burst must hold a GSO
+			# super-packet (64k, as the tests use) or 5 ms, whichever is more.
+			if [ $mode = police ]; then
+				burst=$((bits / 8 / 5)) min=3000
+			else
+				burst=$((bits / 8 / 200)) min=65536
+			fi
+			[ $burst -lt $min ] && burst=$min
 			gcmd "add 1 rate $name burst $burst mode $mode" || continue
 			gcmd "bind 1 proto tcp dport 5201 dir orig"
 			runs[aqm_${mode}_$name]+=" $(achieved)"

@@ -221,9 +221,14 @@ def main():
                 "forwarder.ko alone", "pkt/s", "-")
 
     scales = sorted(int(k.rsplit("_", 1)[1]) for k in se if k.startswith("mem_"))
+    for line in se_info:
+        f = line.split()
+        if f[0] == "session_size" and len(f) > 1:
+            t.plain("struct fwd_session (sizeof, no metadata)", "%s bytes" % f[1], "-", "-", "-")
     for n in scales:
         m = se.get("mem_%d" % n)
-        if m:
+        # Below 100,000 sessions other allocations drown the table's growth.
+        if m and n >= 100000:
             t.plain("kernel memory per session at %s sessions" % "{:,}".format(n), "%.0f bytes" % m[0],
                     "-", "-", "<= 256" + (" (met)" if m[0] <= 256 else " (**missed**)"))
     base = "scale_pps_%d" % scales[0] if scales else None

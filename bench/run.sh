@@ -29,12 +29,15 @@ for b in ${BENCH_ONLY:-splice session aqm}; do
 	cmd+="echo bench: $b; $envs timeout 1200 bench/${b}_bench.sh > $out/$b.txt 2>&1; "
 done
 start=$(date +%s)
-tests/vm/run.sh -k stock -o "$out" -t 3600 -- bash -c "$cmd true"
+# A failed VM run (a panic, say) still leaves the numbers written before it.
+tests/vm/run.sh -k stock -o "$out" -t 3600 -- bash -c "$cmd true" ||
+	echo "bench: the VM run failed (see $out/console.log); reporting what was measured"
 echo "bench: VM run took $(($(date +%s) - start)) s (including the wait for the VM lock)"
 raw=$top/bench/results/raw
 mkdir -p "$raw"
 for b in splice session aqm; do
 	[ -f "$out/$b.txt" ] && cp "$out/$b.txt" "$raw/"
 done
-python3 bench/report.py "$raw" "$top/bench/results"
+# Debian's python3, where python3-matplotlib is (not a python3 earlier in PATH).
+/usr/bin/python3 bench/report.py "$raw" "$top/bench/results"
 echo "bench: wrote bench/results/latest.md"
