@@ -257,7 +257,10 @@ def main():
           "kernel in qemu TCG on 2 vCPUs, every figure against its baseline in that boot. Each cell",
           "is the median of the runs, with the spread (min-max) and the number of runs; ratios are",
           "ours / baseline from the medians. Under TCG absolute numbers mean little; the ratios are",
-          "the figures. Targets are the ones of issue 8; nothing here is pass/fail.", ""]
+          "the figures. Targets are the ones of issue 8; nothing here is pass/fail.",
+          "By default iperf3 and the bulk clients run 10 s (`BENCH_SECS`; the issue asks for 30 s,",
+          "cut so that the whole run stays well under 30 minutes of TCG time), the rate groups 10 s",
+          "(measured from 2 s in), connections/s 5 s, each packets/s figure 200,000 pktgen packets.", ""]
     md += t.md()
     md += plots(outdir, sp, se, aq, aqm_rates)
     info = [("splice.txt", sp_info), ("session.txt", se_info), ("aqm.txt", aq_info)]
