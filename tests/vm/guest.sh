@@ -14,6 +14,21 @@ ip link set lo up
 kmemleak=/sys/kernel/debug/kmemleak
 [ -w $kmemleak ] && echo clear > $kmemleak
 
+# Under TCG, patching netfilter's static keys (on the first hook of a kind
+# registered, the last one unregistered) while packets flow has hung both
+# vCPUs at the patched NF_HOOK site (soft lockups on the stock kernel; the
+# debug kernel has no jump labels). Empty chains on every inet hook of the
+# VM's own namespace keep the keys on: loading forwarder patches no text.
+nft -f /dev/stdin <<'EOF' || echo "vm: could not pin netfilter's hook keys (nft)"
+table inet fwd_vm_pin {
+	chain pre { type filter hook prerouting priority 0; }
+	chain in { type filter hook input priority 0; }
+	chain fwd { type filter hook forward priority 0; }
+	chain out { type filter hook output priority 0; }
+	chain post { type filter hook postrouting priority 0; }
+}
+EOF
+
 echo "vm: kernel $(uname -r), $(nproc) cpus"
 bash -c "$FWD_CMD" 2>&1 | tee "$out/output.log"
 rc=${PIPESTATUS[0]}
