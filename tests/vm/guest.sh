@@ -21,11 +21,11 @@ kmemleak=/sys/kernel/debug/kmemleak
 # VM's own namespace keep the keys on: loading forwarder patches no text.
 nft -f /dev/stdin <<'EOF' || echo "vm: could not pin netfilter's hook keys (nft)"
 table inet fwd_vm_pin {
-	chain pre { type filter hook prerouting priority 0; }
-	chain in { type filter hook input priority 0; }
-	chain fwd { type filter hook forward priority 0; }
-	chain out { type filter hook output priority 0; }
-	chain post { type filter hook postrouting priority 0; }
+	chain pin_pre { type filter hook prerouting priority 0; }
+	chain pin_in { type filter hook input priority 0; }
+	chain pin_fwd { type filter hook forward priority 0; }
+	chain pin_out { type filter hook output priority 0; }
+	chain pin_post { type filter hook postrouting priority 0; }
 }
 EOF
 
