@@ -22,7 +22,10 @@ check "bind iperf3 to group 1" gcmd "bind 1 proto tcp dport 5201 dir orig"
 bps=$(iperf_bps "$FWD_LOGDIR/shape-10m.json" 10)
 log "shape 10 Mbit/s: $bps bit/s goodput ($(pct_of "$(goodput_of $rate)" "$bps"))"
 rate_ok "shape 10 Mbit/s: goodput within 5% of $(goodput_of $rate)" "$(goodput_of $rate)" "$bps"
-check "packets went through the queue" gfield_ge 1 delayed 100
+# (The debug kernel's 4 s flow spends most of it below the rate.)
+min_delayed=100
+debug_kernel && min_delayed=1
+check "packets went through the queue (delayed >= $min_delayed)" gfield_ge 1 delayed $min_delayed
 expect_eq "nothing policed (exceed)" 0 "$(gfield 1 exceed_pkts)"
 check "queue empty after the flow" wait_eq 5 0 gfield 1 queued
 
