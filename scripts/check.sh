@@ -105,7 +105,10 @@ for k in ${FWD_KERNELS:-stock debug}; do
 	vmout=$out/vm-$k$tag
 	rm -rf "$vmout"
 	vm_rc=0
-	FWD_BUILD=$build FWD_LOGDIR=$vmout/logs tests/vm/run.sh -k "$k" -o "$vmout" -t 2400 -- \
+	# The debug kernel runs fewer tests, each several times slower.
+	limit=2400
+	[ "$k" = debug ] && limit=3000
+	FWD_BUILD=$build FWD_LOGDIR=$vmout/logs tests/vm/run.sh -k "$k" -o "$vmout" -t $limit -- \
 		tests/run-suite.sh ${FWD_TESTS:-} | sed -u "s/^/[$k] /" || vm_rc=$?
 	vm_results "$k kernel" "$vmout" "$vm_rc"
 done

@@ -2,6 +2,7 @@
 # fwdctl against the real module: every subcommand's output, its JSON (parsed),
 # its exit status and its error messages.
 . "$(dirname "$0")/lib.sh"
+stock_only "fwdctl's own output and errors; the /proc writes it makes are checked there by test_session_basic, test_splice_proc and the AQM tests"
 require_cmd python3 socat
 ctl=$FWD_BUILD/userspace/ctl/fwdctl
 [ -x "$ctl" ] || skip "$ctl is not built"

@@ -52,7 +52,7 @@ srv socat TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
 defer "kill $!"
 wait_listener "$NS_SRV" t 9000 || finish
 check "a UDP flow" sh -c "echo hi | ip netns exec $NS_CLI socat -u - UDP:$SRV_IP4:5454"
-check "a TCP connection" sh -c "echo hello | ip netns exec $NS_CLI timeout 60 socat -t 5 - TCP:$SRV_IP4:9000 | grep -q hello"
+check "a TCP connection" sh -c "echo hello | ip netns exec $NS_CLI timeout 60 socat -t 30 - TCP:$SRV_IP4:9000 | grep -q hello"
 has_event() { python3 - "$tmp/events" "$@" <<'PY'
 import json, sys
 path, kind, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
