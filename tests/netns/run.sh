@@ -5,7 +5,7 @@
 #
 #   FWD_BUILD=DIR   tree holding the built modules (default: this tree)
 #   FWD_LOGDIR=DIR  where each test's full output goes (default: tests/out/netns)
-#   FWD_TEST_TIMEOUT=S   per-test hard limit (default 600)
+#   FWD_TEST_TIMEOUT=S   per-test hard limit (default 600, 900 on the debug kernel)
 here=$(cd "$(dirname "$0")" && pwd)
 logdir=${FWD_LOGDIR:-$here/../out/netns}
 mkdir -p "$logdir"
@@ -22,6 +22,10 @@ unload_all() {
 	rmmod forwarder 2>/dev/null
 }
 
+# The debug kernel (KASAN, kmemleak) runs every test several times slower.
+limit=${FWD_TEST_TIMEOUT:-600}
+[ -e /sys/kernel/debug/kmemleak ] && limit=${FWD_TEST_TIMEOUT:-900}
+
 passed=0 failed=0 skipped=0 n=0
 for t in "${tests[@]}"; do
 	for cand in "$t" "$here/$t" "$here/$t.sh"; do
@@ -33,7 +37,7 @@ for t in "${tests[@]}"; do
 	# Every test starts from unloaded modules (plugins first) and leaves nothing behind.
 	unload_all
 	t0=$SECONDS
-	timeout -k 10 "${FWD_TEST_TIMEOUT:-600}" bash "$t" > "$log" 2>&1
+	timeout -k 10 "$limit" bash "$t" > "$log" 2>&1
 	rc=$?
 	took="$((SECONDS - t0))s"
 	leftover=$(ip netns list 2>/dev/null | grep -c '^fwd-')
