@@ -107,7 +107,7 @@ for k in ${FWD_KERNELS:-stock debug}; do
 	vm_rc=0
 	# The debug kernel runs fewer tests, each several times slower.
 	limit=2400
-	[ "$k" = debug ] && limit=3000
+	[ "$k" = debug ] && limit=3600
 	FWD_BUILD=$build FWD_LOGDIR=$vmout/logs tests/vm/run.sh -k "$k" -o "$vmout" -t $limit -- \
 		tests/run-suite.sh ${FWD_TESTS:-} | sed -u "s/^/[$k] /" || vm_rc=$?
 	vm_results "$k kernel" "$vmout" "$vm_rc"
