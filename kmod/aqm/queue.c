@@ -112,6 +112,141 @@ static void aqm_timer_arm(struct aqm_group *g, u64 at)
 	hrtimer_start(&g->timer, ns_to_ktime(at), HRTIMER_MODE_ABS_SOFT);
 }
 
+/*
+ * A queue entry for @skb with its own copy of the hook state, its memory
+ * charged to the global limit and its references held. NULL if that fails;
+ * *overlimit then says whether the global limit was the reason.
+ */
+static struct aqm_pkt *aqm_pkt_new(struct sk_buff *skb, const struct nf_hook_state *state,
+				   nf_hookfn *self, u32 wire, u64 now, bool *overlimit)
+{
+	u32 mem = skb->truesize + sizeof(struct aqm_pkt);
+	struct aqm_pkt *q;
+
+	*overlimit = false;
+	q = kmalloc(sizeof(*q), GFP_ATOMIC);
+	if (!q)
+		return NULL;
+	q->skb = skb;
+	q->state = *state;
+	q->self = self;
+	q->wire = wire;
+	q->mem = mem;
+	q->enq_ns = now;
+	if (atomic_long_add_return(mem, &aqm_mem_used) > READ_ONCE(aqm_mem_limit)) {
+		*overlimit = true;
+		goto err_mem;
+	}
+	/* Nothing is held when this fails but the memory. */
+	if (!aqm_pkt_hold(q))
+		goto err_mem;
+	return q;
+
+err_mem:
+	atomic_long_sub(mem, &aqm_mem_used);
+	kfree(q);
+	return NULL;
+}
+
+/* Under g->lock: append @q if the group's limits allow it. */
+static bool aqm_enqueue(struct aqm_group *g, const struct aqm_params *p, struct aqm_pkt *q)
+{
+	if (g->qlen >= p->cfg.limit_pkts || g->qmem + q->mem > p->cfg.limit_bytes)
+		return false;
+	list_add_tail(&q->list, &g->queue);
+	g->qlen++;
+	g->backlog += q->wire;
+	g->qmem += q->mem;
+	return true;
+}
+
+/* Under g->lock, the queue just became non-empty: wake up when its head may leave. */
+static void aqm_timer_start(struct aqm_group *g, const struct aqm_params *p, u64 now)
+{
+	struct aqm_pkt *q = list_first_entry(&g->queue, struct aqm_pkt, list);
+
+	aqm_bucket_refill(&p->meter, &g->b, now);
+	aqm_timer_arm(g, now + aqm_shape_wait(&p->meter, &g->b, q->wire));
+}
+
+/*
+ * The largest packet the shaper takes whole: one that fits the bucket(s).
+ * A GSO super-packet above it would leave as one burst and put the bucket
+ * in debt for as long as it takes to send (8 s for 64 KB at 64 kbit/s), so
+ * it is split into its segments first, as tbf does.
+ */
+static u32 aqm_shape_max(const struct aqm_params *p)
+{
+	if (p->cfg.peakrate)
+		return min(p->cfg.burst, p->cfg.pburst);
+	return p->cfg.burst;
+}
+
+/*
+ * Segment @skb at L3 (as nfnetlink_queue does in a hook) and queue every
+ * segment as a packet of its own; @skb itself is consumed. Segments that
+ * find no room are dropped and counted, the others wait their turn.
+ */
+static unsigned int aqm_shape_segment(struct aqm_group *g, const struct aqm_params *p,
+				      struct sk_buff *skb, const struct nf_hook_state *state,
+				      nf_hookfn *self, u64 now)
+{
+	unsigned int drops = 0, over = 0;
+	struct sk_buff *segs, *seg, *next;
+	struct aqm_pkt *q, *tmp;
+	LIST_HEAD(list);
+	bool overlimit, arm;
+
+	/* The GSO layer finds its protocol in skb->protocol, not set at every hook. */
+	if (state->pf == NFPROTO_IPV4)
+		skb->protocol = htons(ETH_P_IP);
+	else if (state->pf == NFPROTO_IPV6)
+		skb->protocol = htons(ETH_P_IPV6);
+	segs = skb_gso_segment(skb, 0);
+	if (IS_ERR_OR_NULL(segs)) {
+		this_cpu_inc(g->stats->dropped);
+		return NF_DROP;
+	}
+
+	skb_list_walk_safe(segs, seg, next) {
+		skb_mark_not_on_list(seg);
+		q = aqm_pkt_new(seg, state, self, seg->len, now, &overlimit);
+		if (!q) {
+			kfree_skb(seg);
+			drops++;
+			over += overlimit;
+			continue;
+		}
+		list_add_tail(&q->list, &list);
+	}
+
+	spin_lock_bh(&g->lock);
+	arm = list_empty(&g->queue);
+	list_for_each_entry_safe(q, tmp, &list, list) {
+		list_del(&q->list);
+		if (!aqm_enqueue(g, p, q)) {
+			/* Back on the local list, dropped below. */
+			list_add_tail(&q->list, &list);
+			break;
+		}
+	}
+	/* Segments with credit leave at once, from the timer: it is armed once. */
+	if (arm && !list_empty(&g->queue))
+		aqm_timer_start(g, p, now);
+	spin_unlock_bh(&g->lock);
+
+	list_for_each_entry_safe(q, tmp, &list, list) {
+		list_del(&q->list);
+		aqm_pkt_drop(q);
+		drops++;
+		over++;
+	}
+	this_cpu_add(g->stats->overlimit, over);
+	this_cpu_add(g->stats->dropped, drops);
+	consume_skb(skb);
+	return NF_STOLEN;
+}
+
 /**
  * aqm_shape - pass, queue or drop a packet of a shaping group
  * @g: the group
@@ -122,75 +257,54 @@ static void aqm_timer_arm(struct aqm_group *g, u64 at)
  * @wire: wire bytes
  * @now: ns
  *
+ * A GSO packet larger than the burst is queued as its segments.
  * Return: NF_ACCEPT (credit and nothing waiting), NF_STOLEN (queued) or
- * NF_DROP (limits, no memory).
+ * NF_DROP (limits, no memory, segmentation failed).
  */
 unsigned int aqm_shape(struct aqm_group *g, const struct aqm_params *p, struct sk_buff *skb,
 		       const struct nf_hook_state *state, nf_hookfn *self, u32 wire, u64 now)
 {
+	bool split = skb_is_gso(skb) && wire > aqm_shape_max(p);
+	bool overlimit, queued;
 	struct aqm_pkt *q;
-	bool arm;
-	u32 mem;
 
-	spin_lock_bh(&g->lock);
-	if (list_empty(&g->queue)) {
-		aqm_bucket_refill(&p->meter, &g->b, now);
-		if (!aqm_shape_wait(&p->meter, &g->b, wire)) {
-			aqm_shape_consume(&p->meter, &g->b, wire);
-			spin_unlock_bh(&g->lock);
-			this_cpu_inc(g->stats->pkts[AQM_GREEN]);
-			this_cpu_add(g->stats->bytes[AQM_GREEN], wire);
-			return NF_ACCEPT;
+	if (!split) {
+		spin_lock_bh(&g->lock);
+		if (list_empty(&g->queue)) {
+			aqm_bucket_refill(&p->meter, &g->b, now);
+			if (!aqm_shape_wait(&p->meter, &g->b, wire)) {
+				aqm_shape_consume(&p->meter, &g->b, wire);
+				spin_unlock_bh(&g->lock);
+				this_cpu_inc(g->stats->pkts[AQM_GREEN]);
+				this_cpu_add(g->stats->bytes[AQM_GREEN], wire);
+				return NF_ACCEPT;
+			}
 		}
+		spin_unlock_bh(&g->lock);
 	}
-	spin_unlock_bh(&g->lock);
 
 	/* A socket looked up early without a reference cannot be held: let it pass. */
 	if (skb_sk_is_prefetched(skb))
 		return NF_ACCEPT;
-	mem = skb->truesize + sizeof(*q);
-	q = kmalloc(sizeof(*q), GFP_ATOMIC);
+	if (split)
+		return aqm_shape_segment(g, p, skb, state, self, now);
+	q = aqm_pkt_new(skb, state, self, wire, now, &overlimit);
 	if (!q)
 		goto drop;
-	q->skb = skb;
-	q->state = *state;
-	q->self = self;
-	q->wire = wire;
-	q->mem = mem;
-	q->enq_ns = now;
-	if (atomic_long_add_return(mem, &aqm_mem_used) > READ_ONCE(aqm_mem_limit)) {
-		atomic_long_sub(mem, &aqm_mem_used);
-		kfree(q);
-		goto overlimit;
-	}
-	if (!aqm_pkt_hold(q)) {
-		/* Nothing is held yet but the memory. */
-		atomic_long_sub(mem, &aqm_mem_used);
-		kfree(q);
-		goto drop;
-	}
 
 	spin_lock_bh(&g->lock);
-	if (g->qlen >= p->cfg.limit_pkts || g->qmem + mem > p->cfg.limit_bytes) {
-		spin_unlock_bh(&g->lock);
-		aqm_pkt_release(q);
-		goto overlimit;
-	}
-	arm = list_empty(&g->queue);
-	list_add_tail(&q->list, &g->queue);
-	g->qlen++;
-	g->backlog += wire;
-	g->qmem += mem;
-	if (arm) {
-		aqm_bucket_refill(&p->meter, &g->b, now);
-		aqm_timer_arm(g, now + aqm_shape_wait(&p->meter, &g->b, wire));
-	}
+	queued = aqm_enqueue(g, p, q);
+	if (queued && g->qlen == 1)
+		aqm_timer_start(g, p, now);
 	spin_unlock_bh(&g->lock);
-	return NF_STOLEN;
+	if (queued)
+		return NF_STOLEN;
+	aqm_pkt_release(q);
+	overlimit = true;
 
-overlimit:
-	this_cpu_inc(g->stats->overlimit);
 drop:
+	if (overlimit)
+		this_cpu_inc(g->stats->overlimit);
 	this_cpu_inc(g->stats->dropped);
 	return NF_DROP;
 }
