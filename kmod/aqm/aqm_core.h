@@ -24,7 +24,7 @@ struct sk_buff;
 #define AQM_DEF_LIMIT_PKTS	1000
 #define AQM_DEF_LIMIT_BYTES	(8U << 20)	/* truesize */
 #define AQM_RELEASE_BUDGET	64	/* packets per timer run */
-#define AQM_CODEL_TARGET_NS	(5 * NSEC_PER_MSEC)
+#define AQM_CODEL_TARGET_NS	(5 * NSEC_PER_MSEC)	/* at least; more at low rates */
 #define AQM_CODEL_INTERVAL_NS	(100 * NSEC_PER_MSEC)
 
 /* Rate as "nanoseconds per byte": t = (len * mult) >> shift, no division. */
@@ -83,10 +83,17 @@ struct aqm_codel_vars {
 	u64 drop_next;
 };
 
+/* A group's CoDel target and interval (ns), from its rate. */
+struct aqm_codel_params {
+	u64 target, interval;
+};
+
+void aqm_codel_params_init(struct aqm_codel_params *cp, const struct aqm_rate *rate);
 void aqm_codel_reset(struct aqm_codel_vars *v);
 void aqm_codel_newton_step(struct aqm_codel_vars *v);
 u64 aqm_codel_control_law(u64 t, u64 interval, u32 rec_inv_sqrt);
-bool aqm_codel_judge(struct aqm_codel_vars *v, u64 now, u64 sojourn, u32 backlog, u32 mtu);
+bool aqm_codel_judge(struct aqm_codel_vars *v, const struct aqm_codel_params *cp, u64 now,
+		     u64 sojourn, u32 backlog, u32 mtu);
 
 /* Group configuration as the user gives it. */
 enum aqm_mode { AQM_MODE_POLICE = 0, AQM_MODE_SHAPE };
@@ -105,6 +112,7 @@ struct aqm_cfg {
 struct aqm_params {
 	struct aqm_cfg cfg;
 	struct aqm_meter_cfg meter;
+	struct aqm_codel_params codel;
 	struct rcu_head rcu;
 };
 

@@ -3,7 +3,8 @@
  * CoDel (RFC 8289) on a group's queue: a packet leaving after more than
  * target (5 ms) in the queue, once the delay has stayed above target for a
  * whole interval (100 ms), is dropped or CE-marked; then the next signal
- * comes interval / sqrt(count) later. 1/sqrt(count) is kept in Q0.32 and
+ * comes interval / sqrt(count) later. At low rates target and interval grow
+ * with the time one MTU takes to send (aqm_codel_params_init). 1/sqrt(count) is kept in Q0.32 and
  * refined by one Newton step per change of count, so no division or square
  * root is taken per packet. Times are u64 ns.
  */
@@ -12,6 +13,27 @@
 #include <kunit/visibility.h>
 
 #include "aqm_core.h"
+
+/**
+ * aqm_codel_params_init - CoDel's target and interval for a group's rate
+ * @cp: output
+ * @rate: the rate the queue drains at
+ *
+ * Below about 4 Mbit/s one MTU takes longer to send than 5 ms, so with the
+ * RFC's constants every packet behind another would count as a standing
+ * queue and CoDel would drop a flow below its rate. As cake does: target is
+ * at least 1.5 MTU times, interval grows by as much and is at least twice
+ * target.
+ */
+void aqm_codel_params_init(struct aqm_codel_params *cp, const struct aqm_rate *rate)
+{
+	u64 mtu_ns = aqm_l2t(rate, AQM_MTU);
+
+	cp->target = max_t(u64, AQM_CODEL_TARGET_NS, mtu_ns * 3 / 2);
+	cp->interval = max_t(u64, AQM_CODEL_INTERVAL_NS + cp->target - AQM_CODEL_TARGET_NS,
+			     2 * cp->target);
+}
+EXPORT_SYMBOL_IF_KUNIT(aqm_codel_params_init);
 
 void aqm_codel_reset(struct aqm_codel_vars *v)
 {
@@ -60,16 +82,16 @@ static bool aqm_time_after_eq(u64 a, u64 b)
 }
 
 /* Whether the delay has been above target for an interval. */
-static bool aqm_codel_above(struct aqm_codel_vars *v, u64 now, u64 sojourn, u32 backlog,
-			    u32 mtu)
+static bool aqm_codel_above(struct aqm_codel_vars *v, const struct aqm_codel_params *cp,
+			    u64 now, u64 sojourn, u32 backlog, u32 mtu)
 {
 	/* Below target, or a single packet: the queue is not standing. */
-	if (sojourn < AQM_CODEL_TARGET_NS || backlog <= mtu) {
+	if (sojourn < cp->target || backlog <= mtu) {
 		v->first_above = 0;
 		return false;
 	}
 	if (!v->first_above) {
-		v->first_above = now + AQM_CODEL_INTERVAL_NS;
+		v->first_above = now + cp->interval;
 		return false;
 	}
 	return aqm_time_after_eq(now, v->first_above);
@@ -78,6 +100,7 @@ static bool aqm_codel_above(struct aqm_codel_vars *v, u64 now, u64 sojourn, u32 
 /**
  * aqm_codel_judge - whether the packet leaving now must be dropped or marked
  * @v: the queue's CoDel state
+ * @cp: the group's target and interval
  * @now: ns
  * @sojourn: ns the packet spent in the queue
  * @backlog: wire bytes queued, the packet included
@@ -85,9 +108,10 @@ static bool aqm_codel_above(struct aqm_codel_vars *v, u64 now, u64 sojourn, u32 
  *
  * Return: true to drop (or CE-mark) the packet.
  */
-bool aqm_codel_judge(struct aqm_codel_vars *v, u64 now, u64 sojourn, u32 backlog, u32 mtu)
+bool aqm_codel_judge(struct aqm_codel_vars *v, const struct aqm_codel_params *cp, u64 now,
+		     u64 sojourn, u32 backlog, u32 mtu)
 {
-	bool above = aqm_codel_above(v, now, sojourn, backlog, mtu);
+	bool above = aqm_codel_above(v, cp, now, sojourn, backlog, mtu);
 
 	if (v->dropping) {
 		if (!above) {
@@ -98,7 +122,7 @@ bool aqm_codel_judge(struct aqm_codel_vars *v, u64 now, u64 sojourn, u32 backlog
 			return false;
 		v->count++;
 		aqm_codel_newton_step(v);
-		v->drop_next = aqm_codel_control_law(v->drop_next, AQM_CODEL_INTERVAL_NS,
+		v->drop_next = aqm_codel_control_law(v->drop_next, cp->interval,
 						     v->rec_inv_sqrt);
 		return true;
 	}
@@ -107,7 +131,7 @@ bool aqm_codel_judge(struct aqm_codel_vars *v, u64 now, u64 sojourn, u32 backlog
 	v->dropping = true;
 	/* Shortly after the last episode: start from where it was (hysteresis). */
 	if (v->count - v->lastcount > 1 &&
-	    !aqm_time_after_eq(now - v->drop_next, 16 * AQM_CODEL_INTERVAL_NS)) {
+	    !aqm_time_after_eq(now - v->drop_next, 16 * cp->interval)) {
 		v->count -= v->lastcount;
 		aqm_codel_newton_step(v);
 	} else {
@@ -115,7 +139,7 @@ bool aqm_codel_judge(struct aqm_codel_vars *v, u64 now, u64 sojourn, u32 backlog
 		v->rec_inv_sqrt = U32_MAX;
 	}
 	v->lastcount = v->count;
-	v->drop_next = aqm_codel_control_law(now, AQM_CODEL_INTERVAL_NS, v->rec_inv_sqrt);
+	v->drop_next = aqm_codel_control_law(now, cp->interval, v->rec_inv_sqrt);
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(aqm_codel_judge);

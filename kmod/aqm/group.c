@@ -92,6 +92,7 @@ static struct aqm_params *aqm_params_new(const struct aqm_cfg *cfg)
 		kfree(p);
 		return NULL;
 	}
+	aqm_codel_params_init(&p->codel, &p->meter.cir);
 	return p;
 }
 

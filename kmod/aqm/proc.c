@@ -73,6 +73,11 @@ static void aqm_show_group(struct seq_file *seq, struct aqm_group *g)
 	aqm_show_action(seq, c);
 	seq_printf(seq, " limit_pkts %u limit_bytes %u ecn %u", c->limit_pkts, c->limit_bytes,
 		   c->ecn);
+	/* Derived from the rate (aqm_codel_params_init); only a queue has them. */
+	if (c->mode == AQM_MODE_SHAPE)
+		seq_printf(seq, " codel_target_us %llu codel_interval_us %llu",
+			   div_u64(p->codel.target, NSEC_PER_USEC),
+			   div_u64(p->codel.interval, NSEC_PER_USEC));
 	seq_printf(seq, " conform_pkts %llu conform_bytes %llu exceed_pkts %llu exceed_bytes %llu violate_pkts %llu violate_bytes %llu",
 		   st.pkts[AQM_GREEN], st.bytes[AQM_GREEN], st.pkts[AQM_YELLOW],
 		   st.bytes[AQM_YELLOW], st.pkts[AQM_RED], st.bytes[AQM_RED]);

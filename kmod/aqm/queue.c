@@ -348,7 +348,7 @@ enum hrtimer_restart aqm_timer_fn(struct hrtimer *t)
 		q = list_first_entry(&g->queue, struct aqm_pkt, list);
 		if (aqm_shape_wait(&p->meter, &g->b, q->wire))
 			break;
-		if (aqm_codel_judge(&g->codel, now, now - q->enq_ns, g->backlog,
+		if (aqm_codel_judge(&g->codel, &p->codel, now, now - q->enq_ns, g->backlog,
 				    max_t(u32, AQM_MTU, q->wire))) {
 			if (!p->cfg.ecn || !aqm_set_ce(q->skb)) {
 				aqm_unlink(g, q);

@@ -4,7 +4,8 @@
  * colouring, packets larger than the bucket, the clock going backwards; srTCM
  * and trTCM colour sequences compared packet by packet with the RFC 2697 and
  * RFC 2698 definitions computed in bytes; tc unit parsing; the CoDel control
- * law against interval / sqrt(count) and its drop schedule.
+ * law against interval / sqrt(count), its drop schedule, and its target and
+ * interval scaled to the rate.
  */
 #include <kunit/test.h>
 #include <linux/kernel.h>
@@ -334,35 +335,94 @@ static void codel_control_law(struct kunit *test)
 	}
 }
 
+/* The RFC's 5 ms and 100 ms at high rates, cake's scaling at low ones. */
+static void codel_params(struct kunit *test)
+{
+	struct aqm_codel_params cp;
+	struct aqm_rate r;
+
+	aqm_rate_init(&r, 1250000);		/* 10 Mbit/s: one MTU in 1.2 ms */
+	aqm_codel_params_init(&cp, &r);
+	KUNIT_EXPECT_EQ(test, cp.target, 5 * MS);
+	KUNIT_EXPECT_EQ(test, cp.interval, 100 * MS);
+
+	aqm_rate_init(&r, 25000000);		/* 200 Mbit/s */
+	aqm_codel_params_init(&cp, &r);
+	KUNIT_EXPECT_EQ(test, cp.target, 5 * MS);
+	KUNIT_EXPECT_EQ(test, cp.interval, 100 * MS);
+
+	aqm_rate_init(&r, 250000);		/* 2 Mbit/s: 6 ms per MTU */
+	aqm_codel_params_init(&cp, &r);
+	KUNIT_EXPECT_EQ(test, cp.target, 9 * MS);
+	KUNIT_EXPECT_EQ(test, cp.interval, 104 * MS);
+
+	aqm_rate_init(&r, 8000);		/* 64 kbit/s: 187.5 ms per MTU */
+	aqm_codel_params_init(&cp, &r);
+	KUNIT_EXPECT_EQ(test, cp.target, 281250 * US);
+	KUNIT_EXPECT_EQ(test, cp.interval, 562500 * US);
+}
+
 static void codel_schedule(struct kunit *test)
 {
-	const u64 iv = AQM_CODEL_INTERVAL_NS;
+	const struct aqm_codel_params cp = {
+		.target = AQM_CODEL_TARGET_NS, .interval = AQM_CODEL_INTERVAL_NS,
+	};
+	const u64 iv = cp.interval;
 	struct aqm_codel_vars v;
 	u64 t = 1000 * MS, next;
 
 	aqm_codel_reset(&v);
 	/* Below target, or one packet queued: never. */
-	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, t, 4 * MS, 100000, 1500));
-	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, t + 10 * iv, 50 * MS, 1500, 1500));
+	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t, 4 * MS, 100000, 1500));
+	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t + 10 * iv, 50 * MS, 1500, 1500));
 	/* Above target: a whole interval first. */
-	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, t, 10 * MS, 100000, 1500));
-	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, t + iv / 2, 10 * MS, 100000, 1500));
-	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, t + iv - 1, 10 * MS, 100000, 1500));
-	KUNIT_EXPECT_TRUE(test, aqm_codel_judge(&v, t + iv, 10 * MS, 100000, 1500));
+	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t, 10 * MS, 100000, 1500));
+	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t + iv / 2, 10 * MS, 100000, 1500));
+	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t + iv - 1, 10 * MS, 100000, 1500));
+	KUNIT_EXPECT_TRUE(test, aqm_codel_judge(&v, &cp, t + iv, 10 * MS, 100000, 1500));
 	KUNIT_EXPECT_EQ(test, v.count, 1U);
 	/* Then the next signal an interval later, then interval / sqrt(2) later. */
 	t += iv;
-	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, t + iv - 1000, 10 * MS, 100000, 1500));
-	KUNIT_EXPECT_TRUE(test, aqm_codel_judge(&v, t + iv, 10 * MS, 100000, 1500));
+	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t + iv - 1000, 10 * MS, 100000, 1500));
+	KUNIT_EXPECT_TRUE(test, aqm_codel_judge(&v, &cp, t + iv, 10 * MS, 100000, 1500));
 	KUNIT_EXPECT_EQ(test, v.count, 2U);
 	next = t + iv + codel_expected(iv, 2);
 	KUNIT_EXPECT_LE(test, abs((s64)(v.drop_next - next)), (s64)(iv / 100));
-	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, next - MS, 10 * MS, 100000, 1500));
-	KUNIT_EXPECT_TRUE(test, aqm_codel_judge(&v, v.drop_next, 10 * MS, 100000, 1500));
+	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, next - MS, 10 * MS, 100000, 1500));
+	KUNIT_EXPECT_TRUE(test, aqm_codel_judge(&v, &cp, v.drop_next, 10 * MS, 100000, 1500));
 	KUNIT_EXPECT_EQ(test, v.count, 3U);
 	/* A packet below target ends the episode. */
-	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, v.drop_next, 1 * MS, 100000, 1500));
+	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, v.drop_next, 1 * MS, 100000, 1500));
 	KUNIT_EXPECT_FALSE(test, v.dropping);
+}
+
+/*
+ * At 64 kbit/s a packet behind another waits 187.5 ms: a queue of two is
+ * not standing (below 281.25 ms), three are; and the first signal comes
+ * after the scaled interval (562.5 ms), not 100 ms.
+ */
+static void codel_low_rate(struct kunit *test)
+{
+	struct aqm_codel_params cp;
+	struct aqm_codel_vars v;
+	struct aqm_rate r;
+	u64 t = 1000 * MS, iv;
+
+	aqm_rate_init(&r, 8000);
+	aqm_codel_params_init(&cp, &r);
+	iv = cp.interval;
+	aqm_codel_reset(&v);
+	/* Two packets' worth of delay, for ever: never a signal. */
+	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t, 200 * MS, 4500, 1500));
+	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t + 10 * iv, 280 * MS, 4500, 1500));
+	KUNIT_EXPECT_EQ(test, v.first_above, 0ULL);
+	/* Three: above target, and after 562.5 ms of it the first drop. */
+	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t, 375 * MS, 6000, 1500));
+	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t + 100 * MS, 375 * MS, 6000, 1500));
+	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t + iv - 1, 375 * MS, 6000, 1500));
+	KUNIT_EXPECT_TRUE(test, aqm_codel_judge(&v, &cp, t + iv, 375 * MS, 6000, 1500));
+	/* The next one a scaled interval later. */
+	KUNIT_EXPECT_EQ(test, v.drop_next, t + iv + iv - 1);
 }
 
 static struct kunit_case aqm_test_cases[] = {
@@ -376,7 +436,9 @@ static struct kunit_case aqm_test_cases[] = {
 	KUNIT_CASE(parse_sizes),
 	KUNIT_CASE(cfg_checks),
 	KUNIT_CASE(codel_control_law),
+	KUNIT_CASE(codel_params),
 	KUNIT_CASE(codel_schedule),
+	KUNIT_CASE(codel_low_rate),
 	{}
 };
 
