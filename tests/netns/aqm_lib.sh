@@ -78,4 +78,23 @@ rate_ok() {
 	fi
 }
 
+# rate_flow MODE RATE BITS BURST: group 9 in MODE at RATE (BITS bit/s) with
+# BURST bytes, iperf3's port bound to it, one TCP flow through it whose
+# goodput rate_ok judges; group 9 is left for the caller to inspect and
+# delete. 10 s where the rate is judged; elsewhere (the debug kernel, a path
+# slower than 15 times the rate) 2 s, for the kernel paths, not the figure.
+rate_flow() {
+	local mode=$1 name=$2 bits=$3 burst=$4 secs=10 bps
+	if debug_kernel || [ "${_aqm_capacity:-0}" -lt $((bits * 15)) ]; then secs=2; fi
+	if ! gcmd "add 9 rate $name burst $burst mode $mode"; then
+		fail "$mode group at $name, burst $burst"
+		return 1
+	fi
+	check "bind iperf3 to group 9" gcmd "bind 9 proto tcp dport 5201 dir orig"
+	bps=$(iperf_bps "$FWD_LOGDIR/$mode-$name.json" $secs)
+	log "$mode $name: $bps bit/s goodput in $secs s ($(pct_of "$(goodput_of "$bits")" "$bps") of the IP rate's goodput)"
+	log "group 9: $(fwd awk '$1 == 9' /proc/forwarder/groups)"
+	rate_ok "$mode $name: goodput within 5% of $(goodput_of "$bits")" "$(goodput_of "$bits")" "$bps"
+}
+
 pct_of() { python3 -c 'import sys; print("%.1f%%" % (100.0 * float(sys.argv[2]) / float(sys.argv[1])))' "$1" "$2"; }

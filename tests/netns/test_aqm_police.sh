@@ -3,7 +3,8 @@
 # EINVAL and changes nothing; a TCP flow bound to a 10 Mbit/s police group
 # (iperf3, 10 s) gets 10 Mbit/s of IP bytes within 5%, what exceeds is
 # counted and dropped; re-marking instead of dropping lets every packet
-# through with its DSCP rewritten; deleting the group restores full speed.
+# through with its DSCP rewritten; deleting the group restores full speed;
+# 64 kbit/s (burst 3000) and 200 Mbit/s groups hold their rates too.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/aqm_lib.sh"
 require_cmd iperf3 python3
@@ -70,4 +71,17 @@ check "del 1" gcmd "del 1"
 check "bind rules of the group went with it" test -z "$(fwd cat /proc/forwarder/groups)"
 bps=$(iperf_bps "$FWD_LOGDIR/police-none.json" 2)
 check "no group: far above 10 Mbit/s ($bps)" test "$bps" -gt $((rate * 3))
+
+# ---- 64 kbit/s and 200 Mbit/s -----------------------------------------------------
+# The same kernel path as at 10 Mbit/s, with only the figure to judge: stock only.
+if debug_kernel; then
+	log "skipped on the debug kernel: police at 64 kbit/s and 200 Mbit/s (rates judged on stock only; the path ran above)"
+else
+	# tc's smallest sensible burst at 64 kbit/s (two packets, 375 ms); about
+	# 200 ms of the rate at 200 Mbit/s, as 256k at 10 Mbit/s.
+	rate_flow police 64kbit 64000 3000
+	check "del 9" gcmd "del 9"
+	rate_flow police 200mbit 200000000 5000000
+	check "del 9" gcmd "del 9"
+fi
 finish

@@ -6,6 +6,8 @@
 # counts the drops; an ECN-capable flow in a group with ecn gets CE marks
 # instead of CoDel drops; deleting the group mid-flow sends its queue on and
 # the flow goes on unshaped; unloading the module with packets queued is clean.
+# At 64 kbit/s with a 3000-byte burst GSO packets are split into segments and
+# CoDel's target is scaled to the rate; 200 Mbit/s holds too.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/aqm_lib.sh"
 require_cmd iperf3 python3
@@ -40,6 +42,29 @@ print("# per flow:", " ".join("%d" % x for x in r))
 sys.exit(0 if len(r) == 2 and min(r) > 0.25 * sum(r) else 1)' "$FWD_LOGDIR/shape-2flows.json"
 check "each flow got a share" test $? -eq 0
 check "del 1" gcmd "del 1"
+
+# ---- 64 kbit/s: GSO packets split, CoDel scaled -----------------------------------
+# A burst of two packets, as tc would use: every TSO/GRO packet of the flow is
+# larger and leaves as its segments, one every 187.5 ms. The debug kernel
+# runs it too (2 s) for the segmentation path.
+rate_flow shape 64kbit 64000 3000
+pkts=$(gfield 9 conform_pkts) bytes=$(gfield 9 conform_bytes)
+log "64 kbit/s: $pkts packets, $bytes bytes sent, $(gfield 9 delayed) delayed, $(gfield 9 codel_dropped) CoDel drops"
+check "GSO packets went out as segments (${bytes:-?} bytes in ${pkts:-?} packets: 1500 or less on average)" \
+	test "${pkts:-0}" -gt 0 -a "${bytes:-0}" -le $((${pkts:-0} * 1500))
+expect_eq "CoDel target scaled to the rate (1.5 MTU times)" 281250 "$(gfield 9 codel_target_us)"
+expect_eq "and its interval" 562500 "$(gfield 9 codel_interval_us)"
+check "del 9" gcmd "del 9"
+
+# ---- 200 Mbit/s -------------------------------------------------------------------
+# Judged only where the path carries 3 Gbit/s unshaped (not under TCG).
+if debug_kernel; then
+	log "skipped on the debug kernel: shape at 200 Mbit/s (rates judged on stock only; the queue ran above)"
+else
+	rate_flow shape 200mbit 200000000 125000
+	expect_eq "CoDel's own target at a high rate" 5000 "$(gfield 9 codel_target_us)"
+	check "del 9" gcmd "del 9"
+fi
 
 # ---- UDP flood: the limits hold ---------------------------------------------------
 # 500 kbit/s: even a debug kernel's UDP client sends three times that.
