@@ -16,9 +16,10 @@
       the echo, half-close, read to EOF; exit 0 only if what came back is
       byte for byte what was sent (sha256 and length printed).
   splice_tool.py peer (--connect IP:PORT | --listen PORT) [--greeting]
-                [--send N] [--rst] [--expect eof|reset] [--timeout S]
+                [--go FILE] [--send N] [--rst] [--expect eof|reset] [--timeout S]
       One end of a connection for teardown tests: optionally read the
-      greeting, send N bytes, close with a RST, then wait for the other
+      greeting, wait until FILE exists (the test creates it once the pair is
+      spliced), send N bytes, close with a RST, then wait for the other
       end's EOF or RST; prints "event eof|reset|timeout", exit 0 if it is
       the expected one.
   splice_tool.py download --connect IP:PORT --sha256 HEX --bytes N [--bind-port P]
@@ -166,6 +167,13 @@ def peer(args):
                 print("event eof-before-greeting")
                 return 1
             got += chunk
+    if args.go:
+        deadline = time.time() + args.timeout
+        while not os.path.exists(args.go):
+            if time.time() > deadline:
+                print("event no-go")
+                return 1
+            time.sleep(0.01)
     if args.send:
         sock.sendall(b"x" * args.send)
     if args.rst:
@@ -225,6 +233,7 @@ def main():
     e.add_argument("--connect")
     e.add_argument("--listen", type=int)
     e.add_argument("--greeting", action="store_true")
+    e.add_argument("--go")
     e.add_argument("--send", type=int, default=0)
     e.add_argument("--rst", action="store_true")
     e.add_argument("--expect", choices=["eof", "reset"])

@@ -23,8 +23,14 @@ spliced() { grep -q "handoff ok" "$L/teardown.handoff.$1"; }
 srv python3 "$tool" peer --listen 9100 --expect reset > "$L/teardown.rst.srv" 2>&1 &
 srv_pid=$!
 wait_listener "$NS_SRV" t 9100 && handoff_one 8100 9100 || finish
-check "client sends data then a RST" cli python3 "$tool" peer --connect $FWD_CLI_IP4:8100 --greeting --send 100000 --rst
-check "hand-off done" wait_until 30 spliced 8100
+# The data and the RST wait for the hand-off (else they would reach the
+# listener's socket, which hands off only a quiet pair).
+cli python3 "$tool" peer --connect $FWD_CLI_IP4:8100 --greeting --go "$L/teardown.go.8100" \
+	--send 100000 --rst > "$L/teardown.rst.cli" 2>&1 &
+cli_pid=$!
+check "hand-off done" wait_until 60 spliced 8100
+touch "$L/teardown.go.8100"
+check "client sends data then a RST" wait $cli_pid
 wait $srv_pid
 expect_eq "server sees the client's RST" "event reset" "$(cat "$L/teardown.rst.srv")"
 check "pair in CLOSE after the RST" wait_until 20 sh -c "ip netns exec $NS_FWD cat /proc/forwarder/show | grep -q 'local $FWD_CLI_IP4:8100 .*state CLOSE'"
