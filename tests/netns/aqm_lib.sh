@@ -3,14 +3,7 @@
 
 # gcmd COMMAND: one write of COMMAND to the forwarder namespace's
 # /proc/forwarder/groups; on failure prints the errno text and fails.
-gcmd() {
-	fwd python3 -c 'import os, sys
-try:
-    fd = os.open("/proc/forwarder/groups", os.O_WRONLY)
-    os.write(fd, sys.argv[1].encode())
-except OSError as e:
-    sys.exit(e.strerror)' "$1"
-}
+gcmd() { fwd_write groups "$1"; }
 
 # gfield ID KEY: a value from group ID's line (key value pairs).
 gfield() {
@@ -38,7 +31,7 @@ iperf_bps() {
 	shift 2
 	if debug_kernel && [ "$secs" -gt 4 ]; then secs=4; fi
 	cli iperf3 -c $SRV_IP4 -t "$secs" -J "$@" > "$out" 2>&1
-	python3 -c 'import json, sys
+	python3 -S -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 e = d["end"]
 s = e.get("sum_received") or e["sum"]
@@ -51,9 +44,7 @@ goodput_of() { echo $(($1 * 1448 / 1500)); }
 
 # within PCT EXPECTED ACTUAL
 within() {
-	python3 -c 'import sys
-p, e, a = map(float, sys.argv[1:4])
-sys.exit(0 if abs(a - e) <= e * p / 100 else 1)' "$@"
+	awk -v p="$1" -v e="$2" -v a="$3" 'BEGIN { d = a - e; if (d < 0) d = -d; exit !(d <= e * p / 100) }'
 }
 
 # measure_capacity [PORT]: the unshaped goodput of the path (2 s, to an
@@ -122,4 +113,4 @@ rate_flow() {
 	rate_ok "$mode $name: IP bit/s at the server within 5% of $bits" "$bits" "$bps"
 }
 
-pct_of() { python3 -c 'import sys; print("%.1f%%" % (100.0 * float(sys.argv[2]) / float(sys.argv[1])))' "$1" "$2"; }
+pct_of() { awk -v b="$1" -v a="$2" 'BEGIN { printf "%.1f%%\n", 100 * a / b }'; }

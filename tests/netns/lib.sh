@@ -10,6 +10,9 @@
 # The client and server route everything through the forwarder namespace,
 # which routes between them. Tests exit 0 (pass), 1 (fail) or 4 (skip,
 # with "SKIP: reason" as the last line of output).
+#
+# Python helpers run with -S (no site): they need the standard library only,
+# and site's start-up costs seconds per process on the debug kernel.
 
 KSFT_SKIP=4
 FWD_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -94,13 +97,12 @@ _fwd_cleanup() {
 }
 trap _fwd_cleanup EXIT
 
-# new_ns VAR: create a namespace with loopback up and store its name in VAR.
+# new_ns VAR: create a namespace and store its name in VAR.
 new_ns() {
 	local name
 	name="fwd-${1,,}-$$-$RANDOM"
 	ip netns add "$name" || return 1
 	_fwd_namespaces+=("$name")
-	ip -n "$name" link set lo up
 	printf -v "$1" '%s' "$name"
 }
 
@@ -108,27 +110,39 @@ cli() { ip netns exec "$NS_CLI" "$@"; }
 fwd() { ip netns exec "$NS_FWD" "$@"; }
 srv() { ip netns exec "$NS_SRV" "$@"; }
 
+# One ip process per namespace (ip -batch): every process start costs a
+# good part of a second on the debug kernel under TCG.
 setup_topology() {
 	new_ns NS_CLI && new_ns NS_FWD && new_ns NS_SRV || return 1
-	ip link add c0 netns "$NS_CLI" type veth peer name f0 netns "$NS_FWD" || skip "no veth support"
-	ip link add s0 netns "$NS_SRV" type veth peer name f1 netns "$NS_FWD"
-
-	ip -n "$NS_CLI" addr add $CLI_IP4/24 dev c0
-	ip -n "$NS_CLI" addr add $CLI_IP6/64 dev c0 nodad
-	ip -n "$NS_FWD" addr add $FWD_CLI_IP4/24 dev f0
-	ip -n "$NS_FWD" addr add $FWD_CLI_IP6/64 dev f0 nodad
-	ip -n "$NS_FWD" addr add $FWD_SRV_IP4/24 dev f1
-	ip -n "$NS_FWD" addr add $FWD_SRV_IP6/64 dev f1 nodad
-	ip -n "$NS_SRV" addr add $SRV_IP4/24 dev s0
-	ip -n "$NS_SRV" addr add $SRV_IP6/64 dev s0 nodad
-	for l in "$NS_CLI c0" "$NS_FWD f0" "$NS_FWD f1" "$NS_SRV s0"; do
-		set -- $l
-		ip -n "$1" link set "$2" up
-	done
-	ip -n "$NS_CLI" route add default via $FWD_CLI_IP4
-	ip -n "$NS_CLI" -6 route add default via $FWD_CLI_IP6
-	ip -n "$NS_SRV" route add default via $FWD_SRV_IP4
-	ip -n "$NS_SRV" -6 route add default via $FWD_SRV_IP6
+	ip -batch - <<-EOF || skip "no veth support"
+		link add c0 netns $NS_CLI type veth peer name f0 netns $NS_FWD
+		link add s0 netns $NS_SRV type veth peer name f1 netns $NS_FWD
+	EOF
+	ip -n "$NS_CLI" -batch - <<-EOF || return 1
+		link set lo up
+		addr add $CLI_IP4/24 dev c0
+		addr add $CLI_IP6/64 dev c0 nodad
+		link set c0 up
+		route add default via $FWD_CLI_IP4
+		route add ::/0 via $FWD_CLI_IP6
+	EOF
+	ip -n "$NS_FWD" -batch - <<-EOF || return 1
+		link set lo up
+		addr add $FWD_CLI_IP4/24 dev f0
+		addr add $FWD_CLI_IP6/64 dev f0 nodad
+		addr add $FWD_SRV_IP4/24 dev f1
+		addr add $FWD_SRV_IP6/64 dev f1 nodad
+		link set f0 up
+		link set f1 up
+	EOF
+	ip -n "$NS_SRV" -batch - <<-EOF || return 1
+		link set lo up
+		addr add $SRV_IP4/24 dev s0
+		addr add $SRV_IP6/64 dev s0 nodad
+		link set s0 up
+		route add default via $FWD_SRV_IP4
+		route add ::/0 via $FWD_SRV_IP6
+	EOF
 	fwd sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 }
 
@@ -186,15 +200,16 @@ unload_forwarder() {
 	rmmod forwarder
 }
 
-# proc_write FILE VALUE: one write(2) of VALUE to /proc/forwarder/FILE; on
-# failure print the errno text (strerror) and fail.
+# proc_write FILE VALUE: one write(2) of VALUE to /proc/forwarder/FILE (bash's
+# printf flushes its buffer once); on failure the shell prints the errno text
+# (strerror) and the status is non-zero.
 proc_write() {
-	python3 -c 'import os, sys
-try:
-    fd = os.open("/proc/forwarder/" + sys.argv[1], os.O_WRONLY)
-    os.write(fd, sys.argv[2].encode())
-except OSError as e:
-    sys.exit(e.strerror)' "$1" "$2"
+	printf '%s' "$2" > "/proc/forwarder/$1"
+}
+
+# fwd_write FILE VALUE: proc_write in the forwarder namespace.
+fwd_write() {
+	fwd bash -c 'printf "%s" "$2" > "/proc/forwarder/$1"' fwd_write "$1" "$2"
 }
 
 require_cmd() {

@@ -15,11 +15,7 @@ load_forwarder || finish
 insmod "$FW_KO" || { fail "insmod fwd_firewall"; finish; }
 defer "rmmod fwd_firewall"
 
-fw() { fwd python3 -c 'import os, sys
-try:
-    fd = os.open("/proc/forwarder/firewall", os.O_WRONLY); os.write(fd, sys.argv[1].encode())
-except OSError as e:
-    sys.exit(e.strerror)' "$1"; }
+fw() { fwd_write firewall "$1"; }
 
 expect_errno "rate-limit without a group" "Invalid argument" fw "add rate-limit dport 5201"
 expect_errno "rate-limit group 0" "Invalid argument" fw "add rate-limit group 0 dport 5201"

@@ -35,7 +35,7 @@ check "queue empty after the flow" wait_eq 5 0 gfield 1 queued
 bps=$(iperf_bps "$FWD_LOGDIR/shape-2flows.json" 10 -P 2)
 log "two flows in one 10 Mbit/s group: $bps bit/s together"
 rate_ok "two flows together within 5% of $(goodput_of $rate)" "$(goodput_of $rate)" "$bps"
-python3 -c 'import json, sys
+python3 -S -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 r = [s["receiver"]["bits_per_second"] for s in d["end"]["streams"]]
 print("# per flow:", " ".join("%d" % x for x in r))
@@ -121,7 +121,7 @@ check "del 4 with packets queued" gcmd "del 4"
 wait $flow
 check "the flow completed" test $? -eq 0
 # The fastest second after the deletion, against the 500 kbit/s before.
-bps=$(python3 -c 'import json, sys
+bps=$(python3 -S -c 'import json, sys
 d = json.load(open(sys.argv[1]))
 print(int(max(i["sum"]["bits_per_second"] for i in d["intervals"])))' "$FWD_LOGDIR/del-midflow.json")
 check "and went faster once unshaped ($bps > 1 Mbit/s)" test "$bps" -gt 1000000

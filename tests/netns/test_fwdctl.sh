@@ -21,34 +21,34 @@ load_forwarder || finish
 srv socat TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
 defer "kill $!"
 wait_listener "$NS_SRV" t 9000 || finish
-fwd python3 "$tool" handoff --port 8080 --server $SRV_IP4:9000 > /dev/null 2>&1 &
+fwd python3 -S "$tool" handoff --port 8080 --server $SRV_IP4:9000 > /dev/null 2>&1 &
 wait_listener "$NS_FWD" t 8080 || finish
-check "a spliced transfer" cli python3 "$tool" client --connect $FWD_CLI_IP4:8080 --bytes 100000
+check "a spliced transfer" cli python3 -S "$tool" client --connect $FWD_CLI_IP4:8080 --bytes 100000
 check "a UDP flow" sh -c "echo hi | ip netns exec $NS_CLI socat -u - UDP:$SRV_IP4:5353"
 
 check "stats lists the session counters" sh -c "ip netns exec $NS_FWD $ctl stats | grep -q '^sessions_created  *[1-9]'"
 check "stats lists the splice counters" sh -c "ip netns exec $NS_FWD $ctl stats | grep -q '^splice_installed  *1$'"
-check "stats -j is JSON" sh -c "ip netns exec $NS_FWD $ctl -j stats | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d[\"splice_installed\"] == 1 and d[\"sessions_created\"] >= 2'"
+check "stats -j is JSON" sh -c "ip netns exec $NS_FWD $ctl -j stats | python3 -S -c 'import json,sys; d=json.load(sys.stdin); assert d[\"splice_installed\"] == 1 and d[\"sessions_created\"] >= 2'"
 
-check "session list -j is JSON with a TCP and a UDP session" sh -c "ip netns exec $NS_FWD $ctl -j session list | python3 -c '
+check "session list -j is JSON with a TCP and a UDP session" sh -c "ip netns exec $NS_FWD $ctl -j session list | python3 -S -c '
 import json, sys
 s = json.load(sys.stdin)
 assert {x[\"proto\"] for x in s} >= {\"tcp\", \"udp\"}, s'"
-check "session filter: proto udp port 5353" sh -c "ip netns exec $NS_FWD $ctl -j session list proto udp port 5353 | python3 -c '
+check "session filter: proto udp port 5353" sh -c "ip netns exec $NS_FWD $ctl -j session list proto udp port 5353 | python3 -S -c '
 import json, sys
 s = json.load(sys.stdin)
 assert len(s) == 1 and s[0][\"sport\"] == 5353, s'"
 check "session list (text) has the header" sh -c "ip netns exec $NS_FWD $ctl session list | head -n1 | grep -q '^id proto family client'"
 expect_errno "session list with a bad filter" "bad filter" "$ctl" session list colour blue
 
-check "splice list -j has the pair" sh -c "ip netns exec $NS_FWD $ctl -j splice list | python3 -c '
+check "splice list -j has the pair" sh -c "ip netns exec $NS_FWD $ctl -j splice list | python3 -S -c '
 import json, sys
 p = json.load(sys.stdin)
 assert len(p) == 1 and p[0][\"c2s_bytes\"] >= 100000, p'"
 
 check "set timeout_udp 30" fwd "$ctl" set timeout_udp 30
 expect_eq "get timeout_udp" 30 "$(fwd "$ctl" get timeout_udp)"
-check "get -j is JSON" sh -c "ip netns exec $NS_FWD $ctl -j get timeout_udp | python3 -c 'import json,sys; assert json.load(sys.stdin)[\"timeout_udp\"] == 30'"
+check "get -j is JSON" sh -c "ip netns exec $NS_FWD $ctl -j get timeout_udp | python3 -S -c 'import json,sys; assert json.load(sys.stdin)[\"timeout_udp\"] == 30'"
 expect_errno "set with a malformed value" "invalid value 'abc'" fwd "$ctl" set timeout_udp abc
 expect_errno "set out of range" "out of range" fwd "$ctl" set timeout_udp 0
 expect_errno "set of an unknown tunable" "no setting named 'nosuch'" fwd "$ctl" set nosuch 1

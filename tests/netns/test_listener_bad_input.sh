@@ -10,7 +10,7 @@ start_servers
 P=1080
 start_listener bad -p $P -a "10.0.2.0/24 $ECHO_PORT" --instruction-timeout 2
 
-raw() { cli "$PY" "$LT_PY" raw "$FWD_CLI_IP4" $P "$@"; }
+raw() { cli "$PY" -S "$LT_PY" raw "$FWD_CLI_IP4" $P "$@"; }
 hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
 unhex() { "$PY" -c 'import sys; sys.stdout.write(bytes.fromhex(sys.argv[1]).decode("latin-1"))' "$1"; }
 first_line() { unhex "$(raw "$@")" | head -n 1 | tr -d '\r'; }
@@ -24,9 +24,9 @@ expect_eq "oversized HTTP request" "HTTP/1.1 431 Request Header Fields Too Large
 
 # Slow: not complete within --instruction-timeout (2 s).
 expect_eq "slow native instruction" "ERR timeout instruction not received in time" \
-	"$(cli "$PY" "$LT_PY" slow "$FWD_CLI_IP4" $P "CONNECT $SRV_IP4:$ECHO_PORT\n" 5 | head -n 1)"
+	"$(cli "$PY" -S "$LT_PY" slow "$FWD_CLI_IP4" $P "CONNECT $SRV_IP4:$ECHO_PORT\n" 5 | head -n 1)"
 expect_eq "slow HTTP request" "HTTP/1.1 408 Request Timeout" \
-	"$(cli "$PY" "$LT_PY" slow "$FWD_CLI_IP4" $P "Host: x\r\n" 5 "CONNECT $SRV_IP4:$ECHO_PORT HTTP/1.1\r\n" | head -n 1 | tr -d '\r')"
+	"$(cli "$PY" -S "$LT_PY" slow "$FWD_CLI_IP4" $P "Host: x\r\n" 5 "CONNECT $SRV_IP4:$ECHO_PORT HTTP/1.1\r\n" | head -n 1 | tr -d '\r')"
 expect_eq "silent client: timed out with an error reply" "ERR timeout instruction not received in time" \
 	"$(first_line "" 3)"
 expect_eq "SOCKS5 request never completed: reply 01 (general failure) after the timeout" 050005010001000000000000 \
@@ -77,7 +77,7 @@ for i in range(300):
     s.close()
 "
 check "the daemon survived and serves good clients" \
-	cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 20 100000 socks5
+	cli "$PY" -S "$LT_PY" many "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 20 100000 socks5
 # Everything closed: the lingering error connections end within a few seconds.
 if wait_until 30 _stat_is bad active 0; then
 	log "ok: no connection left open"

@@ -12,9 +12,9 @@ P=1080
 start_listener many -p $P -a "10.0.2.0/24 $ECHO_PORT" -a "fd00:2::/64 $ECHO_PORT"
 fds_before=$(ls /proc/$LPID/fd | wc -l)
 
-check "200 concurrent native clients" cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 200 100000 native
-check "200 concurrent HTTP CONNECT clients" cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 200 100000 http
-check "200 concurrent SOCKS5 clients over IPv6" cli "$PY" "$LT_PY" many "$FWD_CLI_IP6" $P "$SRV_IP6" $ECHO_PORT 200 100000 socks5
+check "200 concurrent native clients" cli "$PY" -S "$LT_PY" many "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 200 100000 native
+check "200 concurrent HTTP CONNECT clients" cli "$PY" -S "$LT_PY" many "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 200 100000 http
+check "200 concurrent SOCKS5 clients over IPv6" cli "$PY" -S "$LT_PY" many "$FWD_CLI_IP6" $P "$SRV_IP6" $ECHO_PORT 200 100000 socks5
 expect_stat many accepted 600
 expect_stat many fallbacks 600
 expect_stat many active 0
@@ -31,7 +31,7 @@ bash -c "ulimit -n 64; exec ip netns exec $NS_FWD $LISTENER -p 1081 -a '10.0.2.0
 defer "kill -9 $! 2>/dev/null"
 wait_port "$NS_FWD" 1081
 check "64 descriptors: 100 concurrent clients all served" \
-	cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" 1081 "$SRV_IP4" $ECHO_PORT 100 300000 http
+	cli "$PY" -S "$LT_PY" many "$FWD_CLI_IP4" 1081 "$SRV_IP4" $ECHO_PORT 100 300000 http
 expect_stat few active_max 5
 expect_stat few connect_errors 0
 expect_stat few active 0

@@ -23,7 +23,7 @@ expect_eq "--port wrote /proc/forwarder/listen_port" $P "$(fwd cat /proc/forward
 mb5=$(scaled 5000000)
 for proto in native http socks5; do
 	check "$proto: 4 clients echo $((mb5 / 1000)) KB each through the kernel" \
-		cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 4 $mb5 $proto 100
+		cli "$PY" -S "$LT_PY" many "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 4 $mb5 $proto 100
 done
 expect_stat ho handed_off 12
 expect_stat ho fallbacks 0
@@ -47,11 +47,11 @@ expect_stat ho relay_bytes 0
 # Early bytes (pipelined with the instruction, a banner from the server) are
 # delivered by the listener first; the pair is handed off or relayed after that.
 check "pipelined payload delivered first (then handed off, or relayed once the client half-closed)" \
-	cli "$PY" "$LT_PY" pipeline "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 3000 native
+	cli "$PY" -S "$LT_PY" pipeline "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 3000 native
 check "server speaks first" \
-	cli "$PY" "$LT_PY" pipeline "$FWD_CLI_IP4" $P "$SRV_IP4" $BANNER_PORT 0 http "220 banner from the server"
+	cli "$PY" -S "$LT_PY" pipeline "$FWD_CLI_IP4" $P "$SRV_IP4" $BANNER_PORT 0 http "220 banner from the server"
 # IPv6 pairs: the kernel splices IPv4 only, so these two are relayed.
-check "IPv6 clients" cli "$PY" "$LT_PY" many "$FWD_CLI_IP6" $P "$SRV_IP6" $ECHO_PORT 2 1000000 socks5 100
+check "IPv6 clients" cli "$PY" -S "$LT_PY" many "$FWD_CLI_IP6" $P "$SRV_IP6" $ECHO_PORT 2 1000000 socks5 100
 # (The stats file is rewritten every second: wait for the final numbers.)
 _all_done() { [ "$(counter ho active)" == 0 ] && [ $(($(counter ho handed_off) + $(counter ho fallbacks))) -eq 18 ]; }
 wait_until 30 _all_done || fail "not every connection was handed off or relayed"
@@ -67,7 +67,7 @@ logged_no_error ho
 
 # SIGTERM: the listener exits, the kernel's pairs live on.
 rm -f "$L_TMP/ready"
-cli "$PY" "$LT_PY" stream "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 3 "$L_TMP/ready" >"$L_TMP/stream.out" 2>&1 &
+cli "$PY" -S "$LT_PY" stream "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 3 "$L_TMP/ready" >"$L_TMP/stream.out" 2>&1 &
 spid=$!
 wait_until 60 test -e "$L_TMP/ready" || fail "the stream did not start"
 wait_until 20 _stat_is ho handed_off $((ho + 1)) || log "the stream was not handed off (relayed instead)"

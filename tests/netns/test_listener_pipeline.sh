@@ -11,7 +11,7 @@ start_servers
 P=1080
 start_listener pipe -p $P -a "10.0.2.0/24 $ECHO_PORT,$BANNER_PORT" -a "fd00:2::/64 $ECHO_PORT,$BANNER_PORT"
 BANNER="220 banner from the server"
-pl() { cli "$PY" "$LT_PY" pipeline "$@"; }
+pl() { cli "$PY" -S "$LT_PY" pipeline "$@"; }
 
 for proto in native http socks5; do
 	check "$proto: instruction + 3 bytes in one write" pl "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 3 $proto

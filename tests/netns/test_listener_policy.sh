@@ -12,13 +12,13 @@ start_servers
 
 # socks_rep PORT IPHEX PORTHEX: the SOCKS5 reply code (hex) to a CONNECT through PORT.
 socks_rep() {
-	cli "$PY" "$LT_PY" raw "$FWD_CLI_IP4" "$1" "05010005010001${2}${3}" | cut -c7-8
+	cli "$PY" -S "$LT_PY" raw "$FWD_CLI_IP4" "$1" "05010005010001${2}${3}" | cut -c7-8
 }
 # socks_name_rep PORT NAME PORTHEX: same, for a host name.
 socks_name_rep() {
 	local hex
 	hex=$(printf '%s' "$2" | od -An -v -tx1 | tr -d ' \n')
-	cli "$PY" "$LT_PY" raw "$FWD_CLI_IP4" "$1" "05010005010003$(printf '%02x' ${#2})${hex}${3}" | cut -c7-8
+	cli "$PY" -S "$LT_PY" raw "$FWD_CLI_IP4" "$1" "05010005010003$(printf '%02x' ${#2})${hex}${3}" | cut -c7-8
 }
 http_code() {	# http_code PORT HOST:PORT
 	cli curl -s --max-time 20 -p -x "http://$FWD_CLI_IP4:$1" "http://$2/" -o /dev/null -w '%{http_connect}'
@@ -80,13 +80,13 @@ sed -i "s/^deny .*//" "$L_TMP/policy.conf"
 kill -HUP $LPID
 wait_until 20 grep -q "policy reloaded" "$FWD_LOGDIR/listener-$L_TEST-conf.log" || fail "no reload logged"
 check "after reload, the removed deny rule no longer refuses" \
-	cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" 1083 "$SRV_IP4" $ECHO_PORT 1 1000 native
+	cli "$PY" -S "$LT_PY" many "$FWD_CLI_IP4" 1083 "$SRV_IP4" $ECHO_PORT 1 1000 native
 echo "allow nonsense" >>"$L_TMP/policy.conf"
 kill -HUP $LPID
 wait_until 20 grep -q "reload failed, keeping the previous policy" "$FWD_LOGDIR/listener-$L_TEST-conf.log" ||
 	fail "a broken config file was not reported"
 check "a broken config file keeps the previous policy" \
-	cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" 1083 "$SRV_IP4" $ECHO_PORT 1 1000 http
+	cli "$PY" -S "$LT_PY" many "$FWD_CLI_IP4" 1083 "$SRV_IP4" $ECHO_PORT 1 1000 http
 
 # A broken config file at start: refuse to start, say why.
 echo "allow 10.0.2.1/24 80" >"$L_TMP/bad.conf"

@@ -16,7 +16,7 @@ _refused() { ! cli nc -z -w 2 "$FWD_CLI_IP4" "$1"; }
 
 # 1. SIGTERM with a relayed connection in progress.
 start_listener term -p 1080 "${ALLOW[@]}"
-cli "$PY" "$LT_PY" stream "$FWD_CLI_IP4" 1080 "$SRV_IP4" $ECHO_PORT 8 "$L_TMP/ready" >"$L_TMP/stream.out" 2>&1 &
+cli "$PY" -S "$LT_PY" stream "$FWD_CLI_IP4" 1080 "$SRV_IP4" $ECHO_PORT 8 "$L_TMP/ready" >"$L_TMP/stream.out" 2>&1 &
 spid=$!
 wait_until 60 test -e "$L_TMP/ready" || fail "the stream did not start"
 kill -TERM $LPID
@@ -33,7 +33,7 @@ expect_stat term accepted 1
 # 2. A second SIGTERM exits at once.
 start_listener term2 -p 1081 "${ALLOW[@]}"
 rm -f "$L_TMP/ready"
-cli "$PY" "$LT_PY" stream "$FWD_CLI_IP4" 1081 "$SRV_IP4" $ECHO_PORT 30 "$L_TMP/ready" >/dev/null 2>&1 &
+cli "$PY" -S "$LT_PY" stream "$FWD_CLI_IP4" 1081 "$SRV_IP4" $ECHO_PORT 30 "$L_TMP/ready" >/dev/null 2>&1 &
 spid=$!
 wait_until 60 test -e "$L_TMP/ready" || fail "the second stream did not start"
 kill -TERM $LPID
@@ -51,7 +51,7 @@ wait_until 20 test -s "$L_TMP/d.pid" || fail "no pid file"
 dpid=$(cat "$L_TMP/d.pid")
 defer "kill -9 $dpid 2>/dev/null"
 wait_port "$NS_FWD" 1090
-check "the daemon serves" cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" 1090 "$SRV_IP4" $ECHO_PORT 5 10000 native
+check "the daemon serves" cli "$PY" -S "$LT_PY" many "$FWD_CLI_IP4" 1090 "$SRV_IP4" $ECHO_PORT 5 10000 native
 kill -USR1 "$dpid"
 check "SIGUSR1 logs the counters" wait_until 20 grep -q "stats: accepted 5," "$L_TMP/d.log"
 check "the daemon wrote the stats file" grep -qx "accepted 5" "$L_TMP/d.stats"
@@ -67,7 +67,7 @@ echo 1095 >"$L_TMP/proc/listen_port"
 start_listener fake --proc-dir "$L_TMP/proc" "${ALLOW[@]}"
 check "the port read from listen_port" wait_port "$NS_FWD" 1095
 check "a refused hand-off is relayed without the client noticing" \
-	cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" 1095 "$SRV_IP4" $ECHO_PORT 3 300000 http 100
+	cli "$PY" -S "$LT_PY" many "$FWD_CLI_IP4" 1095 "$SRV_IP4" $ECHO_PORT 3 300000 http 100
 expect_stat fake fallback_kernel_refused 3
 expect_stat fake handed_off 0
 kill -TERM $LPID

@@ -51,12 +51,12 @@ else:
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(5)
     s.sendto(data, (ip, port)); s.recvfrom(4096)
 PY
-srv python3 "$dir/srv.py" &
+srv python3 -S "$dir/srv.py" &
 defer "kill $!"
 wait_listener "$NS_SRV" t 5000 || finish
 wait_listener "$NS_SRV" u 11211 || finish
 
-c() { cli python3 "$dir/cli.py" $SRV_IP4 "$@" || fail "client $*"; }
+c() { cli python3 -S "$dir/cli.py" $SRV_IP4 "$@" || fail "client $*"; }
 c tcp 8000 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
 c tcp 4433 '\x16\x03\x01\x00\x05hello'
 c tcp 2222 ''

@@ -18,11 +18,7 @@ defer "rmmod fwd_dfi"
 insmod "$FW_KO" || { fail "insmod fwd_firewall"; finish; }
 defer "rmmod fwd_firewall"
 
-fw() { fwd python3 -c 'import os, sys
-try:
-    fd = os.open("/proc/forwarder/firewall", os.O_WRONLY); os.write(fd, sys.argv[1].encode())
-except OSError as e:
-    sys.exit(e.strerror)' "$1"; }
+fw() { fwd_write firewall "$1"; }
 
 expect_errno "rate-limit without a group" "Invalid argument" fw "add rate-limit dport 80"
 expect_errno "unknown action" "Invalid argument" fw "add drop dport 80"
@@ -76,15 +72,15 @@ for _ in range(5):
 s.close()
 PY
 touch "$dir/got5001" "$dir/got5002" "$dir/got2222"
-srv python3 "$dir/srv.py" "$dir" &
+srv python3 -S "$dir/srv.py" "$dir" &
 defer "kill $!"
 wait_listener "$NS_SRV" t 2222 || finish
 
-cli python3 "$dir/cli.py" $SRV_IP4 5001
+cli python3 -S "$dir/cli.py" $SRV_IP4 5001
 check "accepted session: data delivered" wait_until 5 grep -q hello "$dir/got5001"
-cli python3 "$dir/cli.py" $SRV_IP4 5002
+cli python3 -S "$dir/cli.py" $SRV_IP4 5002
 expect_eq "intercepted port: connect fails" 3 "$?"
-cli python3 "$dir/cli.py" $SRV_IP4 2222
+cli python3 -S "$dir/cli.py" $SRV_IP4 2222
 sleep 0.5
 check "SSH session cut once classified: no data reached the server" test ! -s "$dir/got2222"
 

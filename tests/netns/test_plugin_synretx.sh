@@ -19,7 +19,7 @@ synretx() { fwd awk -v k="$1" '$1 == k { print $2 }' /proc/forwarder/synretx; }
 
 # connect_for NS SECONDS IP PORT: one TCP connect attempt, given up after SECONDS.
 connect_for() {
-	ip netns exec "$1" python3 -c 'import socket, sys
+	ip netns exec "$1" python3 -S -c 'import socket, sys
 fam = socket.AF_INET6 if ":" in sys.argv[2] else socket.AF_INET
 s = socket.socket(fam, socket.SOCK_STREAM)
 s.settimeout(float(sys.argv[1]))

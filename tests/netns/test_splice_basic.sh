@@ -13,13 +13,13 @@ load_forwarder || finish
 
 srv socat TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
 defer "kill $!"
-fwd python3 "$tool" handoff --port 8080 --server $SRV_IP4:9000 > "$FWD_LOGDIR/splice_basic.handoff" 2>&1 &
+fwd python3 -S "$tool" handoff --port 8080 --server $SRV_IP4:9000 > "$FWD_LOGDIR/splice_basic.handoff" 2>&1 &
 handoff=$!
 defer "kill $handoff"
 wait_listener "$NS_SRV" t 9000 && wait_listener "$NS_FWD" t 8080 || finish
 
 check "$((bytes / 1000000)) MB echoed through the splice, sha256 equal" \
-	cli python3 "$tool" client --connect $FWD_CLI_IP4:8080 --bytes $bytes
+	cli python3 -S "$tool" client --connect $FWD_CLI_IP4:8080 --bytes $bytes
 wait $handoff
 expect_eq "hand-off result" "handoff ok" "$(cat "$FWD_LOGDIR/splice_basic.handoff")"
 

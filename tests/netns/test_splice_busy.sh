@@ -14,13 +14,13 @@ load_forwarder || finish
 # 1. The client streams right after the (possibly unacked) greeting.
 srv socat TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
 defer "kill $!"
-fwd python3 "$tool" handoff --port 8080 --server $SRV_IP4:9000 --count 3 --no-wait \
+fwd python3 -S "$tool" handoff --port 8080 --server $SRV_IP4:9000 --count 3 --no-wait \
 	> "$FWD_LOGDIR/splice_busy.echo" 2>&1 &
 defer "kill $!"
 wait_listener "$NS_SRV" t 9000 && wait_listener "$NS_FWD" t 8080 || finish
 for i in 1 2 3; do
 	check "echo $i: client streams at once, $((bytes / 1000000)) MB each way intact" \
-		cli python3 "$tool" client --connect $FWD_CLI_IP4:8080 --bytes $bytes --seed $i
+		cli python3 -S "$tool" client --connect $FWD_CLI_IP4:8080 --bytes $bytes --seed $i
 done
 wait_eq 30 3 grep -c 'handoff ok' "$FWD_LOGDIR/splice_busy.echo" ||
 	fail "not every echo connection was spliced: $(cat "$FWD_LOGDIR/splice_busy.echo")"
@@ -30,13 +30,13 @@ head -c $bytes /dev/urandom > "$FWD_LOGDIR/splice_busy.data"
 sum=$(sha256sum < "$FWD_LOGDIR/splice_busy.data" | cut -d' ' -f1)
 srv socat TCP-LISTEN:9001,fork,reuseaddr OPEN:"$FWD_LOGDIR/splice_busy.data",rdonly &
 defer "kill $!"
-fwd python3 "$tool" handoff --port 8081 --server $SRV_IP4:9001 --count 3 --no-wait --no-greeting \
+fwd python3 -S "$tool" handoff --port 8081 --server $SRV_IP4:9001 --count 3 --no-wait --no-greeting \
 	> "$FWD_LOGDIR/splice_busy.download" 2>&1 &
 defer "kill $!"
 wait_listener "$NS_SRV" t 9001 && wait_listener "$NS_FWD" t 8081 || finish
 for i in 1 2 3; do
 	check "download $i: server streams first, $((bytes / 1000000)) MB intact" \
-		cli python3 "$tool" download --connect $FWD_CLI_IP4:8081 --sha256 "$sum" --bytes $bytes
+		cli python3 -S "$tool" download --connect $FWD_CLI_IP4:8081 --sha256 "$sum" --bytes $bytes
 done
 wait_eq 30 3 grep -c 'handoff ok' "$FWD_LOGDIR/splice_busy.download" ||
 	fail "not every download was spliced: $(cat "$FWD_LOGDIR/splice_busy.download")"

@@ -20,11 +20,11 @@ port=8200
 # echo_through NAME [HANDOFF FLAGS]: one spliced echo (10 MB, a tenth on the debug kernel) through a fresh minimal listener.
 echo_through() {
 	port=$((port + 1))
-	fwd python3 "$tool" handoff --port $port --server $SRV_IP4:9000 "${@:2}" > "$L/paths.$port" 2>&1 &
+	fwd python3 -S "$tool" handoff --port $port --server $SRV_IP4:9000 "${@:2}" > "$L/paths.$port" 2>&1 &
 	local h=$!
 	wait_listener "$NS_FWD" t $port || return 1
 	check "$1: $((bytes / 1000000)) MB each way intact" \
-		cli python3 "$tool" client --connect $FWD_CLI_IP4:$port --bytes $bytes --seed $port
+		cli python3 -S "$tool" client --connect $FWD_CLI_IP4:$port --bytes $bytes --seed $port
 	wait $h
 	expect_eq "$1: spliced" "handoff ok" "$(cat "$L/paths.$port")"
 }
@@ -73,10 +73,10 @@ echo_through "timestamps off on both sides"
 # Timestamps on one side only: refused, the listener must relay itself.
 srv sysctl -qw net.ipv4.tcp_timestamps=1
 port=$((port + 1))
-fwd python3 "$tool" handoff --port $port --server $SRV_IP4:9000 > "$L/paths.$port" 2>&1 &
+fwd python3 -S "$tool" handoff --port $port --server $SRV_IP4:9000 > "$L/paths.$port" 2>&1 &
 h=$!
 wait_listener "$NS_FWD" t $port
-cli python3 "$tool" client --connect $FWD_CLI_IP4:$port --bytes 1000 > /dev/null 2>&1
+cli python3 -S "$tool" client --connect $FWD_CLI_IP4:$port --bytes 1000 > /dev/null 2>&1
 wait $h
 expect_eq "one-sided timestamps refused" "handoff failed ENOTSUP" "$(cat "$L/paths.$port")"
 finish

@@ -15,11 +15,11 @@ expect_errno "forward of closed fds" "Bad file descriptor" w "77 78" forward
 expect_errno "forward of the same fd twice" "Invalid argument" w "5 5" forward
 # A UDP socket is refused.
 expect_errno "forward of a UDP socket" "Invalid argument" \
-	python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); t=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	python3 -S -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); t=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 import os; os.write(os.open("/proc/forwarder/forward", os.O_WRONLY), b"%d %d" % (s.fileno(), t.fileno()))'
 # Connected but never established TCP sockets are refused.
 expect_errno "forward of unconnected TCP sockets" "Transport endpoint is not connected" \
-	python3 -c 'import socket; s=socket.socket(); t=socket.socket()
+	python3 -S -c 'import socket; s=socket.socket(); t=socket.socket()
 import os; os.write(os.open("/proc/forwarder/forward", os.O_WRONLY), b"%d %d" % (s.fileno(), t.fileno()))'
 
 expect_eq "listen_port default" 0 "$(cat /proc/forwarder/listen_port)"

@@ -24,7 +24,7 @@ start_listener scale -p $P -a "10.0.2.0/24 $ECHO_PORT" --max-clients 4000
 installed() { fwd awk '$1 == "installed" { print $2 }' /proc/forwarder/splice_stats; }
 
 check "1,000 concurrent clients echo 20 KB each" \
-	cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 1000 20000 native 100
+	cli "$PY" -S "$LT_PY" many "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 1000 20000 native 100
 expect_stat scale handed_off 1000
 expect_stat scale fallbacks 0
 expect_stat scale relay_bytes 0
@@ -35,7 +35,7 @@ expect_eq "the kernel installed 1,000 pairs" 1000 "$(installed)"
 # is relayed; the rest must reach the kernel.
 n=${FWD_SEQUENTIAL:-5000}
 check "$n sequential clients echo 1 KB each" \
-	cli "$PY" "$LT_PY" sequential "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT $n 1000 native
+	cli "$PY" -S "$LT_PY" sequential "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT $n 1000 native
 expect_stat scale active 0
 ho=$(counter scale handed_off) fb=$(counter scale fallbacks)
 log "handed off $ho, relayed $fb ($(grep '^fallback_' "$L_TMP/scale.stats" | tr '\n' ' '))"
@@ -48,12 +48,12 @@ check "finished pairs leave the table" wait_until 30 _drained
 
 # 200 MB each way at once through one pair (lt.py echoes while it sends).
 check "200 MB echoed through one spliced pair" \
-	cli "$PY" "$LT_PY" many "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 1 200000000 native
+	cli "$PY" -S "$LT_PY" many "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 1 200000000 native
 expect_stat scale handed_off $((ho + 1))
 
 # SIGKILL after the hand-off: the spliced stream does not notice.
 rm -f "$L_TMP/ready"
-cli "$PY" "$LT_PY" stream "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 4 "$L_TMP/ready" >"$L_TMP/stream.out" 2>&1 &
+cli "$PY" -S "$LT_PY" stream "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 4 "$L_TMP/ready" >"$L_TMP/stream.out" 2>&1 &
 spid=$!
 check "the stream started" wait_until 60 test -e "$L_TMP/ready"
 expect_stat scale handed_off $((ho + 2))

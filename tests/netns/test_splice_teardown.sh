@@ -13,19 +13,19 @@ load_forwarder || finish
 
 # handoff_one PORT SERVER_PORT [FLAGS]: a one-shot minimal listener in the background.
 handoff_one() {
-	fwd python3 "$tool" handoff --port "$1" --server "$SRV_IP4:$2" "${@:3}" > "$L/teardown.handoff.$1" 2>&1 &
+	fwd python3 -S "$tool" handoff --port "$1" --server "$SRV_IP4:$2" "${@:3}" > "$L/teardown.handoff.$1" 2>&1 &
 	defer "kill $!"
 	wait_listener "$NS_FWD" t "$1"
 }
 spliced() { grep -q "handoff ok" "$L/teardown.handoff.$1"; }
 
 # 1. RST from the client.
-srv python3 "$tool" peer --listen 9100 --expect reset > "$L/teardown.rst.srv" 2>&1 &
+srv python3 -S "$tool" peer --listen 9100 --expect reset > "$L/teardown.rst.srv" 2>&1 &
 srv_pid=$!
 wait_listener "$NS_SRV" t 9100 && handoff_one 8100 9100 || finish
 # The data and the RST wait for the hand-off (else they would reach the
 # listener's socket, which hands off only a quiet pair).
-cli python3 "$tool" peer --connect $FWD_CLI_IP4:8100 --greeting --go "$L/teardown.go.8100" \
+cli python3 -S "$tool" peer --connect $FWD_CLI_IP4:8100 --greeting --go "$L/teardown.go.8100" \
 	--send 100000 --rst > "$L/teardown.rst.cli" 2>&1 &
 cli_pid=$!
 check "hand-off done" wait_until 60 spliced 8100
@@ -37,10 +37,10 @@ check "pair in CLOSE after the RST" wait_until 20 sh -c "ip netns exec $NS_FWD c
 
 # 2. Idle expiry resets both ends.
 fwd sh -c 'echo 2 > /proc/forwarder/splice_timeout_established'
-srv python3 "$tool" peer --listen 9101 --expect reset > "$L/teardown.idle.srv" 2>&1 &
+srv python3 -S "$tool" peer --listen 9101 --expect reset > "$L/teardown.idle.srv" 2>&1 &
 srv_pid=$!
 wait_listener "$NS_SRV" t 9101 && handoff_one 8101 9101 || finish
-check "idle client is reset" cli python3 "$tool" peer --connect $FWD_CLI_IP4:8101 --greeting --expect reset --timeout 30
+check "idle client is reset" cli python3 -S "$tool" peer --connect $FWD_CLI_IP4:8101 --greeting --expect reset --timeout 30
 wait $srv_pid
 expect_eq "idle server is reset" "event reset" "$(cat "$L/teardown.idle.srv")"
 check "expiry counted" fwd grep -q "expired [1-9]" /proc/forwarder/splice_stats
@@ -53,18 +53,18 @@ srv socat TCP-LISTEN:9102,fork,reuseaddr OPEN:"$L/teardown.data",rdonly &
 defer "kill $!"
 wait_listener "$NS_SRV" t 9102 && handoff_one 8102 9102 --count 2 --no-greeting || finish
 check "first download from port 40000" \
-	cli python3 "$tool" download --connect $FWD_CLI_IP4:8102 --sha256 "$sum" --bytes 1000000 --bind-port 40000
+	cli python3 -S "$tool" download --connect $FWD_CLI_IP4:8102 --sha256 "$sum" --bytes 1000000 --bind-port 40000
 check "pair finished (TIME_WAIT)" wait_until 20 sh -c "ip netns exec $NS_FWD cat /proc/forwarder/show | grep -q '$CLI_IP4:40000 .*state TIME_WAIT'"
 check "second download from the same port is spliced anew" \
-	cli python3 "$tool" download --connect $FWD_CLI_IP4:8102 --sha256 "$sum" --bytes 1000000 --bind-port 40000
+	cli python3 -S "$tool" download --connect $FWD_CLI_IP4:8102 --sha256 "$sum" --bytes 1000000 --bind-port 40000
 _two_handoffs() { [ "$(grep -c 'handoff ok' "$L/teardown.handoff.8102")" -eq 2 ]; }
 check "two hand-offs" wait_until 30 _two_handoffs
 
 # 4. Unloading the module resets both ends of a live pair.
-srv python3 "$tool" peer --listen 9103 --expect reset > "$L/teardown.unload.srv" 2>&1 &
+srv python3 -S "$tool" peer --listen 9103 --expect reset > "$L/teardown.unload.srv" 2>&1 &
 srv_pid=$!
 wait_listener "$NS_SRV" t 9103 && handoff_one 8103 9103 || finish
-cli python3 "$tool" peer --connect $FWD_CLI_IP4:8103 --greeting --expect reset --timeout 30 > "$L/teardown.unload.cli" 2>&1 &
+cli python3 -S "$tool" peer --connect $FWD_CLI_IP4:8103 --greeting --expect reset --timeout 30 > "$L/teardown.unload.cli" 2>&1 &
 cli_pid=$!
 check "hand-off done" wait_until 30 spliced 8103
 check "rmmod with a live pair" rmmod forwarder
@@ -78,7 +78,7 @@ load_forwarder || finish
 srv socat TCP-LISTEN:9105,reuseaddr SYSTEM:'cat /dev/zero' &
 defer "kill $!"
 wait_listener "$NS_SRV" t 9105 && handoff_one 8105 9105 --no-greeting --no-wait || finish
-cli python3 "$tool" peer --connect $FWD_CLI_IP4:8105 --expect reset --timeout 60 > "$L/teardown.busy.cli" 2>&1 &
+cli python3 -S "$tool" peer --connect $FWD_CLI_IP4:8105 --expect reset --timeout 60 > "$L/teardown.busy.cli" 2>&1 &
 cli_pid=$!
 _flowing() { fwd cat /proc/forwarder/show | grep "local $FWD_CLI_IP4:8105 " | grep -q "s2c_bytes [0-9]\{8,\}"; }
 check "10 MB+ flowing through the pair" wait_until 60 _flowing

@@ -14,7 +14,7 @@ L_TMP=$(mktemp -d)
 defer "rm -rf $L_TMP"
 ECHO_PORT=7 BANNER_PORT=2525 HTTP_PORT=8080
 
-lt() { "$PY" "$LT_PY" "$@"; }
+lt() { "$PY" -S "$LT_PY" "$@"; }
 
 # wait_port NS PORT: like wait_listener, with room for a slow (debug, TCG) VM.
 wait_port() {
@@ -57,9 +57,9 @@ start_servers() {
 	ip netns exec "$NS_SRV" "$PY" -m http.server --bind :: --directory "$L_TMP/www" $HTTP_PORT \
 		>"$FWD_LOGDIR/http-server.log" 2>&1 &
 	defer "kill -9 $! 2>/dev/null"
-	ip netns exec "$NS_SRV" "$PY" "$LT_PY" echo-server '*' $ECHO_PORT >"$FWD_LOGDIR/echo-server.log" 2>&1 &
+	ip netns exec "$NS_SRV" "$PY" -S "$LT_PY" echo-server '*' $ECHO_PORT >"$FWD_LOGDIR/echo-server.log" 2>&1 &
 	defer "kill -9 $! 2>/dev/null"
-	ip netns exec "$NS_SRV" "$PY" "$LT_PY" echo-server '*' $BANNER_PORT "220 banner from the server" \
+	ip netns exec "$NS_SRV" "$PY" -S "$LT_PY" echo-server '*' $BANNER_PORT "220 banner from the server" \
 		>"$FWD_LOGDIR/banner-server.log" 2>&1 &
 	defer "kill -9 $! 2>/dev/null"
 	wait_port "$NS_SRV" $HTTP_PORT
