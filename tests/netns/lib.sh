@@ -110,6 +110,18 @@ cli() { ip netns exec "$NS_CLI" "$@"; }
 fwd() { ip netns exec "$NS_FWD" "$@"; }
 srv() { ip netns exec "$NS_SRV" "$@"; }
 
+# _setup_end NS DEV IP4 IP6 GW4 GW6: a client or server end, routed via the forwarder.
+_setup_end() {
+	ip -n "$1" -batch - <<-EOF
+		link set lo up
+		addr add $3/24 dev $2
+		addr add $4/64 dev $2 nodad
+		link set $2 up
+		route add default via $5
+		route add ::/0 via $6
+	EOF
+}
+
 # One ip process per namespace (ip -batch): every process start costs a
 # good part of a second on the debug kernel under TCG.
 setup_topology() {
@@ -118,14 +130,7 @@ setup_topology() {
 		link add c0 netns $NS_CLI type veth peer name f0 netns $NS_FWD
 		link add s0 netns $NS_SRV type veth peer name f1 netns $NS_FWD
 	EOF
-	ip -n "$NS_CLI" -batch - <<-EOF || return 1
-		link set lo up
-		addr add $CLI_IP4/24 dev c0
-		addr add $CLI_IP6/64 dev c0 nodad
-		link set c0 up
-		route add default via $FWD_CLI_IP4
-		route add ::/0 via $FWD_CLI_IP6
-	EOF
+	_setup_end "$NS_CLI" c0 $CLI_IP4 $CLI_IP6 $FWD_CLI_IP4 $FWD_CLI_IP6 || return 1
 	ip -n "$NS_FWD" -batch - <<-EOF || return 1
 		link set lo up
 		addr add $FWD_CLI_IP4/24 dev f0
@@ -135,14 +140,7 @@ setup_topology() {
 		link set f0 up
 		link set f1 up
 	EOF
-	ip -n "$NS_SRV" -batch - <<-EOF || return 1
-		link set lo up
-		addr add $SRV_IP4/24 dev s0
-		addr add $SRV_IP6/64 dev s0 nodad
-		link set s0 up
-		route add default via $FWD_SRV_IP4
-		route add ::/0 via $FWD_SRV_IP6
-	EOF
+	_setup_end "$NS_SRV" s0 $SRV_IP4 $SRV_IP6 $FWD_SRV_IP4 $FWD_SRV_IP6 || return 1
 	fwd sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 }
 
