@@ -35,5 +35,8 @@ rate_ok "flow in the group within 5% of $(goodput_of $rate)" "$(goodput_of $rate
 check "the group saw it" gfield_ge 1 conform_bytes $((rate / 8))
 check "the rule counted hits" fwd grep -Eq '^1 rate-limit .* hits [1-9]' /proc/forwarder/firewall
 bps=$(iperf_bps "$FWD_LOGDIR/fw-other.json" 2 -p 5202)
-check "a flow no rule matches is not limited ($bps)" test "$bps" -gt $((rate * 3))
+# Not limited: as fast as the unshaped path measured above (half of it, for
+# the noise of a 2 s flow), which on the stock kernel is far above the rate.
+check "a flow no rule matches is not limited ($bps bit/s, unshaped $_aqm_capacity)" \
+	test "$bps" -gt $((_aqm_capacity / 2))
 finish
