@@ -13,6 +13,7 @@ cd "$top"
 out=$top/tests/out
 mkdir -p "$out"
 passed=0 failed=0
+failures=()	# repeated just above the last line, where a truncated CI log still shows them
 # Partial runs (FWD_TESTS) get their own directories: several may wait for the VM at once.
 tag=${FWD_TESTS:+-$$}
 
@@ -23,10 +24,18 @@ result() {	# result ok|fail NAME [DETAIL]
 	else
 		failed=$((failed + 1))
 		echo "not ok - $2${3:+: $3}"
+		failures+=("not ok - $2${3:+: $3}")
 	fi
 }
 
 summary() {
+	local f
+	if [ ${#failures[@]} -gt 0 ]; then
+		echo "# what failed:"
+		for f in "${failures[@]}"; do
+			echo "#   $f"
+		done
+	fi
 	echo "$passed passed, $failed failed"
 	[ $failed -eq 0 ]
 	exit
@@ -51,6 +60,13 @@ vm_results() {	# vm_results LABEL OUTDIR VM_RC
 	f=$(grep -c '^not ok ' "$dir/output.log" 2>/dev/null)
 	passed=$((passed + p))
 	failed=$((failed + f))
+	# Each failing netns test with the first reason its log gives.
+	while read -r line; do
+		local name reason
+		name=$(echo "$line" | awk '{print $4}')
+		reason=$(grep -m1 -E '^(FAIL|not ok)' "$dir/logs/$name.log" 2>/dev/null)
+		failures+=("$label: $line${reason:+ -- $reason}")
+	done < <(grep -E '^not ok [0-9]+ ' "$dir/output.log" 2>/dev/null)
 	if [ ! -f "$dir/rc" ]; then
 		result fail "$label: VM finished" "panic, hang or boot failure, console in $dir/console.log"
 	elif [ -s "$dir/splats.txt" ] || [ -s "$dir/kmemleak.txt" ]; then
