@@ -72,7 +72,7 @@ exec 5>&-
 
 # ---- UDP ----------------------------------------------------------------------
 check "set timeout_udp" fset timeout_udp 5
-srv socat UDP-LISTEN:5353,reuseaddr,fork EXEC:cat &
+srv socat -t 10 UDP-LISTEN:5353,reuseaddr,fork PIPE &
 defer kill $! 2>/dev/null
 wait_listener "$NS_SRV" u 5353
 reply=$(echo ping | cli socat -t 1 - UDP:$SRV_IP4:5353,sourceport=4444)
