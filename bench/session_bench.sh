@@ -17,7 +17,8 @@
 #  2. session table: N sessions (1k, 100k, 1M distinct UDP flows to a
 #     blackhole route) created by pktgen, then packets/s of lookups hitting
 #     them (scale_pps_N) and kernel memory per session (mem_N: SUnreclaim +
-#     VmallocUsed growth / N, so the hash table's buckets are included).
+#     VmallocUsed growth per session in the table, so the hash table's buckets
+#     are included).
 # Env: BENCH_RUNS (3), BENCH_PKTS (packets per measurement, 200000),
 # BENCH_SCALES ("1000 100000 1000000").
 here=$(cd "$(dirname "$0")" && pwd)
@@ -128,12 +129,14 @@ for n in $SCALES; do
 	pgsend "$n" 10.0.3.1 10.0.1.$((a + 1)) "$p" > /dev/null
 	echo "info scale $n created $(fstat sessions_created) active $(fstat sessions_active) refused $(fstat sessions_refused) in $(echo "$(date +%s.%N) - $t0" | bc) s"
 	sleep 2	# a table resize runs in a worker
-	echo "mem_$n $((($(kmem) - m0) / n))"
+	# Per session in the table: pktgen may lose a few percent of the packets.
+	active=$(fstat sessions_active)
+	[ "${active:-0}" -gt 0 ] && echo "mem_$n $((($(kmem) - m0) / active))"
 	for i in $(seq "$RUNS"); do
 		add scale_pps_$n "$((PKTS * 1000000 / $(pgsend "$PKTS" 10.0.3.1 10.0.1.$((a + 1)) "$p")))"
 	done
 	echo "info scale $n after lookups: created $(fstat sessions_created) active $(fstat sessions_active)"
-	[ "$n" = "${SCALES%% *}" ] && echo "info session_size $(fstat session_size) slab $(grep '^fwd_session' /proc/slabinfo | awk '{print $1 " objsize " $4}' | tr '\n' ' ')"
+	[ "$n" = "${SCALES%% *}" ] && echo "info session_size $(fstat session_size) slab_size $(cat /sys/kernel/slab/fwd_session/slab_size 2>/dev/null || echo unknown)"
 	unload_all
 done
 
