@@ -22,9 +22,10 @@ result() {	# result ok|fail NAME [DETAIL]
 		passed=$((passed + 1))
 		echo "ok - $2"
 	else
+		local line="not ok - $2${3:+: $3}"
 		failed=$((failed + 1))
-		echo "not ok - $2${3:+: $3}"
-		failures+=("not ok - $2${3:+: $3}")
+		echo "$line"
+		failures+=("$line")
 	fi
 }
 
@@ -61,9 +62,9 @@ vm_results() {	# vm_results LABEL OUTDIR VM_RC
 	passed=$((passed + p))
 	failed=$((failed + f))
 	# Each failing netns test with the first reason its log gives.
+	local line name reason
 	while read -r line; do
-		local name reason
-		name=$(echo "$line" | awk '{print $4}')
+		read -r _ _ _ name _ <<<"$line"
 		reason=$(grep -m1 -E '^(FAIL|not ok)' "$dir/logs/$name.log" 2>/dev/null)
 		failures+=("$label: $line${reason:+ -- $reason}")
 	done < <(grep -E '^not ok [0-9]+ ' "$dir/output.log" 2>/dev/null)
