@@ -110,13 +110,6 @@ cli() { ip netns exec "$NS_CLI" "$@"; }
 fwd() { ip netns exec "$NS_FWD" "$@"; }
 srv() { ip netns exec "$NS_SRV" "$@"; }
 
-# A TCP echo server on PORT in the server namespace (run it with &). One
-# socat process echoes through its own pipe (EXEC:cat would start a process
-# per connection), and -t 10 lets the echo finish after the client
-# half-closes (socat's default 0.5 s is shorter than a process start on the
-# debug kernel).
-echo_server() { srv socat -t 10 "TCP-LISTEN:$1,fork,reuseaddr" PIPE; }
-
 # _setup_end NS DEV IP4 IP6 GW4 GW6: a client or server end, routed via the forwarder.
 _setup_end() {
 	ip -n "$1" -batch - <<-EOF

@@ -18,7 +18,7 @@ setup_topology || exit 1
 load_forwarder || finish
 
 # Some TCP and UDP traffic, and one spliced pair.
-echo_server 9000 &
+srv socat -t 10 TCP-LISTEN:9000,fork,reuseaddr PIPE &
 defer "kill $!"
 wait_listener "$NS_SRV" t 9000 || finish
 fwd python3 -S "$tool" handoff --port 8080 --server $SRV_IP4:9000 > /dev/null 2>&1 &

@@ -54,7 +54,9 @@ ip netns exec "$NS_FWD" "$ctl" -j monitor > "$tmp/events" 2> "$tmp/monitor.err" 
 mon=$!
 defer "kill $mon"
 check "monitor subscribed" wait_until 10 grep -q listening "$tmp/monitor.err"
-echo_server 9000 &
+# An echo server in one process (PIPE): "EXEC:cat" starts a process per
+# connection, and socat gives it only 0.5 s after the client half-closes.
+srv socat -t 10 TCP-LISTEN:9000,fork,reuseaddr PIPE &
 defer "kill $!"
 wait_listener "$NS_SRV" t 9000 || finish
 check "a UDP flow" sh -c "echo hi | ip netns exec $NS_CLI socat -u - UDP:$SRV_IP4:5454"

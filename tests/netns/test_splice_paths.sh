@@ -12,7 +12,7 @@ bytes=$(scaled 10000000)
 
 setup_topology || exit 1
 load_forwarder || finish
-echo_server 9000 &
+srv socat TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
 defer "kill $!"
 wait_listener "$NS_SRV" t 9000 || finish
 
