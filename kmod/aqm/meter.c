@@ -90,33 +90,45 @@ void aqm_bucket_fill(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u64 no
 }
 EXPORT_SYMBOL_IF_KUNIT(aqm_bucket_fill);
 
+/* What a bucket lacks to be full, a debt included; 0 when it is full or over. */
+static u64 aqm_deficit(s64 tokens, s64 depth)
+{
+	return tokens < depth ? (u64)depth - (u64)tokens : 0;
+}
+
 /**
  * aqm_bucket_refill - add the credit earned since the last refill
  * @m: the meter
  * @b: its buckets
  * @now: ns; a time before the last refill (clock read outside the lock on
  *	another CPU) adds nothing and does not move the reference back
+ *
+ * No sum can overflow: the elapsed time is only ever added up to what a
+ * bucket lacks, each deficit is below 2^63 (a depth of at most U32_MAX bytes
+ * at 1 byte/s is 2^62 ns, a debt at most one packet's cost, as large), and a
+ * bucket over its depth (after a change to smaller buckets) lacks nothing
+ * rather than taking credit from the others.
  */
 void aqm_bucket_refill(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u64 now)
 {
-	s64 delta = now - b->t_last;
-	s64 cap;
+	u64 delta, dc;
 
-	if (delta <= 0)
+	if ((s64)(now - b->t_last) <= 0)
 		return;
+	delta = now - b->t_last;
 	b->t_last = now;
-	/* Beyond what fills every bucket (debts included) nothing changes: no overflow. */
-	cap = (m->cbs_ns - b->tc) + (m->ebs_ns - b->te) + (m->pbs_ns - b->tp);
-	delta = min(delta, max_t(s64, cap, 0));
 
-	b->tc += delta;
-	if (b->tc > m->cbs_ns) {
+	/* C at CIR; in srTCM what overflows C goes to E. */
+	dc = aqm_deficit(b->tc, m->cbs_ns);
+	if (delta >= dc) {
 		if (m->kind == AQM_METER_SRTCM)
-			b->te = min(b->te + (b->tc - m->cbs_ns), m->ebs_ns);
+			b->te += (s64)min(delta - dc, aqm_deficit(b->te, m->ebs_ns));
 		b->tc = m->cbs_ns;
+	} else {
+		b->tc += delta;
 	}
 	if (m->kind == AQM_METER_TRTCM)
-		b->tp = min(b->tp + delta, m->pbs_ns);
+		b->tp += (s64)min(delta, aqm_deficit(b->tp, m->pbs_ns));
 	/* A change to smaller buckets takes effect here. */
 	b->te = min(b->te, m->ebs_ns);
 	b->tp = min(b->tp, m->pbs_ns);

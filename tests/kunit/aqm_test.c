@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KUnit: rate groups. The token bucket's cost arithmetic, single-rate
- * colouring, packets larger than the bucket, the clock going backwards; srTCM
- * and trTCM colour sequences compared packet by packet with the RFC 2697 and
- * RFC 2698 definitions computed in bytes; tc unit parsing; the CoDel control
+ * colouring, packets larger than the bucket, the clock going backwards, the
+ * largest buckets and debts without overflow, a change to a smaller bucket;
+ * srTCM and trTCM colour sequences compared packet by packet with the RFC
+ * 2697 and RFC 2698 definitions computed in bytes; tc unit parsing; the CoDel control
  * law against interval / sqrt(count), its drop schedule, and its target and
  * interval scaled to the rate.
  */
@@ -109,6 +110,79 @@ static void clock_backwards(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, b.t_last, 100 * MS);
 	aqm_bucket_refill(&m, &b, 101 * MS);
 	KUNIT_EXPECT_EQ(test, b.tc, 1000LL * 1000);
+}
+
+/*
+ * The largest buckets (U32_MAX bytes at 1 byte/s, 2^62 ns each) and the
+ * largest debts (a U32_MAX-byte packet through 1500-byte buckets): idle
+ * times of S64_MAX / 2 ns fill every bucket to exactly its depth, never
+ * beyond it or wrapped negative.
+ */
+static void extreme_depths(struct kunit *test)
+{
+	static const u32 bursts[] = { U32_MAX, 1500 };
+	const s64 deep = (s64)U32_MAX * NSEC_PER_SEC;
+	struct aqm_meter_cfg m;
+	struct aqm_bucket b;
+	unsigned int i, k, n;
+
+	for (k = AQM_METER_SINGLE; k <= AQM_METER_TRTCM; k++) {
+		for (i = 0; i < ARRAY_SIZE(bursts); i++) {
+			u32 bs = bursts[i];
+			u64 t = MS;
+
+			KUNIT_ASSERT_EQ(test, aqm_meter_cfg_init(&m, k, 1, bs,
+							 k == AQM_METER_SRTCM ? bs : 0,
+							 k == AQM_METER_TRTCM ? 1 : 0,
+							 k == AQM_METER_TRTCM ? bs : 0), 0);
+			if (bs == U32_MAX)
+				KUNIT_EXPECT_EQ(test, m.cbs_ns, deep);
+			aqm_bucket_fill(&m, &b, t);
+			for (n = 0; n < 4; n++) {
+				aqm_meter_colour(&m, &b, U32_MAX, t);
+				KUNIT_EXPECT_GE(test, b.tc, -deep);
+				KUNIT_EXPECT_GE(test, b.te, -deep);
+				KUNIT_EXPECT_GE(test, b.tp, -deep);
+				t += U32_MAX;
+			}
+			/* C and P fill first; srTCM's E from what overflows C. */
+			t += S64_MAX / 2;
+			aqm_bucket_refill(&m, &b, t);
+			KUNIT_EXPECT_EQ(test, b.tc, m.cbs_ns);
+			KUNIT_EXPECT_LE(test, b.te, m.ebs_ns);
+			KUNIT_EXPECT_GE(test, b.te, -deep);
+			KUNIT_EXPECT_EQ(test, b.tp, m.pbs_ns);
+			t += S64_MAX / 2;
+			aqm_bucket_refill(&m, &b, t);
+			KUNIT_EXPECT_EQ(test, b.tc, m.cbs_ns);
+			KUNIT_EXPECT_EQ(test, b.te, m.ebs_ns);
+			KUNIT_EXPECT_EQ(test, b.tp, m.pbs_ns);
+		}
+	}
+}
+
+/*
+ * "change" to a smaller ebs leaves E over its new depth until the next
+ * refill: that must not cost C the credit of the time that passed (the
+ * deficits were summed, E's negative one cancelling C's).
+ */
+static void smaller_bucket_keeps_refill(struct kunit *test)
+{
+	struct aqm_meter_cfg m;
+	struct aqm_bucket b;
+	u64 t = MS;
+
+	KUNIT_ASSERT_EQ(test, aqm_meter_cfg_init(&m, AQM_METER_SRTCM, 1000000, 3000, 1000000,
+						 0, 0), 0);
+	aqm_bucket_fill(&m, &b, t);
+	KUNIT_EXPECT_EQ(test, aqm_meter_colour(&m, &b, 3000, t), AQM_GREEN);
+	/* As aqm_group_change() does: new parameters, the same buckets. */
+	KUNIT_ASSERT_EQ(test, aqm_meter_cfg_init(&m, AQM_METER_SRTCM, 1000000, 3000, 3000,
+						 0, 0), 0);
+	t += 3 * MS;	/* C's 3000 bytes again */
+	KUNIT_EXPECT_EQ(test, aqm_meter_colour(&m, &b, 3000, t), AQM_GREEN);
+	KUNIT_EXPECT_EQ(test, b.tc, 0LL);
+	KUNIT_EXPECT_EQ(test, b.te, m.ebs_ns);
 }
 
 /* ---- srTCM and trTCM against the RFCs ------------------------------------- */
@@ -430,6 +504,8 @@ static struct kunit_case aqm_test_cases[] = {
 	KUNIT_CASE(single_rate),
 	KUNIT_CASE(large_packet_not_starved),
 	KUNIT_CASE(clock_backwards),
+	KUNIT_CASE(extreme_depths),
+	KUNIT_CASE(smaller_bucket_keeps_refill),
 	KUNIT_CASE(srtcm_rfc2697),
 	KUNIT_CASE(trtcm_rfc2698),
 	KUNIT_CASE(parse_rates),
