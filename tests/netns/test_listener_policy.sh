@@ -56,7 +56,11 @@ expect_eq "port not in the list (SOCKS5)" 02 "$(socks_rep 1083 $SRV_HEX 0016)"
 expect_eq "port not in the list (native)" "ERR denied" "$(native 1083 $SRV_IP4:22)"
 expect_eq "other network" 403 "$(http_code 1083 10.0.1.2:$HTTP_PORT)"
 expect_eq "IPv6 port not allowed" 403 "$(http_code 1083 "[$SRV_IP6]:22")"
-expect_eq "the forwarder's own addresses are not allowed" 403 "$(http_code 1083 $FWD_SRV_IP4:1083)"
+# The forwarder's own address on a port the rules allow: 10.0.2.0/24 holds it, but
+# does not name it; nor an address added after the listener started.
+expect_eq "the forwarder's own address on an allowed port is refused" 403 "$(http_code 1083 $FWD_SRV_IP4:$HTTP_PORT)"
+ip -n "$NS_FWD" addr add 10.0.2.50/24 dev f1
+expect_eq "an address the forwarder gained after the start is refused" 403 "$(http_code 1083 10.0.2.50:$HTTP_PORT)"
 
 # Connection errors on allowed destinations (a fresh unanswered address for each timeout:
 # once the neighbour entry failed, the kernel says "host unreachable" at once).
@@ -70,7 +74,7 @@ expect_eq "host name resolving to an allowed address (localhost)" "ERR refused" 
 expect_eq "no answer (connect timeout): HTTP 504" 504 "$(http_code 1083 10.0.2.97:5000)"
 expect_eq "no answer (connect timeout): SOCKS5 reply 06" 06 "$(socks_rep 1083 0a000262 1388)"
 expect_eq "no answer (connect timeout): native" "ERR connect-timeout" "$(native 1083 10.0.2.99:5000)"
-expect_stat conf refused_policy 7
+expect_stat conf refused_policy 8
 expect_stat conf connect_errors 7
 expect_stat conf resolve_errors 3
 expect_stat conf active 0
@@ -93,5 +97,30 @@ echo "allow 10.0.2.1/24 80" >"$L_TMP/bad.conf"
 out=$(fwd "$LISTENER" -p 1084 -c "$L_TMP/bad.conf" 2>&1)
 expect_eq "bad config at start: exit 1" 1 $?
 check "bad config at start: the line is named" grep -q "line 1: '10.0.2.1/24' has host bits set" <<<"$out"
+
+# 3. No open proxy, whatever the client writes: addresses that reach this host
+# or no single host are refused unless an allow rule names them (its network
+# inside their range); the listener's own port on this host never. A server
+# on every address of the forwarder (9000), so what gets through answers "OK".
+fwd "$PY" -S "$LT_PY" echo-server '*' 9000 >"$FWD_LOGDIR/fwd-echo-server.log" 2>&1 &
+defer "kill -9 $! 2>/dev/null"
+cat >"$L_TMP/open.conf" <<CONF
+allow 127.0.0.2/32 9000
+allow $FWD_SRV_IP4/32 *
+deny  127.0.0.0/8 9000
+allow 0.0.0.0/0 9000,9001,1085
+allow ::/0 9000,1085
+CONF
+start_listener open -p 1085 -c "$L_TMP/open.conf"
+wait_port "$NS_FWD" 9000
+for dest in 0.0.0.0:9000 "[::]:9000" "[::ffff:0.0.0.0]:9000" 127.0.0.1:9001 "[::1]:9000" \
+	169.254.169.254:9000 "[fe80::1]:9000" 224.0.0.1:9000 "[ff02::1]:9000" 255.255.255.255:9000 \
+	10.0.2.255:9000 $FWD_CLI_IP4:9000 "[$FWD_SRV_IP6]:9000" $FWD_SRV_IP4:1085; do
+	expect_eq "$dest refused under 'allow 0.0.0.0/0' or 'allow ::/0'" "ERR denied" "$(native 1085 "$dest")"
+done
+expect_eq "a loopback address an allow rule names (127.0.0.2/32) is allowed" OK "$(native 1085 127.0.0.2:9000)"
+expect_eq "an own address an allow rule names ($FWD_SRV_IP4/32) is allowed" OK "$(native 1085 $FWD_SRV_IP4:9000)"
+expect_stat open refused_policy 14
+
 check "daemons still running" kill -0 $LPID
 listener_finish

@@ -36,6 +36,7 @@ struct options {
 
 extern struct options opt;
 extern struct policy policy;
+extern struct host_addrs host_addrs;	/* this host's addresses and our port (hostaddr.c) */
 
 /* ---- logging (log.c) ---- */
 enum { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_CONN, LOG_LVL_DEBUG };

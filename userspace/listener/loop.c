@@ -452,12 +452,32 @@ static void normalise(struct sockaddr_storage *ss)
 /* Keep the allowed addresses and connect to the first. */
 static void filter_and_connect(struct conn *c)
 {
+	char e[200];
 	int k = 0;
 
+	if (host_addrs_refresh(&host_addrs, e, sizeof(e)))
+		warn("this host's addresses: %s (keeping the previous list)", e);
 	for (int i = 0; i < c->naddrs; i++) {
+		struct sockaddr *sa = (struct sockaddr *)&c->addrs[i];
+		enum addr_class cls;
+
 		normalise(&c->addrs[i]);
-		if (policy_allows(&policy, (struct sockaddr *)&c->addrs[i]))
+		if (policy_allows(&policy, &host_addrs, sa)) {
 			c->addrs[k++] = c->addrs[i];
+			continue;
+		}
+		cls = policy_classify(&host_addrs, sa, NULL);
+		if (cls != AC_ORDINARY) {
+			char a[INET6_ADDRSTRLEN];
+			const void *ap = sa->sa_family == AF_INET ?
+				(const void *)&((struct sockaddr_in *)sa)->sin_addr :
+				(const void *)&((struct sockaddr_in6 *)sa)->sin6_addr;
+
+			inet_ntop(sa->sa_family, ap, a, sizeof(a));
+			connlog("conn %llu: %s is %s%s", (unsigned long long)c->id, a,
+				addr_class_name(cls), cls == AC_SELF ? ", never allowed" :
+				": refused unless an allow rule names it");
+		}
 	}
 	c->naddrs = k;
 	if (!k) {

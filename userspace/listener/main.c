@@ -31,6 +31,7 @@ struct options opt = {
 	.max_clients = 50000,
 };
 struct policy policy;
+struct host_addrs host_addrs = { .watch_fd = -1 };
 
 /* --allow and --user, kept to rebuild the policy on SIGHUP. */
 static const char **cli_rules, **cli_users;
@@ -364,6 +365,18 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* This host's addresses: the policy refuses them unless a rule names them. */
+	{
+		char e[200];
+
+		if (host_addrs_init(&host_addrs, (uint16_t)port, e, sizeof(e)) < 0) {
+			err("cannot read this host's addresses: %s", e);
+			return 1;
+		}
+		if (host_addrs.watch_fd < 0)
+			warn("no address change notifications: this host's addresses are re-read every second");
+	}
+
 	/* More descriptors: each relayed connection uses six. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		if (rl.rlim_cur < rl.rlim_max) {
@@ -449,6 +462,7 @@ int main(int argc, char **argv)
 	if (opt.pidfile)
 		unlink(opt.pidfile);
 	policy_free(&policy);
+	host_addrs_free(&host_addrs);
 	free(cli_rules);
 	free(cli_users);
 	return 0;

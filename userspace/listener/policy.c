@@ -10,6 +10,10 @@
  *
  * Rules are tried in order, the first whose network and ports match decides;
  * nothing matching means denied, so an empty policy is a closed proxy.
+ * Special destinations (loopback, unspecified, link-local, multicast,
+ * broadcast, this host's addresses: policy_classify) are matched only by deny
+ * rules and by allow rules whose network lies inside their range; this host
+ * on the listener's own port by none.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -274,31 +278,128 @@ static int prefix_match(const uint8_t *a, const uint8_t *net, int plen)
 	return !rest || !((a[full] ^ net[full]) & (uint8_t)(0xff << (8 - rest)));
 }
 
-int policy_allows(const struct policy *p, const struct sockaddr *sa)
+/* Destination address and port, IPv4-mapped IPv6 as IPv4: 0, or -1 for another family. */
+static int dest_of(const struct sockaddr *sa, int *family, const uint8_t **a, uint16_t *port)
 {
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+
+		*family = AF_INET;
+		*a = (const uint8_t *)&s4->sin_addr;
+		*port = ntohs(s4->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+		*family = AF_INET6;
+		*a = (const uint8_t *)&s6->sin6_addr;
+		*port = ntohs(s6->sin6_port);
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			*family = AF_INET;
+			*a += 12;
+		}
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+struct special_range {
+	enum addr_class cls;
+	int family, plen;
+	uint8_t net[16];
+};
+
+/* In the order they are tried (the metadata address before link-local). */
+static const struct special_range special_ranges[] = {
+	{ AC_UNSPECIFIED, AF_INET, 8, { 0 } },
+	{ AC_UNSPECIFIED, AF_INET6, 128, { 0 } },
+	{ AC_LOOPBACK, AF_INET, 8, { 127 } },
+	{ AC_LOOPBACK, AF_INET6, 128, { [15] = 1 } },
+	{ AC_METADATA, AF_INET, 32, { 169, 254, 169, 254 } },
+	{ AC_LINKLOCAL, AF_INET, 16, { 169, 254 } },
+	{ AC_LINKLOCAL, AF_INET6, 10, { 0xfe, 0x80 } },
+	{ AC_MULTICAST, AF_INET, 4, { 224 } },
+	{ AC_MULTICAST, AF_INET6, 8, { 0xff } },
+	{ AC_BROADCAST, AF_INET, 32, { 255, 255, 255, 255 } },
+};
+
+static void set_range(struct special *r, enum addr_class cls, int family, const uint8_t *net, int plen)
+{
+	r->cls = cls;
+	r->family = family;
+	r->plen = plen;
+	memset(r->net, 0, sizeof(r->net));
+	memcpy(r->net, net, family == AF_INET ? 4 : 16);
+}
+
+enum addr_class policy_classify(const struct host_addrs *h, const struct sockaddr *sa,
+				struct special *range)
+{
+	struct special dummy, *r = range ? range : &dummy;
+	const uint8_t *a;
+	uint16_t port;
+	int family, here;
+	size_t alen;
+
+	memset(r, 0, sizeof(*r));
+	if (dest_of(sa, &family, &a, &port))
+		return AC_ORDINARY;
+	alen = family == AF_INET ? 4 : 16;
+	for (size_t i = 0; i < sizeof(special_ranges) / sizeof(special_ranges[0]); i++) {
+		const struct special_range *s = &special_ranges[i];
+
+		if (s->family == family && prefix_match(a, s->net, s->plen)) {
+			set_range(r, s->cls, family, s->net, s->plen);
+			break;
+		}
+	}
+	for (size_t i = 0; h && r->cls == AC_ORDINARY && i < h->n; i++)
+		if (h->v[i].family == family && !memcmp(h->v[i].addr, a, alen))
+			set_range(r, h->v[i].broadcast ? AC_BROADCAST : AC_HOST, family, a,
+				  (int)alen * 8);
+	/* Addresses that reach this host, on the listener's port: ourselves. */
+	here = r->cls == AC_UNSPECIFIED || r->cls == AC_LOOPBACK || r->cls == AC_HOST;
+	for (size_t i = 0; h && !here && i < h->n; i++)
+		here = !h->v[i].broadcast && h->v[i].family == family &&
+		       !memcmp(h->v[i].addr, a, alen);
+	if (here && h && h->self_port && port == h->self_port) {
+		set_range(r, AC_SELF, family, a, (int)alen * 8);
+		r->plen = (int)alen * 8 + 1;	/* no rule can name it */
+	}
+	return r->cls;
+}
+
+const char *addr_class_name(enum addr_class c)
+{
+	static const char *const names[] = {
+		[AC_ORDINARY] = "ordinary", [AC_SELF] = "the listener itself",
+		[AC_UNSPECIFIED] = "unspecified", [AC_LOOPBACK] = "loopback",
+		[AC_METADATA] = "cloud metadata", [AC_LINKLOCAL] = "link-local",
+		[AC_MULTICAST] = "multicast", [AC_BROADCAST] = "broadcast",
+		[AC_HOST] = "an address of this host",
+	};
+
+	return (unsigned int)c < sizeof(names) / sizeof(names[0]) ? names[c] : "?";
+}
+
+/* Does the allow rule name the special destination: its network inside the range? */
+static int rule_names(const struct rule *r, const struct special *sp)
+{
+	return r->family == sp->family && r->plen >= sp->plen && prefix_match(r->addr, sp->net, sp->plen);
+}
+
+int policy_allows(const struct policy *p, const struct host_addrs *h, const struct sockaddr *sa)
+{
+	struct special sp;
 	const uint8_t *a;
 	uint16_t port;
 	int family;
 
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
-
-		family = AF_INET;
-		a = (const uint8_t *)&s4->sin_addr;
-		port = ntohs(s4->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
-
-		family = AF_INET6;
-		a = (const uint8_t *)&s6->sin6_addr;
-		port = ntohs(s6->sin6_port);
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-			family = AF_INET;
-			a += 12;
-		}
-	} else {
+	if (dest_of(sa, &family, &a, &port))
 		return 0;
-	}
+	policy_classify(h, sa, &sp);
+	if (sp.cls == AC_SELF)
+		return 0;
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct rule *r = &p->rules[i];
 		int port_ok = r->nports == 0;
@@ -308,8 +409,13 @@ int policy_allows(const struct policy *p, const struct sockaddr *sa)
 			continue;
 		for (int k = 0; k < r->nports && !port_ok; k++)
 			port_ok = port >= r->ports[k].lo && port <= r->ports[k].hi;
-		if (port_ok)
-			return r->allow;
+		if (!port_ok)
+			continue;
+		/* An allow rule wider than a special range is for ordinary
+		 * addresses: it does not cover the special ones inside it. */
+		if (r->allow && sp.cls != AC_ORDINARY && !rule_names(r, &sp))
+			continue;
+		return r->allow;
 	}
 	return 0;
 }

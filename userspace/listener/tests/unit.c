@@ -450,7 +450,30 @@ static int allows(const struct policy *p, const char *addr, unsigned int port)
 {
 	struct sockaddr_storage ss = sa(addr, port);
 
-	return policy_allows(p, (struct sockaddr *)&ss);
+	return policy_allows(p, NULL, (struct sockaddr *)&ss);
+}
+
+/* A host with three addresses, a /24's broadcast address, listening on 1080. */
+static struct host_addr host_v[] = {
+	{ .family = AF_INET, .addr = { 10, 0, 2, 1 } },
+	{ .family = AF_INET, .addr = { 10, 0, 2, 255 }, .broadcast = 1 },
+	{ .family = AF_INET, .addr = { 127, 0, 0, 1 } },
+	{ .family = AF_INET6, .addr = { 0xfd, 0, 0, 0, 0, 0, 0, 2, [15] = 1 } },
+};
+static const struct host_addrs host = { .v = host_v, .n = 4, .self_port = 1080, .watch_fd = -1 };
+
+static int host_allows(const struct policy *p, const char *addr, unsigned int port)
+{
+	struct sockaddr_storage ss = sa(addr, port);
+
+	return policy_allows(p, &host, (struct sockaddr *)&ss);
+}
+
+static enum addr_class classify(const char *addr, unsigned int port, struct special *r)
+{
+	struct sockaddr_storage ss = sa(addr, port);
+
+	return policy_classify(&host, (struct sockaddr *)&ss, r);
 }
 
 static void test_policy(void)
@@ -506,6 +529,205 @@ static void test_policy(void)
 		      !strncmp(err, "line 2:", 7), "line number in error: '%s'", err);
 		policy_free(&q);
 	}
+}
+
+/* Special destinations under a policy that allows the whole world: refused
+ * unless a rule names them (a network inside their range). */
+static void test_special_policy(void)
+{
+	struct policy p = { 0 };
+	char err[256];
+	const char *conf =
+		"allow 127.0.0.2/32 8080\n"
+		"allow 169.254.0.0/16 80\n"
+		"deny  127.0.0.0/8 *\n"
+		"allow 0.0.0.0/0 *\n"
+		"allow ::/0 *\n";
+	static const char *const refused[] = {
+		"0.0.0.0", "0.1.2.3", "::", "::ffff:0.0.0.0", "127.0.0.1", "127.255.255.254",
+		"::1", "::ffff:127.0.0.1", "169.254.169.254", "169.254.1.1", "fe80::1",
+		"febf:ffff::1", "224.0.0.1", "239.255.255.255", "ff02::1", "ff0e::1",
+		"255.255.255.255", "::ffff:255.255.255.255",
+	};
+	static const char *const ordinary[] = {
+		"1.0.0.0", "126.255.255.255", "128.0.0.0", "169.253.255.255", "169.255.0.0",
+		"223.255.255.255", "240.0.0.1", "255.255.255.254", "::2", "fec0::1", "fe7f::1",
+		"fd00::1", "2001:db8::1", "::ffff:10.0.2.2",
+	};
+
+	CHECK(policy_parse(&p, conf, err, sizeof(err)) == 0, "parse: %s", err);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		CHECK(!allows(&p, refused[i], 22), "%s allowed by a rule that does not name it", refused[i]);
+	for (size_t i = 0; i < sizeof(ordinary) / sizeof(ordinary[0]); i++)
+		CHECK(allows(&p, ordinary[i], 22), "%s refused", ordinary[i]);
+	/* The review's case: 0.0.0.0 reaches loopback, which a rule denies. */
+	CHECK(!allows(&p, "0.0.0.0", 80), "0.0.0.0:80 under deny 127/8, allow 0/0");
+	CHECK(allows(&p, "127.0.0.2", 8080), "an allow rule naming 127.0.0.2/32");
+	CHECK(!allows(&p, "127.0.0.2", 8081), "127.0.0.2 on another port");
+	CHECK(allows(&p, "169.254.1.1", 80), "an allow rule naming link-local");
+	CHECK(!allows(&p, "169.254.169.254", 80), "the metadata address needs a rule of its own");
+	policy_free(&p);
+}
+
+/* Every special range, at its edges, with the range a rule must lie inside. */
+static void test_classify(void)
+{
+	static const struct {
+		const char *addr;
+		unsigned int port;
+		enum addr_class cls;
+		const char *net;	/* the range (NULL: ordinary) */
+		int plen;
+	} cases[] = {
+		{ "0.0.0.0", 80, AC_UNSPECIFIED, "0.0.0.0", 8 },
+		{ "0.255.255.255", 80, AC_UNSPECIFIED, "0.0.0.0", 8 },
+		{ "::", 80, AC_UNSPECIFIED, "::", 128 },
+		{ "::ffff:0.0.0.0", 80, AC_UNSPECIFIED, "0.0.0.0", 8 },
+		{ "127.0.0.1", 80, AC_LOOPBACK, "127.0.0.0", 8 },
+		{ "127.255.255.255", 80, AC_LOOPBACK, "127.0.0.0", 8 },
+		{ "::ffff:127.1.2.3", 80, AC_LOOPBACK, "127.0.0.0", 8 },
+		{ "::1", 80, AC_LOOPBACK, "::1", 128 },
+		{ "169.254.169.254", 80, AC_METADATA, "169.254.169.254", 32 },
+		{ "169.254.0.0", 80, AC_LINKLOCAL, "169.254.0.0", 16 },
+		{ "169.254.169.253", 80, AC_LINKLOCAL, "169.254.0.0", 16 },
+		{ "169.254.255.255", 80, AC_LINKLOCAL, "169.254.0.0", 16 },
+		{ "fe80::1", 80, AC_LINKLOCAL, "fe80::", 10 },
+		{ "febf:ffff::1", 80, AC_LINKLOCAL, "fe80::", 10 },
+		{ "224.0.0.0", 80, AC_MULTICAST, "224.0.0.0", 4 },
+		{ "239.255.255.255", 80, AC_MULTICAST, "224.0.0.0", 4 },
+		{ "ff00::", 80, AC_MULTICAST, "ff00::", 8 },
+		{ "ff02::1", 80, AC_MULTICAST, "ff00::", 8 },
+		{ "255.255.255.255", 80, AC_BROADCAST, "255.255.255.255", 32 },
+		{ "::ffff:255.255.255.255", 80, AC_BROADCAST, "255.255.255.255", 32 },
+		{ "10.0.2.255", 80, AC_BROADCAST, "10.0.2.255", 32 },
+		{ "10.0.2.1", 80, AC_HOST, "10.0.2.1", 32 },
+		{ "::ffff:10.0.2.1", 80, AC_HOST, "10.0.2.1", 32 },
+		{ "fd00:0:0:2::1", 80, AC_HOST, "fd00:0:0:2::1", 128 },
+		/* The listener's own port on anything that reaches this host. */
+		{ "10.0.2.1", 1080, AC_SELF, NULL, 0 },
+		{ "fd00:0:0:2::1", 1080, AC_SELF, NULL, 0 },
+		{ "127.0.0.1", 1080, AC_SELF, NULL, 0 },
+		{ "127.9.9.9", 1080, AC_SELF, NULL, 0 },
+		{ "::1", 1080, AC_SELF, NULL, 0 },
+		{ "0.0.0.0", 1080, AC_SELF, NULL, 0 },
+		{ "::", 1080, AC_SELF, NULL, 0 },
+		{ "::ffff:0.0.0.0", 1080, AC_SELF, NULL, 0 },
+		/* Not special: next to the ranges, another host on our port, our broadcast. */
+		{ "1.0.0.0", 80, AC_ORDINARY, NULL, 0 },
+		{ "126.255.255.255", 80, AC_ORDINARY, NULL, 0 },
+		{ "128.0.0.0", 80, AC_ORDINARY, NULL, 0 },
+		{ "169.253.255.255", 80, AC_ORDINARY, NULL, 0 },
+		{ "169.255.0.0", 80, AC_ORDINARY, NULL, 0 },
+		{ "223.255.255.255", 80, AC_ORDINARY, NULL, 0 },
+		{ "240.0.0.0", 80, AC_ORDINARY, NULL, 0 },
+		{ "255.255.255.254", 80, AC_ORDINARY, NULL, 0 },
+		{ "10.0.2.2", 80, AC_ORDINARY, NULL, 0 },
+		{ "10.0.2.2", 1080, AC_ORDINARY, NULL, 0 },
+		{ "10.0.2.255", 1080, AC_BROADCAST, "10.0.2.255", 32 },
+		{ "::2", 80, AC_ORDINARY, NULL, 0 },
+		{ "::ffff:0.0.0.1", 80, AC_UNSPECIFIED, "0.0.0.0", 8 },
+		{ "fe7f:ffff::1", 80, AC_ORDINARY, NULL, 0 },
+		{ "fec0::1", 80, AC_ORDINARY, NULL, 0 },
+		{ "feff::1", 80, AC_ORDINARY, NULL, 0 },
+		{ "fd00:0:0:2::2", 80, AC_ORDINARY, NULL, 0 },
+		{ "2001:db8::1", 1080, AC_ORDINARY, NULL, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct special r;
+		enum addr_class c = classify(cases[i].addr, cases[i].port, &r);
+		uint8_t net[16] = { 0 };
+		int fam = strchr(cases[i].net ? cases[i].net : "", ':') ? AF_INET6 : AF_INET;
+
+		CHECK(c == cases[i].cls, "%s port %u: class %s, expected %s", cases[i].addr,
+		      cases[i].port, addr_class_name(c), addr_class_name(cases[i].cls));
+		if (!cases[i].net || c != cases[i].cls)
+			continue;
+		inet_pton(fam, cases[i].net, net);
+		CHECK(r.family == fam && r.plen == cases[i].plen && !memcmp(r.net, net, 16),
+		      "%s: range /%d, expected %s/%d", cases[i].addr, r.plen, cases[i].net,
+		      cases[i].plen);
+	}
+	/* Without the host's addresses only the fixed ranges are special. */
+	{
+		struct sockaddr_storage ss = sa("10.0.2.1", 1080);
+
+		CHECK(policy_classify(NULL, (struct sockaddr *)&ss, NULL) == AC_ORDINARY,
+		      "no host addresses");
+		ss = sa("127.0.0.1", 1080);
+		CHECK(policy_classify(NULL, (struct sockaddr *)&ss, NULL) == AC_LOOPBACK,
+		      "no host addresses: loopback");
+	}
+}
+
+/* "Named explicitly": an allow rule whose network lies inside the range. */
+static void test_special_named(void)
+{
+	struct policy p = { 0 };
+	char err[256];
+	const char *conf =
+		"allow 10.0.2.1/32 22\n"
+		"allow 10.0.2.1/32 1080\n"
+		"allow 10.0.2.0/24 *\n"
+		"allow fd00:0:0:2::/64 *\n"
+		"allow 127.0.0.0/8 8080\n"
+		"allow 0.0.0.0/32 8081\n"
+		"allow 169.254.169.254/32 80\n"
+		"allow 224.0.0.0/4 5353\n"
+		"allow 10.0.2.255/32 9\n"
+		"allow ::1/128 8080\n"
+		"allow any 9999\n";
+
+	CHECK(policy_parse(&p, conf, err, sizeof(err)) == 0, "parse: %s", err);
+	CHECK(host_allows(&p, "10.0.2.1", 22), "own address named by a /32");
+	CHECK(!host_allows(&p, "10.0.2.1", 80), "own address inside 10.0.2.0/24, not named");
+	CHECK(!host_allows(&p, "10.0.2.1", 1080), "own port: never, even named");
+	CHECK(!host_allows(&p, "127.0.0.1", 1080), "own port on loopback: never");
+	CHECK(host_allows(&p, "10.0.2.2", 80), "an ordinary address in 10.0.2.0/24");
+	CHECK(host_allows(&p, "10.0.2.2", 1080), "another host on our port number");
+	CHECK(!host_allows(&p, "10.0.2.255", 80), "broadcast inside 10.0.2.0/24, not named");
+	CHECK(host_allows(&p, "10.0.2.255", 9), "broadcast named by a /32");
+	CHECK(!host_allows(&p, "fd00:0:0:2::1", 80), "own IPv6 address inside a /64, not named");
+	CHECK(host_allows(&p, "fd00:0:0:2::2", 80), "an ordinary IPv6 address in the /64");
+	CHECK(host_allows(&p, "127.0.0.1", 8080) && host_allows(&p, "127.3.4.5", 8080),
+	      "loopback named by 127.0.0.0/8");
+	CHECK(!host_allows(&p, "0.0.0.0", 8080), "127.0.0.0/8 does not name 0.0.0.0");
+	CHECK(host_allows(&p, "0.0.0.0", 8081), "0.0.0.0/32 names 0.0.0.0");
+	CHECK(!host_allows(&p, "::", 8081), "... but not ::");
+	CHECK(host_allows(&p, "169.254.169.254", 80), "metadata named by its /32");
+	CHECK(!host_allows(&p, "169.254.169.253", 80), "... the rest of link-local is not");
+	CHECK(host_allows(&p, "239.1.2.3", 5353), "multicast named by 224.0.0.0/4");
+	CHECK(host_allows(&p, "::1", 8080) && !host_allows(&p, "::", 8080), "::1/128");
+	CHECK(host_allows(&p, "192.0.2.1", 9999), "'any' allows ordinary addresses");
+	CHECK(!host_allows(&p, "127.0.0.1", 9999) && !host_allows(&p, "::1", 9999) &&
+	      !host_allows(&p, "0.0.0.0", 9999) && !host_allows(&p, "10.0.2.1", 9999) &&
+	      !host_allows(&p, "169.254.169.254", 9999) && !host_allows(&p, "ff02::1", 9999),
+	      "'any' names no special destination");
+	policy_free(&p);
+
+	/* Deny rules apply to special destinations as to any other; first match wins. */
+	CHECK(policy_parse(&p, "deny 127.0.0.0/8 *\nallow 127.0.0.1/32 80\n", err, sizeof(err)) == 0,
+	      "parse: %s", err);
+	CHECK(!host_allows(&p, "127.0.0.1", 80), "a deny rule before the naming allow rule");
+	policy_free(&p);
+}
+
+/* This host's addresses as getifaddrs() gives them (there is always a loopback). */
+static void test_host_addrs(void)
+{
+	struct host_addrs h;
+	char err[200];
+	int lo = 0;
+	struct sockaddr_storage ss;
+
+	CHECK(host_addrs_init(&h, 1080, err, sizeof(err)) == 0, "host_addrs_init: %s", err);
+	for (size_t i = 0; i < h.n; i++)
+		lo |= h.v[i].family == AF_INET && h.v[i].addr[0] == 127 && !h.v[i].broadcast;
+	CHECK(lo, "127.0.0.1 among this host's %zu addresses", h.n);
+	CHECK(host_addrs_refresh(&h, err, sizeof(err)) == 0, "refresh: %s", err);
+	ss = sa("127.0.0.1", 1080);
+	CHECK(policy_classify(&h, (struct sockaddr *)&ss, NULL) == AC_SELF, "own port on loopback");
+	host_addrs_free(&h);
 }
 
 static void test_helpers(void)
@@ -566,6 +788,10 @@ int main(void)
 	test_http();
 	test_socks5();
 	test_policy();
+	test_special_policy();
+	test_classify();
+	test_special_named();
+	test_host_addrs();
 	test_random();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
