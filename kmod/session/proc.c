@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * /proc/forwarder/sessions and /proc/forwarder/stats.
+ * /proc/forwarder/sessions, /proc/forwarder/stats and
+ * /proc/forwarder/full_policy.
  *
  * sessions is a seq_file over a resumable rhashtable walk, so each read()
  * continues where the previous one stopped instead of rescanning the table:
@@ -8,6 +9,7 @@
  * restarts the walk of the new table, which may repeat lines (never crashes).
  */
 #include <linux/kernel.h>
+#include <linux/capability.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/seq_file_net.h>
@@ -15,6 +17,7 @@
 #include <net/net_namespace.h>
 
 #include "forwarder.h"
+#include "parse.h"
 #include "session_core.h"
 
 struct fwd_sessions_iter {
@@ -181,10 +184,12 @@ static const struct {
 	{ "sessions_expired", offsetof(struct fwd_session_stats, expired) },
 	{ "sessions_evicted", offsetof(struct fwd_session_stats, evicted) },
 	{ "sessions_refused", offsetof(struct fwd_session_stats, refused) },
+	{ "sessions_untracked", offsetof(struct fwd_session_stats, untracked) },
 	{ "sessions_replaced", offsetof(struct fwd_session_stats, replaced) },
 	{ "sessions_flushed", offsetof(struct fwd_session_stats, flushed) },
 	FWD_STAT(alloc_failures),
 	FWD_STAT(retransmits),
+	FWD_STAT(tcp_invalid),
 	FWD_STAT(dropped),
 	{ "netlink_events_dropped", offsetof(struct fwd_session_stats, nl_events_dropped) },
 };
@@ -212,6 +217,48 @@ static int fwd_stats_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+static const char * const fwd_full_policy_names[] = {
+	[FWD_FULL_DROP] = "drop",
+	[FWD_FULL_PASS] = "pass",
+};
+
+static int fwd_full_policy_show(struct seq_file *seq, void *v)
+{
+	struct fwd_net *fn = fwd_pernet(seq_file_single_net(seq));
+	unsigned int p = READ_ONCE(fn->sess_cfg.full_policy);
+
+	seq_printf(seq, "%s\n", p < ARRAY_SIZE(fwd_full_policy_names) ?
+		   fwd_full_policy_names[p] : "?");
+	return 0;
+}
+
+/* "drop" or "pass" (proc_api.md, max_sessions); anything else is -EINVAL. */
+static int fwd_full_policy_write(struct file *file, char *buf, size_t size)
+{
+	struct net *net = seq_file_single_net(file->private_data);
+	unsigned int i;
+	char *word;
+
+	if (!file_ns_capable(file, net->user_ns, CAP_NET_ADMIN)) {
+		pr_info_ratelimited("full_policy: write refused: CAP_NET_ADMIN required\n");
+		return -EPERM;
+	}
+	if (size >= FWD_CMD_MAX) {
+		pr_info_ratelimited("full_policy: write refused: longer than %d bytes\n",
+				    FWD_CMD_MAX - 1);
+		return -EINVAL;
+	}
+	word = strim(buf);
+	for (i = 0; i < ARRAY_SIZE(fwd_full_policy_names); i++) {
+		if (!strcmp(word, fwd_full_policy_names[i])) {
+			WRITE_ONCE(fwd_pernet(net)->sess_cfg.full_policy, i);
+			return 0;
+		}
+	}
+	pr_info_ratelimited("full_policy: refused '%.32s': expected drop or pass\n", word);
+	return -EINVAL;
+}
+
 int fwd_session_proc_init(struct fwd_net *fn)
 {
 	if (!proc_create_data("sessions", 0444, fn->proc_dir, &fwd_sessions_proc_ops,
@@ -219,8 +266,13 @@ int fwd_session_proc_init(struct fwd_net *fn)
 		return -ENOMEM;
 	if (!proc_create_net_single("stats", 0444, fn->proc_dir, fwd_stats_show, NULL))
 		goto err_sessions;
+	if (!proc_create_net_single_write("full_policy", 0644, fn->proc_dir,
+					  fwd_full_policy_show, fwd_full_policy_write, NULL))
+		goto err_stats;
 	return 0;
 
+err_stats:
+	remove_proc_entry("stats", fn->proc_dir);
 err_sessions:
 	remove_proc_entry("sessions", fn->proc_dir);
 	return -ENOMEM;
@@ -228,6 +280,7 @@ err_sessions:
 
 void fwd_session_proc_exit(struct fwd_net *fn)
 {
+	remove_proc_entry("full_policy", fn->proc_dir);
 	remove_proc_entry("stats", fn->proc_dir);
 	remove_proc_entry("sessions", fn->proc_dir);
 }

@@ -22,6 +22,13 @@ struct fwd_session_cfg {
 	unsigned int timeout_tcp_handshake;
 	unsigned int timeout_tcp_closing;
 	unsigned int timeout_udp;
+	unsigned int full_policy;	/* enum fwd_full_policy */
+};
+
+/* A new flow when the table is full and nothing is evictable. */
+enum fwd_full_policy {
+	FWD_FULL_DROP = 0,	/* its packet is dropped (sessions_refused) */
+	FWD_FULL_PASS,		/* it passes untracked (sessions_untracked) */
 };
 
 #define FWD_SESSIONS_DEFAULT_MAX	65536
@@ -47,6 +54,8 @@ struct fwd_session_stats {
 	u64 expired;
 	u64 evicted;
 	u64 refused;		/* no room, nothing evictable: packet dropped */
+	u64 untracked;		/* no room, nothing evictable: passed (full_policy) */
+	u64 tcp_invalid;	/* TCP segments out of the flow's window, ignored */
 	u64 replaced;		/* closed session reused by a new SYN */
 	u64 flushed;		/* destroyed by namespace exit or unload */
 	u64 alloc_failures;
@@ -104,6 +113,14 @@ struct fwd_tcp_seg {
 	u32 seq, ack, len;	/* len: payload bytes */
 };
 
+/*
+ * How far from what its sender sent a segment may be and still move the TCP
+ * state: the largest unscaled window. Window scaling is not parsed; real RSTs
+ * and FINs sit at the sender's next sequence number, so a larger scaled
+ * window changes nothing for them (and only widens a blind attacker's odds).
+ */
+#define FWD_TCP_WINDOW		65535U
+
 #define FWD_GC_BUDGET		1024
 #define FWD_GC_INTERVAL		(HZ / 4)
 #define FWD_EARLY_DROP_SESSIONS	16
@@ -113,11 +130,14 @@ struct fwd_tcp_seg {
 int fwd_key_from_tuple(const struct fwd_tuple *t, struct fwd_key *k);
 bool fwd_tcp_flags_valid(u8 flags);
 void fwd_tcp_init(struct fwd_tcp_side tcp[FWD_DIR_MAX], const struct fwd_tcp_seg *seg);
-void fwd_tcp_update(struct fwd_tcp_side tcp[FWD_DIR_MAX], enum fwd_dir dir,
+bool fwd_tcp_in_window(const struct fwd_tcp_side tcp[FWD_DIR_MAX], enum fwd_dir dir,
+		       const struct fwd_tcp_seg *seg);
+bool fwd_tcp_update(struct fwd_tcp_side tcp[FWD_DIR_MAX], enum fwd_dir dir,
 		    const struct fwd_tcp_seg *seg);
 bool fwd_tcp_is_retransmit(const struct fwd_tcp_side *snd, const struct fwd_tcp_seg *seg);
 bool fwd_tcp_both_closed(const struct fwd_tcp_side tcp[FWD_DIR_MAX]);
-enum fwd_tclass fwd_tclass_of(u8 proto, const struct fwd_tcp_side tcp[FWD_DIR_MAX]);
+enum fwd_tclass fwd_tclass_of(u8 proto, const struct fwd_tcp_side tcp[FWD_DIR_MAX],
+			      bool assured);
 unsigned int fwd_tclass_secs(const struct fwd_session_cfg *cfg, enum fwd_tclass tc);
 
 /* table.c */

@@ -5,6 +5,13 @@
  * sessions that never got established, a budgeted GC worker instead of a
  * timer per session, and metadata plugins attach to sessions.
  *
+ * "Established" here is nf_conntrack's "assured": traffic seen in both
+ * directions (for TCP with both ends ESTABLISHED, after a seen handshake or a
+ * picked-up segment answered). Until then a session is evictable and lives on
+ * the handshake timeout (UDP: its only timeout), so spoofed one-way packets
+ * (bare ACKs, datagrams from random sources) cannot fill the table for long:
+ * each new flow evicts one of them.
+ *
  * Lifetime: a session is born locked and inserted with
  * rhashtable_lookup_get_insert_fast(), so a racing CPU either finds it fully
  * initialised or wins the insert itself. It dies exactly once, when "dead" is
@@ -48,6 +55,7 @@ void fwd_session_cfg_defaults(struct fwd_session_cfg *cfg)
 	cfg->timeout_tcp_handshake = 60;
 	cfg->timeout_tcp_closing = 60;
 	cfg->timeout_udp = 60;
+	cfg->full_policy = FWD_FULL_DROP;
 }
 EXPORT_SYMBOL_IF_KUNIT(fwd_session_cfg_defaults);
 
@@ -83,7 +91,12 @@ int session_set_metadata(struct fwd_session *s, u32 key, void *value, u32 len,
 	unsigned int n = 0;
 	int err = 0;
 
-	m = kmalloc(sizeof(*m), GFP_ATOMIC);
+	/*
+	 * Charged to the caller's memory cgroup when it is a task; from an
+	 * event callback in softirq there is none to charge (GFP_ATOMIC there
+	 * is not accounted to any task), FWD_META_MAX_PER_SESSION bounds it.
+	 */
+	m = kmalloc(sizeof(*m), GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!m)
 		return -ENOMEM;
 	m->key = key;
@@ -309,7 +322,7 @@ static bool fwd_session_evictable(const struct fwd_session *s)
 	if (READ_ONCE(s->dead))
 		return false;
 	if (!READ_ONCE(s->established))
-		return true;
+		return true;	/* never saw traffic both ways */
 	return s->key.proto == IPPROTO_TCP && fwd_tcp_both_closed(s->tcp);
 }
 
@@ -318,7 +331,7 @@ static bool fwd_session_evictable(const struct fwd_session *s)
  * first FWD_EARLY_DROP_SESSIONS sessions found from a random bucket (an
  * attacker cannot aim at one bucket), looking at FWD_EARLY_DROP_MAX_BUCKETS
  * buckets at most, so the cost is bounded however sparse the table. Like
- * nf_conntrack's early_drop, established sessions are never taken.
+ * nf_conntrack's early_drop, established (assured) sessions are never taken.
  */
 static bool fwd_session_early_drop(struct fwd_session_table *tbl)
 {
@@ -364,23 +377,26 @@ static bool fwd_session_reserve(struct fwd_session_table *tbl)
 	return false;
 }
 
-/* A new, unlinked session for @pkt within max_sessions; NULL if refused (counted). */
+/*
+ * A new, unlinked session for @pkt within max_sessions; NULL if there is no
+ * room (*@full set) or no memory (counted as refused).
+ */
 static struct fwd_session *fwd_session_alloc(struct fwd_session_table *tbl,
 					     const struct fwd_pkt *pkt,
 					     const struct fwd_key *key, int src,
-					     unsigned long now)
+					     unsigned long now, bool *full)
 {
 	struct fwd_session *s;
 
 	if (!fwd_session_reserve(tbl)) {
-		fwd_stat_inc(tbl, refused);
+		*full = true;
 		return NULL;
 	}
+	/* SLAB_ACCOUNT cache: see fwd_session_module_init() for what is charged. */
 	s = kmem_cache_zalloc(fwd_session_cache, GFP_ATOMIC);
 	if (!s) {
 		atomic_dec(&tbl->count);
 		fwd_stat_inc(tbl, alloc_failures);
-		fwd_stat_inc(tbl, refused);
 		return NULL;
 	}
 	s->key = *key;
@@ -399,7 +415,7 @@ static struct fwd_session *fwd_session_alloc(struct fwd_session_table *tbl,
 
 		fwd_tcp_init(s->tcp, &seg);
 	}
-	s->tclass = fwd_tclass_of(key->proto, s->tcp);
+	s->tclass = fwd_tclass_of(key->proto, s->tcp, false);
 	return s;
 }
 
@@ -487,11 +503,14 @@ static void fwd_session_update_locked(struct fwd_session *s, const struct fwd_pk
 	struct fwd_session_table *tbl = s->table;
 	struct fwd_tcp_side tcp[FWD_DIR_MAX];
 	struct fwd_update u = { .is_new = is_new, .dir = dir };
+	bool both_ways;
 
 	WRITE_ONCE(s->last_seen, now);
 	WRITE_ONCE(s->packets[dir], s->packets[dir] + 1);
 	WRITE_ONCE(s->bytes[dir], s->bytes[dir] + pkt->len);
 	fwd_stat_inc(tbl, tracked);
+	/* Assured: the other direction was seen too (the SYN/ACK of a handshake). */
+	both_ways = s->packets[!dir] > 0;
 
 	memcpy(tcp, s->tcp, sizeof(tcp));
 	if (s->key.proto == IPPROTO_TCP) {
@@ -500,10 +519,14 @@ static void fwd_session_update_locked(struct fwd_session *s, const struct fwd_pk
 			.len = pkt->payload_len,
 		};
 
-		u.rexmit = fwd_tcp_is_retransmit(&s->tcp[dir], &seg);
-		fwd_tcp_update(tcp, dir, &seg);
-		u.est_now = !s->established && tcp[0].state == FWD_TCP_ESTABLISHED &&
-			    tcp[1].state == FWD_TCP_ESTABLISHED;
+		if (fwd_tcp_update(tcp, dir, &seg)) {
+			u.rexmit = fwd_tcp_is_retransmit(&s->tcp[dir], &seg);
+			u.est_now = !s->established && both_ways &&
+				    tcp[0].state == FWD_TCP_ESTABLISHED &&
+				    tcp[1].state == FWD_TCP_ESTABLISHED;
+		} else {
+			fwd_stat_inc(tbl, tcp_invalid);
+		}
 	} else {
 		u.est_now = !s->established && dir == FWD_DIR_REPLY;
 	}
@@ -518,7 +541,7 @@ static void fwd_session_update_locked(struct fwd_session *s, const struct fwd_pk
 	memcpy(s->tcp, tcp, sizeof(tcp));
 	if (u.est_now)
 		WRITE_ONCE(s->established, 1);
-	WRITE_ONCE(s->tclass, fwd_tclass_of(s->key.proto, s->tcp));
+	WRITE_ONCE(s->tclass, fwd_tclass_of(s->key.proto, s->tcp, s->established));
 	fwd_raise_packet_events(s, pkt, &u, FWD_PHASE_POST);
 }
 
@@ -558,15 +581,16 @@ static void fwd_session_bind(struct fwd_session *s, const struct fwd_pkt *pkt,
  * @now: jiffies
  * @rl: rate groups: bind rules in, the packet's group out; may be NULL
  *
- * Return: NF_ACCEPT, or NF_DROP when no session could be made for it or an
- * event callback asked for the drop.
+ * Return: NF_ACCEPT, or NF_DROP when no session could be made for it (no
+ * room with full_policy drop, or no memory) or an event callback asked for
+ * the drop.
  */
 unsigned int fwd_session_process_rl(struct fwd_session_table *tbl, const struct fwd_pkt *pkt,
 				    unsigned long now, struct fwd_rl_ctx *rl)
 {
 	struct fwd_pkt_ctx ctx = { .pkt = pkt };
 	struct fwd_session *s;
-	bool is_new = false;
+	bool is_new = false, full = false;
 	struct fwd_key key;
 	enum fwd_dir dir;
 	int src;
@@ -591,9 +615,14 @@ unsigned int fwd_session_process_rl(struct fwd_session_table *tbl, const struct 
 
 		if (!fwd_pkt_may_create(pkt))
 			goto out_accept;
-		s = fwd_session_alloc(tbl, pkt, &key, src, now);
+		s = fwd_session_alloc(tbl, pkt, &key, src, now, &full);
 		if (!s) {
 			rcu_read_unlock();
+			if (full && READ_ONCE(tbl->cfg->full_policy) == FWD_FULL_PASS) {
+				fwd_stat_inc(tbl, untracked);
+				return NF_ACCEPT;
+			}
+			fwd_stat_inc(tbl, refused);
 			return NF_DROP;
 		}
 		/* Linked locked: a racing CPU waits until SESSION_NEW is out. */
@@ -798,6 +827,8 @@ void fwd_session_stats_sum(struct fwd_session_table *tbl, struct fwd_session_sta
 		sum->expired += st->expired;
 		sum->evicted += st->evicted;
 		sum->refused += st->refused;
+		sum->untracked += st->untracked;
+		sum->tcp_invalid += st->tcp_invalid;
 		sum->replaced += st->replaced;
 		sum->flushed += st->flushed;
 		sum->alloc_failures += st->alloc_failures;
@@ -816,8 +847,12 @@ int fwd_session_module_init(void)
 	/*
 	 * Not cache-line aligned: a session then takes its own size in the
 	 * slab, not the next multiple of 64 (256 bytes for 200, the budget).
+	 * SLAB_ACCOUNT: sessions created from a task's context (its own
+	 * connections, LOCAL_OUT) are charged to its memory cgroup. Those
+	 * created in softirq (forwarded or received packets, GFP_ATOMIC) are
+	 * not charged to any task's memcg: max_sessions bounds them.
 	 */
-	fwd_session_cache = KMEM_CACHE(fwd_session, 0);
+	fwd_session_cache = KMEM_CACHE(fwd_session, SLAB_ACCOUNT);
 	if (!fwd_session_cache)
 		return -ENOMEM;
 	pr_info("session size %zu bytes\n", sizeof(struct fwd_session));

@@ -7,6 +7,13 @@
  * Each end's state is the one that end itself holds: a segment from S to R
  * moves S as its sender and R as its receiver (assuming it arrives), so a
  * normal close leaves the active closer in TIME_WAIT and the other in CLOSED.
+ *
+ * A segment moves the state only if it is in the flow's window, a simplified
+ * form of nf_conntrack's tcp_in_window(): its sequence number within
+ * FWD_TCP_WINDOW of what its sender sent so far, and its ACK not beyond what
+ * the receiver sent. A blind RST or FIN (any sequence number) is then counted
+ * as invalid by the caller and changes nothing, and cannot move next_seq
+ * either; the endpoints, which check more strictly (RFC 5961), still get it.
  */
 #include <linux/kernel.h>
 #include <linux/string.h>
@@ -77,7 +84,9 @@ static u32 seg_end(const struct fwd_tcp_seg *seg)
  *
  * A SYN starts a handshake (the server is listening). Anything else is a
  * connection already running when we first saw it: both ends are taken as
- * established (loose pick-up, as nf_conntrack does).
+ * established (loose pick-up, as nf_conntrack does). The session is not
+ * "assured" for that (the table's established flag): that takes traffic in
+ * both directions, so spoofed one-way segments stay evictable.
  */
 void fwd_tcp_init(struct fwd_tcp_side tcp[FWD_DIR_MAX], const struct fwd_tcp_seg *seg)
 {
@@ -132,18 +141,60 @@ static void fwd_tcp_rcv_fin_acked(struct fwd_tcp_side *rcv)
 }
 
 /**
+ * fwd_tcp_in_window - may this segment move the connection's state?
+ * @tcp: both ends, indexed by enum fwd_dir
+ * @dir: direction of the segment
+ * @seg: the segment
+ *
+ * The ACK must not acknowledge more than the receiver sent. The sequence
+ * number must not be more than FWD_TCP_WINDOW ahead of what the sender sent;
+ * a RST or FIN must not be more than that behind it either (a real RST or FIN
+ * carries the sender's next sequence number, or a little less when it
+ * answers a segment). An end whose sequence numbers were never seen (it has
+ * not sent anything yet: an unanswered SYN, a one-way pick-up) has no window:
+ * its RST must then acknowledge exactly what the other end sent (the RST to
+ * a SYN), or carry no ACK (the answer to a picked-up segment, which takes
+ * its sequence number from that segment's ACK, which we do not keep). Such a
+ * session never saw traffic both ways, so it is evictable anyway.
+ */
+bool fwd_tcp_in_window(const struct fwd_tcp_side tcp[FWD_DIR_MAX], enum fwd_dir dir,
+		       const struct fwd_tcp_seg *seg)
+{
+	const struct fwd_tcp_side *snd = &tcp[dir], *rcv = &tcp[!dir];
+	bool rst_fin = seg->flags & (TCPHDR_RST | TCPHDR_FIN);
+
+	if ((seg->flags & TCPHDR_ACK) && (rcv->flags & FWD_TCPF_SEQ_VALID) &&
+	    after(seg->ack, rcv->next_seq))
+		return false;
+	if (!(snd->flags & FWD_TCPF_SEQ_VALID)) {
+		if (!(seg->flags & TCPHDR_RST) || !(seg->flags & TCPHDR_ACK))
+			return true;
+		return (rcv->flags & FWD_TCPF_SEQ_VALID) && seg->ack == rcv->next_seq;
+	}
+	if (after(seg->seq, snd->next_seq + FWD_TCP_WINDOW))
+		return false;
+	return !rst_fin || !before(seg->seq, snd->next_seq - FWD_TCP_WINDOW);
+}
+EXPORT_SYMBOL_IF_KUNIT(fwd_tcp_in_window);
+
+/**
  * fwd_tcp_update - apply one segment to both ends
  * @tcp: both ends, indexed by enum fwd_dir
  * @dir: direction of the segment (its sender is @tcp[@dir])
  * @seg: the segment; its flags must have passed fwd_tcp_flags_valid()
+ *
+ * Return: false if the segment is out of the flow's window
+ * (fwd_tcp_in_window()): then nothing changed.
  */
-void fwd_tcp_update(struct fwd_tcp_side tcp[FWD_DIR_MAX], enum fwd_dir dir,
+bool fwd_tcp_update(struct fwd_tcp_side tcp[FWD_DIR_MAX], enum fwd_dir dir,
 		    const struct fwd_tcp_seg *seg)
 {
 	struct fwd_tcp_side *snd = &tcp[dir], *rcv = &tcp[!dir];
 	bool ack = seg->flags & TCPHDR_ACK;
 	u32 end = seg_end(seg);
 
+	if (!fwd_tcp_in_window(tcp, dir, seg))
+		return false;
 	if (!(snd->flags & FWD_TCPF_SEQ_VALID) || after(end, snd->next_seq)) {
 		snd->next_seq = end;
 		snd->flags |= FWD_TCPF_SEQ_VALID;
@@ -152,7 +203,7 @@ void fwd_tcp_update(struct fwd_tcp_side tcp[FWD_DIR_MAX], enum fwd_dir dir,
 	if (seg->flags & TCPHDR_RST) {
 		snd->state = FWD_TCP_CLOSED;
 		rcv->state = FWD_TCP_CLOSED;
-		return;
+		return true;
 	}
 
 	if (seg->flags & TCPHDR_SYN) {
@@ -227,6 +278,7 @@ void fwd_tcp_update(struct fwd_tcp_side tcp[FWD_DIR_MAX], enum fwd_dir dir,
 			break;
 		}
 	}
+	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(fwd_tcp_update);
 
@@ -246,17 +298,21 @@ EXPORT_SYMBOL_IF_KUNIT(fwd_tcp_both_closed);
  * fwd_tclass_of - which timeout applies
  * @proto: IPPROTO_TCP or IPPROTO_UDP
  * @tcp: both ends (TCP only)
+ * @assured: the session saw traffic both ways (struct fwd_session.established)
  *
- * Once either end has started closing, the closing timeout; both established,
- * the established one; anything else is still in the handshake.
+ * Once either end has started closing, the closing timeout; both established
+ * and assured, the established one; anything else (a one-way pick-up
+ * included) is still in the handshake.
  */
-enum fwd_tclass fwd_tclass_of(u8 proto, const struct fwd_tcp_side tcp[FWD_DIR_MAX])
+enum fwd_tclass fwd_tclass_of(u8 proto, const struct fwd_tcp_side tcp[FWD_DIR_MAX],
+			      bool assured)
 {
 	if (proto != IPPROTO_TCP)
 		return FWD_TCLASS_UDP;
 	if (tcp[0].state > FWD_TCP_ESTABLISHED || tcp[1].state > FWD_TCP_ESTABLISHED)
 		return FWD_TCLASS_TCP_CLOSING;
-	if (tcp[0].state == FWD_TCP_ESTABLISHED && tcp[1].state == FWD_TCP_ESTABLISHED)
+	if (assured && tcp[0].state == FWD_TCP_ESTABLISHED &&
+	    tcp[1].state == FWD_TCP_ESTABLISHED)
 		return FWD_TCLASS_TCP_ESTABLISHED;
 	return FWD_TCLASS_TCP_HANDSHAKE;
 }

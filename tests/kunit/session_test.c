@@ -108,6 +108,7 @@ struct step {
 	u32 seq, ack, len;
 	u8 want_orig, want_reply;	/* states after the segment */
 	bool rexmit;
+	bool invalid;			/* out of the flow's window: nothing changes */
 };
 
 static void run_script(struct kunit *test, const char *name, const struct step *st, int n)
@@ -125,7 +126,8 @@ static void run_script(struct kunit *test, const char *name, const struct step *
 			fwd_tcp_init(tcp, &seg);
 		KUNIT_EXPECT_EQ_MSG(test, fwd_tcp_is_retransmit(&tcp[st[i].dir], &seg),
 				    st[i].rexmit, "%s step %d: retransmit", name, i);
-		fwd_tcp_update(tcp, st[i].dir, &seg);
+		KUNIT_EXPECT_EQ_MSG(test, fwd_tcp_update(tcp, st[i].dir, &seg), !st[i].invalid,
+				    "%s step %d: in window", name, i);
 		KUNIT_EXPECT_STREQ_MSG(test, fwd_tcp_state_name(tcp[O].state),
 				       fwd_tcp_state_name(st[i].want_orig),
 				       "%s step %d: client", name, i);
@@ -206,6 +208,67 @@ static void tcp_rst(struct kunit *test)
 	run_script(test, "rst to a syn", refused, ARRAY_SIZE(refused));
 }
 
+/*
+ * Blind RSTs and FINs (a sequence number off the flow's window) and segments
+ * acknowledging what was never sent change nothing, and do not move next_seq:
+ * the real RST afterwards, at the sender's next sequence number, still works.
+ */
+static void tcp_blind_segments(struct kunit *test)
+{
+	const struct step blind[] = {
+		handshake[0], handshake[1], handshake[2],
+		{ O, S_RST, C + 1 + 0x10000000, 0, 0, FWD_TCP_ESTABLISHED, FWD_TCP_ESTABLISHED,
+		  false, true },
+		{ O, S_RST, C + 1 - 0x10000000, 0, 0, FWD_TCP_ESTABLISHED, FWD_TCP_ESTABLISHED,
+		  false, true },
+		/* just past the window, with a valid ACK */
+		{ R, S_RST | S_ACK, SV + 1 + 0x10000, C + 1, 0, FWD_TCP_ESTABLISHED,
+		  FWD_TCP_ESTABLISHED, false, true },
+		{ O, S_FIN, C + 1 + 0x30000000, SV + 1, 0, FWD_TCP_ESTABLISHED,
+		  FWD_TCP_ESTABLISHED, false, true },
+		{ R, S_FIN, SV + 1 - 0x30000000, C + 1, 0, FWD_TCP_ESTABLISHED,
+		  FWD_TCP_ESTABLISHED, true, true },
+		/* a FIN in window acknowledging data the server never sent */
+		{ O, S_FIN, C + 1, SV + 5001, 0, FWD_TCP_ESTABLISHED, FWD_TCP_ESTABLISHED,
+		  false, true },
+		/* data far ahead: ignored, next_seq stays */
+		{ O, S_ACK, C + 1 + 0x100000, SV + 1, 100, FWD_TCP_ESTABLISHED,
+		  FWD_TCP_ESTABLISHED, false, true },
+		/* in window, a little behind: a real RST answering old data */
+		{ O, S_RST, C + 1 - 100, 0, 0, FWD_TCP_CLOSED, FWD_TCP_CLOSED },
+	};
+	const struct step exact[] = {
+		handshake[0], handshake[1], handshake[2],
+		{ O, S_RST, 0xdeadbeef, 0, 0, FWD_TCP_ESTABLISHED, FWD_TCP_ESTABLISHED,
+		  false, true },
+		{ O, S_RST, C + 1, 0, 0, FWD_TCP_CLOSED, FWD_TCP_CLOSED },
+	};
+	const struct step fin_ok[] = {
+		handshake[0], handshake[1], handshake[2],
+		{ O, S_FIN, C + 1 + 0x20000000, SV + 1, 0, FWD_TCP_ESTABLISHED,
+		  FWD_TCP_ESTABLISHED, false, true },
+		{ O, S_FIN, C + 1, SV + 1, 0, FWD_TCP_FIN_WAIT_1, FWD_TCP_CLOSE_WAIT },
+	};
+	/* An unanswered SYN: the RST must acknowledge it exactly. */
+	const struct step syn_rst[] = {
+		handshake[0],
+		{ R, S_RST | S_ACK, 0, C + 7, 0, FWD_TCP_SYN_SENT, FWD_TCP_SYN_RCVD,
+		  false, true },
+		{ R, S_RST | S_ACK, 0, C + 1, 0, FWD_TCP_CLOSED, FWD_TCP_CLOSED },
+	};
+	/* A one-way pick-up: the unseen end's RST without ACK is taken. */
+	const struct step pickup_rst[] = {
+		{ O, S_ACK, 77, 99, 0, FWD_TCP_ESTABLISHED, FWD_TCP_ESTABLISHED },
+		{ R, S_RST, 99, 0, 0, FWD_TCP_CLOSED, FWD_TCP_CLOSED },
+	};
+
+	run_script(test, "blind", blind, ARRAY_SIZE(blind));
+	run_script(test, "exact rst", exact, ARRAY_SIZE(exact));
+	run_script(test, "fin in window", fin_ok, ARRAY_SIZE(fin_ok));
+	run_script(test, "rst to a syn", syn_rst, ARRAY_SIZE(syn_rst));
+	run_script(test, "rst to a pick-up", pickup_rst, ARRAY_SIZE(pickup_rst));
+}
+
 static void tcp_half_open(struct kunit *test)
 {
 	/* A SYN nobody answers, retransmitted. */
@@ -236,7 +299,7 @@ static void tcp_half_open(struct kunit *test)
 
 	fwd_tcp_init(tcp, &syn);
 	fwd_tcp_update(tcp, O, &syn);
-	KUNIT_EXPECT_EQ(test, fwd_tclass_of(IPPROTO_TCP, tcp), FWD_TCLASS_TCP_HANDSHAKE);
+	KUNIT_EXPECT_EQ(test, fwd_tclass_of(IPPROTO_TCP, tcp, false), FWD_TCLASS_TCP_HANDSHAKE);
 }
 
 static void tcp_bad_flags(struct kunit *test)
@@ -285,19 +348,21 @@ static void timeout_classes(struct kunit *test)
 	};
 	struct fwd_tcp_side tcp[FWD_DIR_MAX] = {};
 
-	KUNIT_EXPECT_EQ(test, fwd_tclass_of(IPPROTO_UDP, tcp), FWD_TCLASS_UDP);
+	KUNIT_EXPECT_EQ(test, fwd_tclass_of(IPPROTO_UDP, tcp, false), FWD_TCLASS_UDP);
 	tcp[0].state = FWD_TCP_SYN_SENT;
 	tcp[1].state = FWD_TCP_SYN_RCVD;
-	KUNIT_EXPECT_EQ(test, fwd_tclass_of(IPPROTO_TCP, tcp), FWD_TCLASS_TCP_HANDSHAKE);
+	KUNIT_EXPECT_EQ(test, fwd_tclass_of(IPPROTO_TCP, tcp, false), FWD_TCLASS_TCP_HANDSHAKE);
 	tcp[0].state = FWD_TCP_ESTABLISHED;
-	KUNIT_EXPECT_EQ(test, fwd_tclass_of(IPPROTO_TCP, tcp), FWD_TCLASS_TCP_HANDSHAKE);
+	KUNIT_EXPECT_EQ(test, fwd_tclass_of(IPPROTO_TCP, tcp, false), FWD_TCLASS_TCP_HANDSHAKE);
 	tcp[1].state = FWD_TCP_ESTABLISHED;
-	KUNIT_EXPECT_EQ(test, fwd_tclass_of(IPPROTO_TCP, tcp), FWD_TCLASS_TCP_ESTABLISHED);
+	/* Both ends established but one way only (a pick-up): still the handshake's. */
+	KUNIT_EXPECT_EQ(test, fwd_tclass_of(IPPROTO_TCP, tcp, false), FWD_TCLASS_TCP_HANDSHAKE);
+	KUNIT_EXPECT_EQ(test, fwd_tclass_of(IPPROTO_TCP, tcp, true), FWD_TCLASS_TCP_ESTABLISHED);
 	tcp[1].state = FWD_TCP_CLOSE_WAIT;
-	KUNIT_EXPECT_EQ(test, fwd_tclass_of(IPPROTO_TCP, tcp), FWD_TCLASS_TCP_CLOSING);
+	KUNIT_EXPECT_EQ(test, fwd_tclass_of(IPPROTO_TCP, tcp, true), FWD_TCLASS_TCP_CLOSING);
 	tcp[0].state = FWD_TCP_CLOSED;
 	tcp[1].state = FWD_TCP_CLOSED;
-	KUNIT_EXPECT_EQ(test, fwd_tclass_of(IPPROTO_TCP, tcp), FWD_TCLASS_TCP_CLOSING);
+	KUNIT_EXPECT_EQ(test, fwd_tclass_of(IPPROTO_TCP, tcp, true), FWD_TCLASS_TCP_CLOSING);
 
 	KUNIT_EXPECT_EQ(test, fwd_tclass_secs(&cfg, FWD_TCLASS_TCP_ESTABLISHED), 11U);
 	KUNIT_EXPECT_EQ(test, fwd_tclass_secs(&cfg, FWD_TCLASS_TCP_HANDSHAKE), 12U);
@@ -567,7 +632,7 @@ static void table_eviction(struct kunit *test)
 	fwd_session_process(&t->tbl, &p, now);
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->tbl.count), 3);
 
-	/* Full: a SYN evicts the unanswered flow, never an established one. */
+	/* Full: a SYN evicts the unanswered flow, never an established (assured) one. */
 	pkt4(&p, CLI, 40000, SRV, 80, IPPROTO_TCP, S_SYN, C, 0, 0);
 	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, now + 1), (unsigned int)NF_ACCEPT);
 	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, evicted), 1ULL);
@@ -604,6 +669,97 @@ static void table_eviction(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, now + 202), (unsigned int)NF_DROP);
 	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, refused), 2ULL);
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->tbl.count), 3);
+}
+
+/*
+ * Spoofed bare ACKs from random sources (issue 14): a one-way pick-up is not
+ * established, lives on the handshake timeout and is evicted by the next new
+ * flow; only an answer makes it established. A table full of established
+ * sessions drops a new flow, or passes it untracked with full_policy pass.
+ */
+static void table_flood_ack(struct kunit *test)
+{
+	struct tctx *t = test->priv;
+	unsigned long now = jiffies;
+	struct fwd_session *s;
+	struct fwd_pkt p;
+	int i;
+
+	t->cfg.max_sessions = 3;
+	t->cfg.timeout_tcp_handshake = 7;
+	t->cfg.timeout_tcp_established = 1000;
+	/* One TCP connection with its handshake, one answered UDP flow. */
+	pkt4(&p, CLI, 40000, SRV, 80, IPPROTO_TCP, S_SYN, C, 0, 0);
+	fwd_session_process(&t->tbl, &p, now);
+	pkt4(&p, SRV, 80, CLI, 40000, IPPROTO_TCP, S_SA, SV, C + 1, 0);
+	fwd_session_process(&t->tbl, &p, now);
+	pkt4(&p, CLI, 40000, SRV, 80, IPPROTO_TCP, S_ACK, C + 1, SV + 1, 0);
+	fwd_session_process(&t->tbl, &p, now);
+	pkt4(&p, CLI, 1000, SRV, 53, IPPROTO_UDP, 0, 0, 0, 10);
+	fwd_session_process(&t->tbl, &p, now);
+	pkt4(&p, SRV, 53, CLI, 1000, IPPROTO_UDP, 0, 0, 0, 10);
+	fwd_session_process(&t->tbl, &p, now);
+
+	/* 100 bare ACKs from 100 sources: each evicts the previous one. */
+	for (i = 0; i < 100; i++) {
+		pkt4(&p, 0x0b000000 + i * 7919, 1024 + i, SRV + 99, 80, IPPROTO_TCP, S_ACK,
+		     i * 1000003, i * 999983, 0);
+		KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, now + i),
+				(unsigned int)NF_ACCEPT);
+		KUNIT_EXPECT_LE(test, atomic_read(&t->tbl.count), 3);
+	}
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, created), 102ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, evicted), 99ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, refused), 0ULL);
+	rcu_read_lock();
+	KUNIT_EXPECT_NOT_NULL(test, lookup4(&t->tbl, CLI, 40000, SRV, 80, IPPROTO_TCP));
+	KUNIT_EXPECT_NOT_NULL(test, lookup4(&t->tbl, CLI, 1000, SRV, 53, IPPROTO_UDP));
+	s = lookup4(&t->tbl, 0x0b000000 + 99 * 7919, 1024 + 99, SRV + 99, 80, IPPROTO_TCP);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_EQ(test, session_tcp_state(s, FWD_DIR_ORIG), FWD_TCP_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, session_tcp_state(s, FWD_DIR_REPLY), FWD_TCP_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, s->established, 0);
+	KUNIT_EXPECT_EQ(test, fwd_session_expires(s), now + 99 + 7 * HZ);
+	rcu_read_unlock();
+
+	/* The server answers the last one: now it is established. */
+	pkt4(&p, SRV + 99, 80, 0x0b000000 + 99 * 7919, 1024 + 99, IPPROTO_TCP, S_ACK,
+	     99 * 999983, 99 * 1000003, 0);
+	fwd_session_process(&t->tbl, &p, now + 100);
+	rcu_read_lock();
+	s = lookup4(&t->tbl, 0x0b000000 + 99 * 7919, 1024 + 99, SRV + 99, 80, IPPROTO_TCP);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_EQ(test, s->established, 1);
+	KUNIT_EXPECT_EQ(test, fwd_session_expires(s), now + 100 + 1000 * HZ);
+	rcu_read_unlock();
+
+	/* Full of established sessions: a new flow is dropped, counted. */
+	pkt4(&p, 0x0c000001, 2000, SRV + 99, 80, IPPROTO_TCP, S_ACK, 1, 1, 0);
+	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, now + 101), (unsigned int)NF_DROP);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, refused), 1ULL);
+	/* full_policy pass: it passes untracked, counted. */
+	t->cfg.full_policy = FWD_FULL_PASS;
+	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, now + 102),
+			(unsigned int)NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, untracked), 1ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, refused), 1ULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->tbl.count), 3);
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, lookup4(&t->tbl, 0x0c000001, 2000, SRV + 99, 80, IPPROTO_TCP));
+	rcu_read_unlock();
+
+	/* A blind RST at the handshaken connection: counted, nothing changes. */
+	pkt4(&p, CLI, 40000, SRV, 80, IPPROTO_TCP, S_RST, C + 1 + 0x40000000, 0, 0);
+	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, now + 103),
+			(unsigned int)NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, tcp_invalid), 1ULL);
+	rcu_read_lock();
+	s = lookup4(&t->tbl, CLI, 40000, SRV, 80, IPPROTO_TCP);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_EQ(test, session_tcp_state(s, FWD_DIR_ORIG), FWD_TCP_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, session_tcp_state(s, FWD_DIR_REPLY), FWD_TCP_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, s->established, 1);
+	rcu_read_unlock();
 }
 
 static int freed_calls;
@@ -706,6 +862,7 @@ static struct kunit_case session_logic_cases[] = {
 	KUNIT_CASE(tcp_close_fin_ack_combined),
 	KUNIT_CASE(tcp_simultaneous_close),
 	KUNIT_CASE(tcp_rst),
+	KUNIT_CASE(tcp_blind_segments),
 	KUNIT_CASE(tcp_half_open),
 	KUNIT_CASE(tcp_bad_flags),
 	KUNIT_CASE(tcp_retransmit_wraparound),
@@ -723,6 +880,7 @@ static struct kunit_case session_table_cases[] = {
 	KUNIT_CASE(table_tcp_events),
 	KUNIT_CASE(table_timeouts),
 	KUNIT_CASE(table_eviction),
+	KUNIT_CASE(table_flood_ack),
 	KUNIT_CASE(table_metadata),
 	KUNIT_CASE(table_flush_with_sessions),
 	{}
