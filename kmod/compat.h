@@ -21,6 +21,13 @@
 #define tcp_time_stamp_raw()	((u32)tcp_clock_ms())
 #endif
 
+/* 6.7 added microsecond TCP timestamps (per route, tcp_usec_ts). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#define fwd_tcp_usec_ts(tp)	((tp)->tcp_usec_ts)
+#else
+#define fwd_tcp_usec_ts(tp)	0
+#endif
+
 /* 6.10 added the route scope to ip_route_output(). */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
 #include <net/route.h>

@@ -11,7 +11,7 @@
 
 #include "session/session_core.h"
 
-#include "splice.h"
+#include "splice/splice.h"
 
 #define FWD_VERSION "0.1.0"
 

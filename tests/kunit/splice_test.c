@@ -14,7 +14,7 @@
 #include <net/tcp.h>
 #include <asm/unaligned.h>
 
-#include "splice.h"
+#include "splice/splice.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 

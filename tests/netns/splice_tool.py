@@ -11,10 +11,13 @@
       client or server bytes maybe unread (the kernel must cope);
       --no-greeting: send nothing to the client;
       --no-mss-clamp: leave each socket's MSS as negotiated.
-  splice_tool.py client --connect IP:PORT --bytes N [--seed S]
+  splice_tool.py client --connect IP:PORT --bytes N [--seed S] [--bind-port P]
+                [--rate BYTES_PER_S] [--first N]
       Connect, wait for "OK\\n", stream N pseudo-random bytes while reading
       the echo, half-close, read to EOF; exit 0 only if what came back is
-      byte for byte what was sent (sha256 and length printed).
+      byte for byte what was sent (sha256 and length printed). --rate paces
+      the stream; --first sends N bytes and waits for their echo first (so
+      the splice's first segments are small).
   splice_tool.py peer (--connect IP:PORT | --listen PORT) [--greeting]
                 [--go FILE] [--send N] [--rst] [--expect eof|reset] [--timeout S]
       One end of a connection for teardown tests: optionally read the
@@ -23,8 +26,17 @@
       end's EOF or RST; prints "event eof|reset|timeout", exit 0 if it is
       the expected one.
   splice_tool.py download --connect IP:PORT --sha256 HEX --bytes N [--bind-port P]
-      Connect and read to EOF (no greeting expected); exit 0 only if exactly
-      N bytes with that sha256 arrived.
+                  [--greeting]
+      Connect and read to EOF (after "OK\\n" with --greeting); exit 0 only if
+      exactly N bytes with that sha256 arrived.
+  splice_tool.py clients --connect IP:PORT --bytes N --until FILE
+      Run clients (as above) one after the other until FILE exists,
+      whatever happens to them (for unload tests); prints how many ended
+      byte-exact and how many did not.
+  splice_tool.py inject --src IP:PORT --dst IP:PORT --flags RSF --count N [--seed S]
+      Blind injection (raw socket, root): for each flag letter (R RST,
+      S SYN, F FIN+ACK), N segments with that 4-tuple and sequence numbers
+      spread over the whole 32-bit space.
 """
 import argparse
 import errno
@@ -97,8 +109,7 @@ def handoff(args):
 
 
 def client(args):
-    host, port = args.connect.rsplit(":", 1)
-    sock = socket.create_connection((host, int(port)), timeout=30)
+    sock = connect(args.connect, args.bind_port, timeout=30)
     hello = b""
     while not hello.endswith(b"\n"):
         chunk = sock.recv(1)
@@ -113,6 +124,19 @@ def client(args):
     sent = hashlib.sha256()
     received = hashlib.sha256()
     got = [0]
+    if args.first:
+        first = rng.randbytes(args.first)
+        sent.update(first)
+        sock.sendall(first)
+        echo = b""
+        while len(echo) < len(first):
+            chunk = sock.recv(len(first) - len(echo))
+            if not chunk:
+                print("client: closed during the first exchange", file=sys.stderr)
+                return 1
+            echo += chunk
+        received.update(echo)
+        got[0] = len(echo)
 
     def reader():
         while True:
@@ -124,18 +148,24 @@ def client(args):
 
     t = threading.Thread(target=reader)
     t.start()
+    total = args.first + args.bytes
     left = args.bytes
+    start = time.time()
     while left:
         n = min(left, 1 << 16)
         data = rng.randbytes(n)
         sent.update(data)
         sock.sendall(data)
         left -= n
+        if args.rate:
+            ahead = (args.bytes - left) / args.rate - (time.time() - start)
+            if ahead > 0:
+                time.sleep(ahead)
     sock.shutdown(socket.SHUT_WR)
     t.join(120)
-    ok = not t.is_alive() and got[0] == args.bytes and sent.digest() == received.digest()
+    ok = not t.is_alive() and got[0] == total and sent.digest() == received.digest()
     print("client: sent %d sha256 %s received %d sha256 %s" %
-          (args.bytes, sent.hexdigest(), got[0], received.hexdigest()))
+          (total, sent.hexdigest(), got[0], received.hexdigest()))
     return 0 if ok else 1
 
 
@@ -198,6 +228,14 @@ def peer(args):
 
 def download(args):
     sock = connect(args.connect, args.bind_port)
+    if args.greeting:
+        got = b""
+        while not got.endswith(b"\n"):
+            chunk = sock.recv(1)
+            if not chunk:
+                print("download: closed before the greeting", file=sys.stderr)
+                return 1
+            got += chunk
     h = hashlib.sha256()
     n = 0
     while True:
@@ -208,6 +246,63 @@ def download(args):
         n += len(data)
     print("download: received %d sha256 %s" % (n, h.hexdigest()))
     return 0 if n == args.bytes and h.hexdigest() == args.sha256 else 1
+
+
+def clients(args):
+    ok = bad = 0
+    args.seed, args.bind_port, args.rate, args.first = 1, 0, 0, 0
+    while not os.path.exists(args.until):
+        try:
+            with open(os.devnull, "w") as null:
+                out, sys.stdout = sys.stdout, null
+                try:
+                    rc = client(args)
+                finally:
+                    sys.stdout = out
+        except OSError:
+            rc = 1
+        if rc == 0:
+            ok += 1
+        else:
+            bad += 1
+            time.sleep(0.05)
+    print("clients: %d byte-exact, %d cut short" % (ok, bad))
+    return 0
+
+
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    return ~total & 0xffff
+
+
+def segment(src, dst, sport, dport, seq, ack, flags):
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0)
+    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(tcp))
+    tcp = tcp[:16] + struct.pack("!H", checksum(pseudo + tcp)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64, socket.IPPROTO_TCP,
+                     0, socket.inet_aton(src), socket.inet_aton(dst))
+    return ip + tcp
+
+
+def inject(args):
+    (src, sport), (dst, dport) = [(a.rsplit(":", 1)[0], int(a.rsplit(":", 1)[1]))
+                                  for a in (args.src, args.dst)]
+    flags = {"R": 0x04, "S": 0x02, "F": 0x11}
+    rng = random.Random(args.seed)
+    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    n = 0
+    for f in args.flags:
+        for i in range(args.count):
+            seq = (i * (1 << 32) // args.count + rng.randrange(1 << 20)) & 0xffffffff
+            ack = rng.randrange(1 << 32) if f == "F" else 0
+            raw.sendto(segment(src, dst, sport, dport, seq, ack, flags[f]), (dst, 0))
+            n += 1
+    print("inject: sent %d segments %s -> %s" % (n, args.src, args.dst))
+    return 0
 
 
 def main():
@@ -224,11 +319,25 @@ def main():
     c.add_argument("--connect", required=True)
     c.add_argument("--bytes", type=int, required=True)
     c.add_argument("--seed", type=int, default=1)
+    c.add_argument("--bind-port", type=int, default=0)
+    c.add_argument("--rate", type=float, default=0)
+    c.add_argument("--first", type=int, default=0)
     d = sub.add_parser("download")
     d.add_argument("--connect", required=True)
     d.add_argument("--sha256", required=True)
     d.add_argument("--bytes", type=int, required=True)
     d.add_argument("--bind-port", type=int, default=0)
+    d.add_argument("--greeting", action="store_true")
+    m = sub.add_parser("clients")
+    m.add_argument("--connect", required=True)
+    m.add_argument("--bytes", type=int, required=True)
+    m.add_argument("--until", required=True)
+    j = sub.add_parser("inject")
+    j.add_argument("--src", required=True)
+    j.add_argument("--dst", required=True)
+    j.add_argument("--flags", default="RSF")
+    j.add_argument("--count", type=int, default=64)
+    j.add_argument("--seed", type=int, default=1)
     e = sub.add_parser("peer")
     e.add_argument("--connect")
     e.add_argument("--listen", type=int)
@@ -240,7 +349,7 @@ def main():
     e.add_argument("--timeout", type=float, default=30)
     args = p.parse_args()
     return {"handoff": handoff, "client": client, "download": download,
-            "peer": peer}[args.cmd](args)
+            "peer": peer, "inject": inject, "clients": clients}[args.cmd](args)
 
 
 if __name__ == "__main__":

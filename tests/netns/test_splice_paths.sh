@@ -2,8 +2,9 @@
 # Spliced transfers over awkward paths, each checked byte for byte: loss,
 # reordering and duplication on both sides (SACK and retransmissions through
 # the translation), different window scales on client and server, a smaller
-# MTU on the server side, timestamps off on both sides; and a splice where
-# only one side has timestamps is refused.
+# MTU on the server side, timestamps off on both sides; and splices where
+# only one side has timestamps, SACK or ECN are refused. (A small link beyond
+# the forwarder: test_splice_pmtu.)
 . "$(dirname "$0")/lib.sh"
 require_cmd socat python3 tc
 tool=$FWD_TOP/tests/netns/splice_tool.py
@@ -70,13 +71,26 @@ cli sysctl -qw net.ipv4.tcp_timestamps=0
 srv sysctl -qw net.ipv4.tcp_timestamps=0
 echo_through "timestamps off on both sides"
 
+# refused_through WHAT: a hand-off of connections that negotiated differently is refused.
+refused_through() {
+	port=$((port + 1))
+	fwd python3 -S "$tool" handoff --port $port --server $SRV_IP4:9000 > "$L/paths.$port" 2>&1 &
+	local h=$!
+	wait_listener "$NS_FWD" t $port
+	cli python3 -S "$tool" client --connect $FWD_CLI_IP4:$port --bytes 1000 > /dev/null 2>&1
+	wait $h
+	expect_eq "$1 refused" "handoff failed ENOTSUP" "$(cat "$L/paths.$port")"
+}
+
 # Timestamps on one side only: refused, the listener must relay itself.
 srv sysctl -qw net.ipv4.tcp_timestamps=1
-port=$((port + 1))
-fwd python3 -S "$tool" handoff --port $port --server $SRV_IP4:9000 > "$L/paths.$port" 2>&1 &
-h=$!
-wait_listener "$NS_FWD" t $port
-cli python3 -S "$tool" client --connect $FWD_CLI_IP4:$port --bytes 1000 > /dev/null 2>&1
-wait $h
-expect_eq "one-sided timestamps refused" "handoff failed ENOTSUP" "$(cat "$L/paths.$port")"
+refused_through "one-sided timestamps"
+cli sysctl -qw net.ipv4.tcp_timestamps=1
+# SACK on the server's connection only: SACK blocks would reach a client that never offered it.
+cli sysctl -qw net.ipv4.tcp_sack=0
+refused_through "one-sided SACK"
+cli sysctl -qw net.ipv4.tcp_sack=1
+# ECN on the client's connection only (the forwarder accepts ECN, does not ask for it).
+cli sysctl -qw net.ipv4.tcp_ecn=1
+refused_through "one-sided ECN"
 finish

@@ -92,7 +92,8 @@ void fwd_splice_kill(struct fwd_splice_pair *pair, bool reset)
 	struct fwd_splice_net *sn = &pair->fn->splice;
 
 	spin_lock_bh(&pair->lock);
-	if (pair->state == FWD_SPLICE_DEAD) {
+	/* A pair being installed is its installer's to undo. */
+	if (pair->state == FWD_SPLICE_DEAD || pair->state == FWD_SPLICE_INSTALLING) {
 		spin_unlock_bh(&pair->lock);
 		return;
 	}
@@ -126,14 +127,23 @@ static void fwd_splice_timer(struct timer_list *t)
 			      state == FWD_SPLICE_FIN_WAIT);
 }
 
-/* Close one of our sockets without a byte on the wire: repair mode makes the disconnect silent. */
+/*
+ * Close one of our sockets without a byte on the wire: repair mode makes the
+ * disconnect silent. Repair is cleared again, whoever else still holds the
+ * file (a leaked fd, an SCM_RIGHTS copy) must not get a repair-mode socket.
+ */
 static void fwd_splice_release_sock(struct sock *sk)
 {
+	int err;
+
 	lock_sock(sk);
 	tcp_sk(sk)->repair = 1;
 	tcp_sk(sk)->repair_queue = TCP_NO_QUEUE;
-	tcp_disconnect(sk, 0);
+	err = tcp_disconnect(sk, 0);
+	tcp_sk(sk)->repair = 0;
 	release_sock(sk);
+	if (err)
+		pr_info_ratelimited("splice: a released socket could not be disconnected (%d)\n", err);
 }
 
 static void fwd_splice_destroy(struct fwd_splice_pair *pair)
@@ -150,6 +160,7 @@ static void fwd_splice_destroy(struct fwd_splice_pair *pair)
 	for (side = 0; side < 2; side++)
 		fwd_splice_release_sock(pair->sk[side]);
 	fwd_splice_unhash(sn, pair);
+	/* Their ports are free from here on, with the pair's tuples gone. */
 	for (side = 0; side < 2; side++)
 		fput(pair->file[side]);
 	kfree_rcu(pair, rcu);
@@ -206,6 +217,7 @@ int fwd_splice_net_init(struct fwd_net *fn)
 
 	sn->timeout_established = FWD_SPLICE_TIMEOUT_ESTABLISHED;
 	sn->timeout_closing = FWD_SPLICE_TIMEOUT_CLOSING;
+	mutex_init(&sn->install_lock);
 	spin_lock_init(&sn->dying_lock);
 	INIT_LIST_HEAD(&sn->dying);
 	INIT_WORK(&sn->teardown_work, fwd_splice_teardown_work);
@@ -222,7 +234,10 @@ void fwd_splice_net_pre_exit(struct fwd_net *fn)
 	struct rhashtable_iter iter;
 	struct fwd_splice_half *half;
 
+	/* No install is half done after this: every pair we find is active. */
+	mutex_lock(&sn->install_lock);
 	WRITE_ONCE(sn->exiting, true);
+	mutex_unlock(&sn->install_lock);
 	rhashtable_walk_enter(&sn->table, &iter);
 	rhashtable_walk_start(&iter);
 	while ((half = rhashtable_walk_next(&iter)) != NULL) {
@@ -243,4 +258,5 @@ void fwd_splice_net_exit(struct fwd_net *fn)
 	flush_work(&sn->teardown_work);
 	WARN_ON(atomic_read(&sn->count));
 	rhashtable_destroy(&sn->table);
+	mutex_destroy(&sn->install_lock);
 }

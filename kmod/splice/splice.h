@@ -3,12 +3,34 @@
  * TCP splicing: two established TCP connections that meet in this host (client
  * to us, us to server) joined into one. From the hand-off on, every segment
  * arriving on one connection is rewritten into the other connection's sequence
- * space, addresses, ports, timestamps and window scale and sent on, while the
- * two local sockets stay hashed (their ports stay reserved) but silent.
+ * space, addresses, ports, timestamps and window scale and sent on.
+ *
+ * The two local sockets: they stay hashed and referenced by the pair, so their
+ * ports stay reserved exactly as long as the pair lives, and are released
+ * (silently, in repair mode) with it. From install on nothing reaches them
+ * and nothing they emit leaves, with one exception: bytes a socket was given
+ * before the hand-off and its peer had not acknowledged yet ("owed", the
+ * listener's reply or relayed bytes) stay that socket's to retransmit. Until
+ * they are acknowledged the socket sees, for every segment of its peer, a
+ * pure ACK built from it: no payload, no SACK, its ack clamped to what the
+ * socket sent. Its receive side never moves, so it never owes an ACK, its
+ * retransmissions ACK nothing new, and once the owed bytes are acknowledged
+ * it has no timer left (no RTO, probe, keepalive or delayed ACK).
+ *
+ * The pair is a middlebox that endpoints would trust as themselves, so it
+ * follows RFC 5961 for them: a RST is honoured only at the exact sequence
+ * number, a RST elsewhere in the window and any SYN get a challenge ACK, and
+ * RSTs and FINs outside the window are dropped and counted.
+ *
+ * Files: table.c (the pair table, timers, teardown), hook.c (the netfilter
+ * data path), xlate.c (pure rewriting), reply.c (segments we originate),
+ * install.c (hand-off), proc.c (/proc files). Calls go hook -> table ->
+ * reply, install -> table; nothing calls back up.
  */
 #ifndef _FWD_SPLICE_H
 #define _FWD_SPLICE_H
 
+#include <linux/mutex.h>
 #include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
@@ -62,7 +84,7 @@ enum fwd_splice_state {
 	FWD_SPLICE_ESTABLISHED,
 	FWD_SPLICE_FIN_WAIT,	/* one side sent FIN */
 	FWD_SPLICE_TIME_WAIT,	/* both sides sent FIN */
-	FWD_SPLICE_CLOSE,	/* a RST went through */
+	FWD_SPLICE_CLOSE,	/* an exact-sequence RST went through */
 	FWD_SPLICE_DEAD,	/* being torn down */
 };
 
@@ -78,15 +100,22 @@ struct fwd_splice_pair {
 	struct file *file[2];			/* our references keep the sockets open */
 	struct fwd_net *fn;
 
-	spinlock_t lock;			/* state, fin, snd_end, stats */
+	spinlock_t lock;			/* state, fin, snd_end, acked, wnd, stats */
 	enum fwd_splice_state state;
 	u8 fin;					/* BIT(side) once that side sent FIN */
-	u32 snd_end[2];				/* next seq we send towards that side's peer */
+	/*
+	 * Per side, in the sequence space of our socket on that side: the next
+	 * seq we send towards that side's peer, the highest ack it sent us
+	 * (it holds every byte before), and the window it offers (bytes).
+	 */
+	u32 snd_end[2];
+	u32 acked[2];
+	u32 wnd[2];
+	u32 frozen_rcv_nxt[2];			/* the socket's rcv_nxt at install */
 	/*
 	 * BIT(side) while that side's socket still owes its peer bytes it was
-	 * given before the splice (unacked or unsent at hand-off): it keeps
-	 * retransmitting them itself and sees copies of the peer's segments
-	 * until the peer has acknowledged up to pending_end[side].
+	 * given before the splice (see the top of this file), up to
+	 * pending_end[side].
 	 */
 	unsigned long pending;
 	u32 pending_end[2];
@@ -102,6 +131,7 @@ struct fwd_splice_pair {
 
 struct fwd_splice_net {
 	struct rhashtable table;
+	struct mutex install_lock;	/* installs against pre_exit */
 	atomic_t count;
 	u16 listen_port;
 	u32 timeout_established;	/* seconds */
@@ -112,14 +142,18 @@ struct fwd_splice_net {
 	bool exiting;
 	atomic64_t installed, refused, expired, muted, dropped;
 	atomic64_t drained_bytes, owing;
+	atomic64_t invalid, challenge_acks, icmp_pmtu;
+	/* challenge ACKs: at most FWD_SPLICE_CHALLENGE_LIMIT a second */
+	unsigned long challenge_second;
+	atomic_t challenge_budget;
 };
 
-/* splice_xlate.c: pure segment rewriting, no routing, no state */
+/* xlate.c: pure segment rewriting, no routing, no state */
 u16 fwd_splice_window(u16 win, u8 shift_in, u8 shift_out);
 void fwd_splice_xlate_tcp(struct sk_buff *skb, unsigned int thoff,
 			  const struct fwd_splice_xlate *x);
 
-/* splice_table.c */
+/* table.c */
 int fwd_splice_net_init(struct fwd_net *fn);
 void fwd_splice_net_pre_exit(struct fwd_net *fn);
 void fwd_splice_net_exit(struct fwd_net *fn);
@@ -133,15 +167,20 @@ void fwd_splice_touch(struct fwd_splice_pair *pair);
 void fwd_splice_kill(struct fwd_splice_pair *pair, bool reset);
 u32 fwd_splice_timeout(const struct fwd_splice_pair *pair);
 
-/* splice_hook.c */
+/* hook.c */
 int fwd_splice_hooks_init(struct net *net);
 void fwd_splice_hooks_exit(struct net *net);
-void fwd_splice_send_reset(struct fwd_splice_pair *pair, int side);
 
-/* splice_install.c */
+/* reply.c: segments the pair itself sends to one side's peer */
+struct rtable *fwd_splice_route(struct net *net, __be32 daddr, __be32 saddr);
+void fwd_splice_send_reset(struct fwd_splice_pair *pair, int side);
+void fwd_splice_send_ack(struct fwd_splice_pair *pair, int side, u32 seq,
+			 u32 ack, u16 win);
+
+/* install.c */
 int fwd_splice_install(struct fwd_net *fn, int client_fd, int server_fd);
 
-/* splice_proc.c */
+/* proc.c */
 int fwd_splice_proc_init(struct fwd_net *fn);
 
 #endif /* _FWD_SPLICE_H */

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Segments a pair originates itself, towards one side's peer: the RST that
+ * ends a pair, and the challenge ACK of RFC 5961. They carry the sequence
+ * numbers that peer expects from our socket, so a RST is accepted and an ACK
+ * tells the peer where the connection really is. They have no socket, so the
+ * mute hook lets them out.
+ */
+#include <linux/ip.h>
+#include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <net/dst.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/tcp.h>
+
+#include "forwarder.h"
+#include "splice.h"
+
+struct rtable *fwd_splice_route(struct net *net, __be32 daddr, __be32 saddr)
+{
+	return ip_route_output(net, daddr, saddr, 0, 0);
+}
+
+/* Build and send a bare TCP header from our socket on @side to its peer. */
+static void fwd_splice_send(struct fwd_splice_pair *pair, int side, u32 seq,
+			    u32 ack, u16 win, bool rst, gfp_t gfp)
+{
+	/* Segments arriving on the other side are the ones we send to @side's peer. */
+	const struct fwd_splice_xlate *x = &pair->xlate[!side];
+	struct net *net = pair->fn->net;
+	struct sk_buff *skb;
+	struct tcphdr *th;
+	struct iphdr *iph;
+	struct rtable *rt;
+
+	rt = fwd_splice_route(net, x->daddr, x->saddr);
+	if (IS_ERR(rt))
+		return;
+	skb = alloc_skb(MAX_TCP_HEADER, gfp);
+	if (!skb) {
+		ip_rt_put(rt);
+		return;
+	}
+	skb_reserve(skb, MAX_TCP_HEADER);
+
+	th = skb_push(skb, sizeof(*th));
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
+	th->source = x->sport;
+	th->dest = x->dport;
+	th->seq = htonl(seq);
+	th->doff = sizeof(*th) / 4;
+	if (rst) {
+		th->rst = 1;
+	} else {
+		th->ack = 1;
+		th->ack_seq = htonl(ack);
+		th->window = htons(win);
+	}
+	th->check = tcp_v4_check(sizeof(*th), x->saddr, x->daddr,
+				 csum_partial(th, sizeof(*th), 0));
+
+	iph = skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	memset(iph, 0, sizeof(*iph));
+	iph->version = 4;
+	iph->ihl = sizeof(*iph) / 4;
+	iph->frag_off = htons(IP_DF);
+	iph->ttl = ip4_dst_hoplimit(&rt->dst);
+	iph->protocol = IPPROTO_TCP;
+	iph->saddr = x->saddr;
+	iph->daddr = x->daddr;
+
+	skb->protocol = htons(ETH_P_IP);
+	skb->ip_summed = CHECKSUM_NONE;
+	skb_dst_set(skb, &rt->dst);
+	ip_local_out(net, NULL, skb);
+}
+
+/**
+ * fwd_splice_send_reset - reset the peer of one side with an exact sequence number
+ * @pair: the pair (process context)
+ * @side: whose peer (the client or the server) gets the RST
+ *
+ * The RST carries the next sequence number that peer expects from us, so it
+ * is accepted (RFC 5961) rather than answered with a challenge ACK.
+ */
+void fwd_splice_send_reset(struct fwd_splice_pair *pair, int side)
+{
+	u32 seq;
+
+	spin_lock_bh(&pair->lock);
+	seq = pair->snd_end[side];
+	spin_unlock_bh(&pair->lock);
+	fwd_splice_send(pair, side, seq, 0, 0, true, GFP_KERNEL);
+}
+
+/**
+ * fwd_splice_send_ack - a pure ACK to one side's peer (any context)
+ * @pair: the pair
+ * @side: whose peer gets it
+ * @seq: our next sequence number towards that peer
+ * @ack: the next sequence number we expect from it
+ * @win: the window field, already in that peer's scale
+ */
+void fwd_splice_send_ack(struct fwd_splice_pair *pair, int side, u32 seq,
+			 u32 ack, u16 win)
+{
+	fwd_splice_send(pair, side, seq, ack, win, false, GFP_ATOMIC);
+}

@@ -1,0 +1,53 @@
+#!/bin/bash
+# Blind injection at a spliced pair, as an off-path attacker who knows the
+# tuples would try it (RFC 5961): during a paced echo through the pair, RSTs,
+# SYNs and FINs with the exact 4-tuples but guessed sequence numbers (64 each,
+# spread over the sequence space) arrive from the client's side and from the
+# server's side. The pair stays ESTABLISHED, the transfer stays byte-exact,
+# RSTs and FINs outside the window are counted as invalid and SYNs get
+# challenge ACKs. (An exact-sequence RST still ends a pair:
+# test_splice_teardown's first case.)
+. "$(dirname "$0")/lib.sh"
+require_cmd socat python3
+tool=$FWD_TOP/tests/netns/splice_tool.py
+L=$FWD_LOGDIR
+bytes=$(scaled 4000000)
+# About 12 s of transfer on either kernel: room for the injections to land inside it.
+rate=$((bytes / 12))
+
+setup_topology || exit 1
+load_forwarder || finish
+srv socat TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
+defer "kill $!"
+fwd python3 -S "$tool" handoff --port 8300 --server $SRV_IP4:9000 > "$L/inject.handoff" 2>&1 &
+defer "kill $!"
+wait_listener "$NS_SRV" t 9000 && wait_listener "$NS_FWD" t 8300 || finish
+
+cli python3 -S "$tool" client --connect $FWD_CLI_IP4:8300 --bind-port 41000 --bytes "$bytes" \
+	--rate "$rate" --seed 7 > "$L/inject.client" 2>&1 &
+client=$!
+pair() { fwd cat /proc/forwarder/show | grep "client $CLI_IP4:41000 "; }
+check "pair spliced" wait_until 60 sh -c "ip netns exec $NS_FWD cat /proc/forwarder/show | grep -q 'client $CLI_IP4:41000 .*state ESTABLISHED'"
+sport=$(pair | sed -n 's/.* server_local [0-9.]*:\([0-9]*\) .*/\1/p')
+[ -n "$sport" ] || { fail "no server-side port in show: $(pair)"; finish; }
+stat() { fwd awk -v k="$1" '$1 == k { print $2 }' /proc/forwarder/splice_stats; }
+invalid0=$(stat invalid) challenges0=$(stat challenge_acks)
+
+check "blind RST/SYN/FIN from the client's side sent" \
+	cli python3 -S "$tool" inject --src $CLI_IP4:41000 --dst $FWD_CLI_IP4:8300 --count 64 --seed 1
+check "blind RST/SYN/FIN from the server's side sent" \
+	srv python3 -S "$tool" inject --src $SRV_IP4:9000 --dst "$FWD_SRV_IP4:$sport" --count 64 --seed 2
+check "the transfer was still running during the injection" kill -0 $client
+expect_eq "pair still ESTABLISHED after the injection" ESTABLISHED \
+	"$(pair | sed -n 's/.* state \([A-Z_]*\) .*/\1/p')"
+check "echo byte-exact through the attack ($((bytes / 1000000)) MB)" wait $client
+log "$(cat "$L/inject.client")"
+
+invalid=$(( $(stat invalid) - invalid0 )) challenges=$(( $(stat challenge_acks) - challenges0 ))
+log "invalid +$invalid, challenge_acks +$challenges"
+# 256 RSTs and FINs: a few may fall inside a window (RSTs there are challenged, FINs go on).
+check "out-of-window RSTs and FINs counted invalid ($invalid of 256)" test "$invalid" -ge 200
+# Every SYN, and every in-window RST, is challenged (well under the 1000/s limit).
+check "SYNs answered with challenge ACKs ($challenges, at least 128)" test "$challenges" -ge 128
+expect_eq "spliced, not relayed" "handoff ok" "$(cat "$L/inject.handoff")"
+finish

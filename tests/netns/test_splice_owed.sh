@@ -1,0 +1,61 @@
+#!/bin/bash
+# A socket that still owes its peer bytes at the hand-off (the listener's
+# greeting, unacked) and whose peer's ACK of them is lost: the peer's next ACK
+# also covers bytes forwarded after the hand-off. The socket must still learn
+# that the greeting arrived (a pure ACK clamped to what it sent) and go quiet:
+# after the transfer, `ss -tin` in the forwarder's namespace shows both spliced
+# sockets alive (their ports stay reserved while the pair lives), nothing
+# unacked, no backoff and no timer, even with tcp_retries2=3 (a socket left
+# retransmitting would die within seconds and free its port under the pair).
+. "$(dirname "$0")/lib.sh"
+require_cmd socat python3 nft ss
+tool=$FWD_TOP/tests/netns/splice_tool.py
+L=$FWD_LOGDIR
+bytes=$(scaled 2000000)
+
+setup_topology || exit 1
+load_forwarder || finish
+fwd sysctl -qw net.ipv4.tcp_retries2=3
+
+head -c "$bytes" /dev/urandom > "$L/owed.data"
+sum=$(sha256sum < "$L/owed.data" | cut -d' ' -f1)
+# The server speaks first, but only once the pair is spliced.
+srv socat TCP-LISTEN:9400,reuseaddr SYSTEM:"while [ ! -e $L/owed.go ]; do sleep 0.05; done; cat $L/owed.data" &
+defer "kill $!"
+fwd python3 -S "$tool" handoff --port 8400 --server $SRV_IP4:9400 --no-wait > "$L/owed.handoff" 2>&1 &
+defer "kill $!"
+wait_listener "$NS_SRV" t 9400 && wait_listener "$NS_FWD" t 8400 || finish
+
+# The client's stack loses everything it sends after the handshake (its ACK of
+# the greeting first), until the server's bytes are flowing.
+cli nft -f - <<-EOF || { fail "nft rule"; finish; }
+	table inet owed {
+		chain out {
+			type filter hook output priority 0;
+			tcp dport 8400 ct original packets ge 3 counter drop
+		}
+	}
+EOF
+cli sysctl -qw net.netfilter.nf_conntrack_acct=1
+cli python3 -S "$tool" download --connect $FWD_CLI_IP4:8400 --greeting --sha256 "$sum" \
+	--bytes "$bytes" > "$L/owed.download" 2>&1 &
+client=$!
+check "hand-off with the greeting unacked" wait_until 60 grep -q "handoff ok" "$L/owed.handoff"
+touch "$L/owed.go"
+_forwarded() { fwd cat /proc/forwarder/show | grep "local $FWD_CLI_IP4:8400 " | grep -q "s2c_bytes [1-9][0-9]\{4,\}"; }
+check "server bytes forwarded while the client's ACKs are lost" wait_until 60 _forwarded
+check "the client's ACK of the greeting was lost" \
+	sh -c "ip netns exec $NS_CLI nft list chain inet owed out | grep -q 'counter packets [1-9]'"
+cli nft delete table inet owed
+check "download byte-exact ($((bytes / 1000000)) MB)" wait $client
+
+for end in "sport = :8400" "dport = :9400"; do
+	st=$(fwd ss -H -tino state established "( $end )")
+	log "spliced socket ($end): $st"
+	check "spliced socket ($end) still there" test -n "$st"
+	check "spliced socket ($end): nothing unacked" eval '[[ $st != *unacked:* ]]'
+	check "spliced socket ($end): no backoff" eval '[[ $st != *backoff:* ]]'
+	check "spliced socket ($end): no timer" eval '[[ $st != *"timer:(on"* && $st != *"timer:(persist"* && $st != *"timer:(keepalive"* ]]'
+done
+expect_eq "owing socket counted" 1 "$(fwd awk '$1 == "owing" { print $2 }' /proc/forwarder/splice_stats)"
+finish

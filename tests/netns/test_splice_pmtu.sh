@@ -1,0 +1,78 @@
+#!/bin/bash
+# Path MTU discovery across the splice when the small link is beyond the
+# forwarder (a router with a 1280-byte link, RFC 1191): the router's
+# fragmentation-needed quotes a segment the splice forwarded, in our socket's
+# sequence space but beyond what the frozen socket itself sent, so only the
+# splice can act on it. Each transfer starts with a small exchange (so the
+# first forwarded segments fit), then moves 10 MB each way (a tenth on the
+# debug kernel) byte-exact, on a path whose small link is on the server's
+# side, then on the client's side; the splice counts the ICMP it acted on.
+#
+#   NS_CFAR u0 --- q0 NS_CLI c0 --- f0 NS_FWD f1 --- s0 NS_SRV r0 --- t0 NS_FAR
+#   10.0.4.2  mtu 1280                                      mtu 1280   10.0.3.2
+. "$(dirname "$0")/lib.sh"
+require_cmd socat python3
+tool=$FWD_TOP/tests/netns/splice_tool.py
+L=$FWD_LOGDIR
+bytes=$(scaled 10000000)
+
+setup_topology || exit 1
+new_ns NS_FAR && new_ns NS_CFAR || exit 1
+ip -batch - <<-EOF || exit 1
+	link add r0 netns $NS_SRV mtu 1280 type veth peer name t0 netns $NS_FAR mtu 1280
+	link add q0 netns $NS_CLI mtu 1280 type veth peer name u0 netns $NS_CFAR mtu 1280
+EOF
+ip -n "$NS_SRV" -batch - <<-EOF || exit 1
+	addr add 10.0.3.1/24 dev r0
+	link set r0 up
+EOF
+ip -n "$NS_FAR" -batch - <<-EOF || exit 1
+	link set lo up
+	addr add 10.0.3.2/24 dev t0
+	link set t0 up
+	route add default via 10.0.3.1
+EOF
+ip -n "$NS_CLI" -batch - <<-EOF || exit 1
+	addr add 10.0.4.1/24 dev q0
+	link set q0 up
+EOF
+ip -n "$NS_CFAR" -batch - <<-EOF || exit 1
+	link set lo up
+	addr add 10.0.4.2/24 dev u0
+	link set u0 up
+	route add default via 10.0.4.1
+EOF
+ip -n "$NS_FWD" -batch - <<-EOF || exit 1
+	route add 10.0.3.0/24 via $SRV_IP4
+	route add 10.0.4.0/24 via $CLI_IP4
+EOF
+srv sysctl -qw net.ipv4.ip_forward=1
+cli sysctl -qw net.ipv4.ip_forward=1
+
+load_forwarder || finish
+pmtu_count() { fwd awk '$1 == "icmp_pmtu" { print $2 }' /proc/forwarder/splice_stats; }
+
+port=8500
+# through NAME CLIENT_NS SERVER_NS SERVER_IP: one spliced echo through a fresh minimal listener.
+through() {
+	local name=$1 cns=$2 sns=$3 sip=$4 before
+	port=$((port + 1))
+	ip netns exec "$sns" socat TCP-LISTEN:$port,reuseaddr EXEC:cat &
+	defer "kill $!"
+	wait_listener "$sns" t $port || return 1
+	fwd python3 -S "$tool" handoff --port $port --server "$sip:$port" > "$L/pmtu.$port" 2>&1 &
+	local h=$!
+	wait_listener "$NS_FWD" t $port || return 1
+	before=$(pmtu_count)
+	check "$name: $((bytes / 1000000)) MB each way intact" \
+		ip netns exec "$cns" python3 -S "$tool" client --connect $FWD_CLI_IP4:$port \
+		--first 100 --bytes "$bytes" --seed $port
+	wait $h
+	expect_eq "$name: spliced" "handoff ok" "$(cat "$L/pmtu.$port")"
+	check "$name: the router's fragmentation-needed acted on ($before -> $(pmtu_count))" \
+		test "$(pmtu_count)" -gt "$before"
+}
+
+through "1280-byte link beyond the forwarder, server side" "$NS_CLI" "$NS_FAR" 10.0.3.2
+through "1280-byte link beyond the forwarder, client side" "$NS_CFAR" "$NS_SRV" $SRV_IP4
+finish
