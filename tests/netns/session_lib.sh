@@ -39,3 +39,59 @@ open_conn() {
 }
 
 received() { grep -q "$1" "$RECV"; }
+
+# raw_flood NS MODE N DST DPORT [SRC SPORT]: N crafted IPv4 packets sent from
+# namespace NS by ONE python3 -S process over a raw socket (struct-built,
+# checksums right; scapy's import alone costs seconds).
+#   syn  SYNs from SRC (default 10.0.1.2), source ports 10000 + i
+#   ack  bare ACKs, random sources (10.100-227.x.y) and ports, random seq/ack
+#   udp  8-byte datagrams, random sources and ports
+#   rst  RSTs from SRC:SPORT, random seq (half of them with ACK, random ack)
+#   fin  FIN+ACKs from SRC:SPORT, random seq and ack
+raw_flood() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" python3 -S - "$@" <<-'PY'
+	import random, socket, struct, sys
+	mode, n, dst, dport = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+	src = sys.argv[5] if len(sys.argv) > 5 else "10.0.1.2"
+	sport = int(sys.argv[6]) if len(sys.argv) > 6 else 0
+	def csum(b):
+	    if len(b) % 2:
+	        b += b"\0"
+	    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+	    while s >> 16:
+	        s = (s & 0xffff) + (s >> 16)
+	    return ~s & 0xffff
+	def packet(saddr, sp, proto, l4):
+	    sa, da = socket.inet_aton(saddr), socket.inet_aton(dst)
+	    ck = csum(sa + da + struct.pack("!BBH", 0, proto, len(l4)) + l4)
+	    off = 16 if proto == 6 else 6
+	    l4 = l4[:off] + struct.pack("!H", ck) + l4[off + 2:]
+	    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), random.getrandbits(16),
+	                     0, 64, proto, 0, sa, da)
+	    return ip + l4
+	def tcp(sp, seq, ack, flags):
+	    return struct.pack("!HHIIBBHHH", sp, dport, seq, ack, 5 << 4, flags, 65535, 0, 0)
+	r = random.getrandbits
+	out = []
+	for i in range(n):
+	    rsrc = "10.%d.%d.%d" % (100 + r(7), r(8), 1 + r(7))
+	    if mode == "syn":
+	        out.append(packet(src, 10000 + i, 6, tcp(10000 + i, i, 0, 0x02)))
+	    elif mode == "ack":
+	        p = 1024 + r(15)
+	        out.append(packet(rsrc, p, 6, tcp(p, r(32), r(32), 0x10)))
+	    elif mode == "udp":
+	        p = 1024 + r(15)
+	        out.append(packet(rsrc, p, 17, struct.pack("!HHHH", p, dport, 16, 0) + b"flood!!!"))
+	    elif mode == "rst":
+	        out.append(packet(src, sport, 6, tcp(sport, r(32), r(32) if i % 2 else 0,
+	                                             0x14 if i % 2 else 0x04)))
+	    elif mode == "fin":
+	        out.append(packet(src, sport, 6, tcp(sport, r(32), r(32), 0x11)))
+	s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+	for p in out:
+	    s.sendto(p, (dst, 0))
+	PY
+}
