@@ -712,7 +712,7 @@ static void test_special_named(void)
 	policy_free(&p);
 }
 
-/* This host's addresses as getifaddrs() gives them (there is always a loopback). */
+/* This host's addresses as getifaddrs() gives them. */
 static void test_host_addrs(void)
 {
 	struct host_addrs h;
@@ -723,7 +723,8 @@ static void test_host_addrs(void)
 	CHECK(host_addrs_init(&h, 1080, err, sizeof(err)) == 0, "host_addrs_init: %s", err);
 	for (size_t i = 0; i < h.n; i++)
 		lo |= h.v[i].family == AF_INET && h.v[i].addr[0] == 127 && !h.v[i].broadcast;
-	CHECK(lo, "127.0.0.1 among this host's %zu addresses", h.n);
+	/* (A fresh network namespace, lo down, has no addresses at all.) */
+	CHECK(lo || h.n == 0, "127.0.0.1 among this host's %zu addresses", h.n);
 	CHECK(host_addrs_refresh(&h, err, sizeof(err)) == 0, "refresh: %s", err);
 	ss = sa("127.0.0.1", 1080);
 	CHECK(policy_classify(&h, (struct sockaddr *)&ss, NULL) == AC_SELF, "own port on loopback");
