@@ -3,7 +3,11 @@
  * KUnit: the splice segment rewriting. Every case builds a real IPv4/TCP
  * segment with valid checksums, rewrites it and checks the fields, then
  * recomputes both checksums from scratch: an incremental update that is off
- * by one bit anywhere (odd option offsets, wrap-around) fails here.
+ * by one bit anywhere (odd option offsets, wrap-around) fails here. The
+ * segments come as the stack hands them over: CHECKSUM_NONE, CHECKSUM_PARTIAL
+ * (with and without GSO: only the pseudo-header sum is in the field),
+ * CHECKSUM_COMPLETE (skb->csum must follow) and with the payload in a page
+ * fragment.
  */
 #include <kunit/test.h>
 #include <linux/ip.h>
@@ -85,6 +89,12 @@ static struct tcphdr *test_th(struct sk_buff *skb)
 	return (struct tcphdr *)(skb_network_header(skb) + sizeof(struct iphdr));
 }
 
+/* The sum of the whole TCP segment, linear or not. */
+static __wsum test_tcp_sum(struct sk_buff *skb)
+{
+	return skb_checksum(skb, sizeof(struct iphdr), skb->len - sizeof(struct iphdr), 0);
+}
+
 static void expect_checksums_valid(struct kunit *test, struct sk_buff *skb)
 {
 	struct iphdr *iph = ip_hdr(skb);
@@ -92,8 +102,103 @@ static void expect_checksums_valid(struct kunit *test, struct sk_buff *skb)
 
 	KUNIT_EXPECT_EQ_MSG(test, ip_fast_csum(iph, iph->ihl), 0, "IP header checksum");
 	KUNIT_EXPECT_EQ_MSG(test, csum_tcpudp_magic(iph->saddr, iph->daddr, tcplen, IPPROTO_TCP,
-						    csum_partial(test_th(skb), tcplen, 0)), 0,
+						    test_tcp_sum(skb)), 0,
 			    "TCP checksum");
+}
+
+/* As a socket hands it to the device: only the pseudo-header sum is in the field. */
+static void test_make_partial(struct sk_buff *skb)
+{
+	struct iphdr *iph = ip_hdr(skb);
+	unsigned int tcplen = skb->len - sizeof(*iph);
+
+	test_th(skb)->check = ~tcp_v4_check(tcplen, iph->saddr, iph->daddr, 0);
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb_partial_csum_set(skb, sizeof(*iph), offsetof(struct tcphdr, check));
+}
+
+static const u8 test_ts_sack_opts[] = {
+	TCPOPT_NOP, TCPOPT_TIMESTAMP, TCPOLEN_TIMESTAMP, 0, 0, 0, 7, 0, 0, 0, 9,
+	TCPOPT_SACK, 10, 0x12, 0x34, 0x56, 0x78, 0x12, 0x34, 0x60, 0x00, TCPOPT_EOL,
+};
+
+static void xlate_checksum_partial(struct kunit *test)
+{
+	struct sk_buff *skb = test_segment(test, test_ts_sack_opts, sizeof(test_ts_sack_opts),
+					   1, 2, true, 10);
+	struct iphdr *iph;
+	int gso;
+
+	/* Without GSO, then as a GSO super-packet: the field holds the pseudo-header sum. */
+	for (gso = 0; gso < 2; gso++) {
+		if (gso) {
+			skb = test_segment(test, test_ts_sack_opts, sizeof(test_ts_sack_opts),
+					   1, 2, true, 10);
+			skb_shinfo(skb)->gso_size = 10;
+			skb_shinfo(skb)->gso_type = SKB_GSO_TCPV4;
+			skb_shinfo(skb)->gso_segs = DIV_ROUND_UP(PAYLOAD, 10);
+		}
+		test_make_partial(skb);
+		fwd_splice_xlate_tcp(skb, sizeof(struct iphdr), &test_x);
+		iph = ip_hdr(skb);
+		KUNIT_EXPECT_EQ_MSG(test, test_th(skb)->check,
+				    (__sum16)~tcp_v4_check(skb->len - sizeof(*iph), iph->saddr,
+							   iph->daddr, 0),
+				    "pseudo-header sum (gso %d)", gso);
+		KUNIT_EXPECT_TRUE(test, skb->ip_summed == CHECKSUM_PARTIAL);
+		/* What the device (or GSO) completes must be a valid segment. */
+		skb_shinfo(skb)->gso_size = 0;
+		skb_shinfo(skb)->gso_type = 0;
+		KUNIT_ASSERT_EQ(test, skb_checksum_help(skb), 0);
+		expect_checksums_valid(test, skb);
+		kfree_skb(skb);
+	}
+}
+
+static void xlate_checksum_complete(struct kunit *test)
+{
+	struct sk_buff *skb = test_segment(test, test_ts_sack_opts, sizeof(test_ts_sack_opts),
+					   0xfffffff0, 0x7fffffff, true, 1000);
+
+	/* As a device that sums the L4 bytes delivers it. */
+	skb->csum = test_tcp_sum(skb);
+	skb->ip_summed = CHECKSUM_COMPLETE;
+	fwd_splice_xlate_tcp(skb, sizeof(struct iphdr), &test_x);
+	expect_checksums_valid(test, skb);
+	KUNIT_EXPECT_EQ_MSG(test, csum_fold(skb->csum), csum_fold(test_tcp_sum(skb)),
+			    "skb->csum follows the rewrite");
+	kfree_skb(skb);
+}
+
+/* The payload in a page fragment: only the (linear) headers are rewritten. */
+static void xlate_nonlinear(struct kunit *test)
+{
+	struct sk_buff *skb = test_segment(test, test_ts_sack_opts, sizeof(test_ts_sack_opts),
+					   5, 6, true, 10);
+	struct page *page = alloc_page(GFP_KERNEL);
+	unsigned int tcplen;
+	struct iphdr *iph;
+	u8 *p;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	p = page_address(page);
+	for (i = 0; i < 1000; i++)
+		p[i] = i * 13 + 5;
+	skb_add_rx_frag(skb, 0, page, 0, 1000, PAGE_SIZE);
+	iph = ip_hdr(skb);
+	iph->tot_len = htons(skb->len);
+	ip_send_check(iph);
+	tcplen = skb->len - sizeof(*iph);
+	test_th(skb)->check = 0;
+	test_th(skb)->check = csum_tcpudp_magic(iph->saddr, iph->daddr, tcplen, IPPROTO_TCP,
+						test_tcp_sum(skb));
+	KUNIT_ASSERT_TRUE(test, skb_is_nonlinear(skb));
+
+	fwd_splice_xlate_tcp(skb, sizeof(struct iphdr), &test_x);
+	KUNIT_EXPECT_EQ(test, ntohl(test_th(skb)->seq), 5U + 0x20);
+	expect_checksums_valid(test, skb);
+	kfree_skb(skb);
 }
 
 static void xlate_header_fields(struct kunit *test)
@@ -232,6 +337,9 @@ static struct kunit_case fwd_splice_cases[] = {
 	KUNIT_CASE(xlate_sack_edges),
 	KUNIT_CASE(xlate_malformed_options),
 	KUNIT_CASE(window_rescaling),
+	KUNIT_CASE(xlate_checksum_partial),
+	KUNIT_CASE(xlate_checksum_complete),
+	KUNIT_CASE(xlate_nonlinear),
 	{}
 };
 

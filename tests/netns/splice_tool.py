@@ -10,7 +10,11 @@
       --no-wait: hand off at once, with the greeting maybe unacked and
       client or server bytes maybe unread (the kernel must cope);
       --no-greeting: send nothing to the client;
-      --no-mss-clamp: leave each socket's MSS as negotiated.
+      --no-mss-clamp: leave each socket's MSS as negotiated;
+      --reader FILE: a second thread keeps reading the client socket
+      (MSG_DONTWAIT) while the hand-off runs, appending what it got to
+      FILE.N for connection N (the kernel must neither lose nor
+      duplicate a byte, nor trip over the reader).
   splice_tool.py client --connect IP:PORT --bytes N [--seed S] [--bind-port P]
                 [--rate BYTES_PER_S] [--first N]
       Connect, wait for "OK\\n", stream N pseudo-random bytes while reading
@@ -75,9 +79,12 @@ def handoff(args):
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lsock.bind(("0.0.0.0", args.port))
     lsock.listen(1024)
-    for _ in range(args.count):
+    for i in range(args.count):
         c, _addr = lsock.accept()
         s = socket.create_connection((host, int(port)), timeout=10)
+        reader = None
+        if args.reader:
+            reader = Reader(c, "%s.%d" % (args.reader, i))
         if not args.no_mss_clamp:
             # Same MSS both ways, so the splice never forwards a segment too big for the other side.
             mss = min(c.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG),
@@ -102,10 +109,38 @@ def handoff(args):
                 if e.errno != errno.EAGAIN:
                     break
                 time.sleep(0.001)
+        if reader:
+            reader.stop()
         print("handoff " + result, flush=True)
         c.close()
         s.close()
     return 0
+
+
+class Reader(threading.Thread):
+    """Reads a socket without blocking until stopped, keeping every byte."""
+
+    def __init__(self, sock, path):
+        super().__init__()
+        self.sock, self.out, self.done = sock, open(path, "wb"), False
+        self.start()
+
+    def run(self):
+        while not self.done:
+            try:
+                data = self.sock.recv(1 << 16, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                continue
+            except OSError:
+                break
+            if not data:
+                break
+            self.out.write(data)
+
+    def stop(self):
+        self.done = True
+        self.join()
+        self.out.close()
 
 
 def client(args):
@@ -315,6 +350,7 @@ def main():
     h.add_argument("--no-wait", action="store_true")
     h.add_argument("--no-greeting", action="store_true")
     h.add_argument("--no-mss-clamp", action="store_true")
+    h.add_argument("--reader")
     c = sub.add_parser("client")
     c.add_argument("--connect", required=True)
     c.add_argument("--bytes", type=int, required=True)

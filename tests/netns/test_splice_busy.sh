@@ -1,8 +1,9 @@
 #!/bin/bash
 # Hand-off while bytes are moving: the listener does not wait for quiet
 # sockets. Its greeting is still unacked, the client's first bytes are
-# unread, or the server is already streaming; the kernel must move what is
-# unread, let each socket finish what it owes, and lose nothing.
+# unread, or the server is already streaming, or another thread is still
+# reading; the kernel must move what is unread, let each socket finish what
+# it owes, and lose nothing.
 . "$(dirname "$0")/lib.sh"
 require_cmd socat python3
 tool=$FWD_TOP/tests/netns/splice_tool.py
@@ -41,7 +42,29 @@ done
 wait_eq 30 3 grep -c 'handoff ok' "$FWD_LOGDIR/splice_busy.download" ||
 	fail "not every download was spliced: $(cat "$FWD_LOGDIR/splice_busy.download")"
 
+# 3. Another thread of the listener keeps reading the client socket while the
+# hand-off runs: what it read and what reached the server are, together, the
+# client's stream, nothing lost, nothing twice (and no kernel warning).
+srv socat -u TCP-LISTEN:9002,fork,reuseaddr SYSTEM:"cat > $FWD_LOGDIR/splice_busy.sink.\$\$" &
+defer "kill $!"
+fwd python3 -S "$tool" handoff --port 8082 --server $SRV_IP4:9002 --count 3 --no-wait --no-greeting \
+	--reader "$FWD_LOGDIR/splice_busy.read" > "$FWD_LOGDIR/splice_busy.reader" 2>&1 &
+defer "kill $!"
+wait_listener "$NS_SRV" t 9002 && wait_listener "$NS_FWD" t 8082 || finish
+for i in 0 1 2; do
+	rm -f "$FWD_LOGDIR"/splice_busy.sink.*
+	check "upload $i while another thread reads" \
+		cli socat -u OPEN:"$FWD_LOGDIR/splice_busy.data",rdonly TCP:$FWD_CLI_IP4:8082
+	_sunk() { [ "$(cat "$FWD_LOGDIR"/splice_busy.read.$i "$FWD_LOGDIR"/splice_busy.sink.* 2>/dev/null | wc -c)" -ge "$bytes" ]; }
+	wait_until 60 _sunk
+	got=$(cat "$FWD_LOGDIR/splice_busy.read.$i" "$FWD_LOGDIR"/splice_busy.sink.* 2>/dev/null | sha256sum | cut -d' ' -f1)
+	log "upload $i: the reader took $(wc -c < "$FWD_LOGDIR/splice_busy.read.$i") bytes"
+	expect_eq "upload $i: reader's bytes then the server's are the stream" "$sum" "$got"
+done
+wait_eq 30 3 grep -c 'handoff ok' "$FWD_LOGDIR/splice_busy.reader" ||
+	fail "not every upload was spliced: $(cat "$FWD_LOGDIR/splice_busy.reader")"
+
 stats=$(fwd cat /proc/forwarder/splice_stats)
 log "$stats"
-expect_eq "six splices installed" "installed 6" "$(grep installed <<<"$stats")"
+expect_eq "nine splices installed" "installed 9" "$(grep installed <<<"$stats")"
 finish
