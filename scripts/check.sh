@@ -1,11 +1,14 @@
 #!/bin/bash
 # make check: every test forwarder has, on a fresh Debian 12 machine.
-#   1. static checks: build against Debian's headers, checkpatch, sparse
+#   1. static checks: build against Debian's 6.1 and 6.12 headers (warnings
+#      are errors), checkpatch, sparse
 #   2. the stock Debian kernel (what users run): netns tests in a VM
-#   3. the debug kernel (KASAN, lockdep, kmemleak, KUnit; built once, cached):
+#   3. Debian 12's 6.12 kernel: a short smoke run in a VM (tests/netns/smoke.sh)
+#   4. the debug kernel (KASAN, lockdep, kmemleak, KUnit; built once, cached):
 #      KUnit suites and netns tests in a VM, which fails on any kernel report
-# Prints one line per test and ends with "N passed, N failed".
-#   FWD_KERNELS="stock debug"   which kernels to run on
+# Prints one line per test, each stage's duration, and ends with
+# "N passed, N failed".
+#   FWD_KERNELS="stock 6.12 debug"   which kernels to run on
 #   FWD_TESTS="name ..."        only these netns tests
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,8 +32,17 @@ result() {	# result ok|fail NAME [DETAIL]
 	fi
 }
 
+# Each stage's wall time, printed so a budget regression shows in every log.
+stage_t0=$SECONDS stage_name=
+stage() {	# stage NAME: close the running stage (printing its time), open NAME
+	[ -n "$stage_name" ] && echo "# stage time: $stage_name $((SECONDS - stage_t0)) s"
+	stage_name=$1 stage_t0=$SECONDS
+}
+
 summary() {
 	local f
+	stage ""
+	echo "# total time: $SECONDS s"
 	if [ ${#failures[@]} -gt 0 ]; then
 		echo "# what failed:"
 		for f in "${failures[@]}"; do
@@ -79,30 +91,52 @@ vm_results() {	# vm_results LABEL OUTDIR VM_RC
 		result fail "$label: suite exited $vm_rc with no failing test line"
 }
 
+stage "dependencies"
 echo "# installing dependencies"
 scripts/deps.sh || { result fail "dependencies installed"; summary; }
 kver=$(scripts/debian-kver.sh)
+kver612=$(scripts/debian-kver.sh 6.12) || { result fail "a Debian 6.12 kernel installed"; summary; }
+
+# copy_tree DIR: a second copy of the tree, so builds for several kernels coexist.
+copy_tree() {
+	rm -rf "$1" && mkdir -p "$1"
+	tar -C "$top" --exclude=./tests/out --exclude=./.git -cf - . | tar -C "$1" -xf -
+}
 
 # The debug kernel (cached after its first build) builds at low priority while
 # the static checks and the stock VM run, so a fresh machine does not pay for
 # it on its own.
 kernel_job=
-case " ${FWD_KERNELS:-stock debug} " in
+case " ${FWD_KERNELS:-stock 6.12 debug} " in
 *" debug "*)
 	nice -n 19 tests/vm/build-kernel.sh debug >"$out/kernel-debug$tag.path" 2>"$out/kernel-debug$tag.err" &
 	kernel_job=$!
 	;;
 esac
 
+stage "static checks"
 echo "# static checks"
-step "build against Debian $kver headers" "$out/build-stock.log" \
-	make -s KDIR="/lib/modules/$kver/build" all || summary
+step "build against Debian $kver headers (warnings are errors)" "$out/build-stock.log" \
+	make -s KDIR="/lib/modules/$kver/build" KCFLAGS=-Werror all || summary
+build612=$out/build-6.12$tag
+copy_tree "$build612"
+step "build against Debian $kver612 headers (warnings are errors)" "$out/build-6.12.log" \
+	make -s -C "$build612" KDIR="/lib/modules/$kver612/build" KCFLAGS=-Werror module
 step "checkpatch clean" "$out/checkpatch.log" scripts/style.sh
 step "sparse clean" "$out/sparse.log" scripts/sparse.sh "/lib/modules/$kver/build"
 
 # shellcheck disable=SC2086
-for k in ${FWD_KERNELS:-stock debug}; do
+for k in ${FWD_KERNELS:-stock 6.12 debug}; do
+	stage "$k kernel"
 	build=$top
+	suite=(tests/run-suite.sh ${FWD_TESTS:-})
+	limit=2400
+	if [ "$k" = 6.12 ]; then
+		# A smoke run: the suites run the same paths at length on 6.1.
+		build=$build612 limit=900
+		[ -f "$build/kmod/forwarder.ko" ] || { result fail "6.12 kernel: module built"; continue; }
+		suite=(tests/netns/run.sh tests/netns/smoke.sh)
+	fi
 	if [ "$k" = debug ]; then
 		echo "# waiting for the debug kernel build (cached after the first run)"
 		if ! wait "$kernel_job"; then
@@ -113,20 +147,18 @@ for k in ${FWD_KERNELS:-stock debug}; do
 		kbuild=$(cat "$out/kernel-debug$tag.path")
 		# A second copy of the tree, so the stock and debug builds of the module coexist.
 		build=$out/build-debug$tag
-		rm -rf "$build" && mkdir -p "$build"
-		tar -C "$top" --exclude=./tests/out --exclude=./.git -cf - . | tar -C "$build" -xf -
+		copy_tree "$build"
 		step "build against the debug kernel (with KUnit)" "$out/build-debug.log" \
 			make -s -C "$build" KDIR="$kbuild" module || continue
+		# The debug kernel runs fewer tests, each several times slower.
+		limit=3600
 	fi
 	echo "# $k kernel: tests in the VM"
 	vmout=$out/vm-$k$tag
 	rm -rf "$vmout"
 	vm_rc=0
-	# The debug kernel runs fewer tests, each several times slower.
-	limit=2400
-	[ "$k" = debug ] && limit=3600
 	FWD_BUILD=$build FWD_LOGDIR=$vmout/logs tests/vm/run.sh -k "$k" -o "$vmout" -t $limit -- \
-		tests/run-suite.sh ${FWD_TESTS:-} | sed -u "s/^/[$k] /" || vm_rc=$?
+		"${suite[@]}" | sed -u "s/^/[$k] /" || vm_rc=$?
 	vm_results "$k kernel" "$vmout" "$vm_rc"
 done
 summary

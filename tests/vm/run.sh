@@ -1,9 +1,10 @@
 #!/bin/bash
 # Boot a kernel in qemu (TCG), run one command inside, return its exit status.
 #
-#   tests/vm/run.sh [-k stock|debug|BZIMAGE] [-o OUTDIR] [-t SECONDS] [-m MEM] -- COMMAND...
+#   tests/vm/run.sh [-k stock|6.12|debug|BZIMAGE] [-o OUTDIR] [-t SECONDS] [-m MEM] -- COMMAND...
 #
-# The guest sees the host's root read-only over virtio-9p (so every host tool
+# stock is Debian's default kernel (6.1), 6.12 the newest installed Debian 12
+# 6.12 kernel (linux-image-6.12.*+deb12-amd64). The guest sees the host's root read-only over virtio-9p (so every host tool
 # works inside), tmpfs where it writes, this tree read-only at its own path and
 # OUTDIR read-write. COMMAND runs from the current directory; its output is
 # streamed here and kept in OUTDIR/output.log, the console in OUTDIR/console.log,
@@ -34,16 +35,35 @@ shift $((OPTIND - 1))
 cache=${FORWARDER_CACHE:-$HOME/.cache/forwarder}
 mkdir -p "$cache"
 modules=()
+# want_module MODDIR NAME: NAME's dependencies (from modules.dep), then NAME itself,
+# each once; nothing for a module built into the kernel.
+want_module() {
+	local dir=$1 name=$2 path dep
+	path=$(grep -m1 -E "(^|/)$name\.ko(\.[a-z]+)?:" "$dir/modules.dep" | cut -d: -f1)
+	if [ -z "$path" ]; then
+		grep -q -E "/$name\.ko" "$dir/modules.builtin" 2>/dev/null && return 0
+		echo "run.sh: $name.ko not found under $dir" >&2
+		return 1
+	fi
+	case " ${modules[*]} " in *" $dir/$path "*) return 0 ;; esac
+	for dep in $(grep -m1 "^$path:" "$dir/modules.dep" | cut -d: -f2-); do
+		dep=$(basename "$dep")
+		want_module "$dir" "${dep%%.ko*}" || return 1
+	done
+	case " ${modules[*]} " in *" $dir/$path "*) return 0 ;; esac
+	modules+=("$dir/$path")
+}
+
 case $kernel in
-stock)
-	kver=$("$here/../../scripts/debian-kver.sh")
+stock | 6.12)
+	if [ "$kernel" = stock ]; then
+		kver=$("$here/../../scripts/debian-kver.sh")
+	else
+		kver=$("$here/../../scripts/debian-kver.sh" "$kernel")
+	fi
 	bzimage=/boot/vmlinuz-$kver
-	moddir=/lib/modules/$kver/kernel
-	for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci \
-		 netfs fscache 9pnet 9pnet_virtio 9p; do
-		f=$(find "$moddir" -name "$m.ko" -print -quit)
-		[ -n "$f" ] || { echo "run.sh: $m.ko not found under $moddir" >&2; exit 1; }
-		modules+=("$f")
+	for m in virtio_pci 9pnet_virtio 9p; do
+		want_module "/lib/modules/$kver" $m || exit 1
 	done
 	;;
 debug)
@@ -67,8 +87,15 @@ if [ ! -f "$initrd" ]; then
 	cp "$busybox" "$stage/bin/busybox"
 	cp "$here/init" "$stage/init"
 	for f in "${modules[@]}"; do
-		cp "$f" "$stage/modules/"
-		basename "$f" .ko >> "$stage/modules.list"
+		name=$(basename "$f")
+		name=${name%%.ko*}
+		case $f in
+		*.ko.xz) xz -dc "$f" > "$stage/modules/$name.ko" ;;
+		*.ko.zst) zstd -qdc "$f" > "$stage/modules/$name.ko" ;;
+		*.ko.gz) gzip -dc "$f" > "$stage/modules/$name.ko" ;;
+		*) cp "$f" "$stage/modules/$name.ko" ;;
+		esac
+		echo "$name" >> "$stage/modules.list"
 	done
 	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$initrd.tmp"
 	mv "$initrd.tmp" "$initrd"
