@@ -2,7 +2,8 @@
 /*
  * Shaping: a packet that finds no credit (or others waiting) is stolen from
  * the hook and queued in its group, FIFO, with a copy of the hook state and
- * references on what the state points to (devices, socket, dst). A soft
+ * references on what the state and the packet point to (the hook's devices
+ * and skb->dev, socket, dst), as nf_queue takes them. A soft
  * hrtimer, armed for when the head packet will have its tokens, releases
  * packets in softirq: CoDel judges each on its way out (drop, or CE-mark an
  * ECT packet when the group has ecn), and the rest resume the netfilter chain
@@ -12,7 +13,8 @@
  * Memory: per-group limits in packets and truesize bytes, and a global one
  * (aqm_mem_limit) over every group of every namespace.
  *
- * Lifetime: a device going down or away drops the packets that hold it;
+ * Lifetime: a device going down or away drops the packets that hold it (as
+ * the hook's in or out device or as skb->dev);
  * deleting a group sends its queue on; namespace exit and unload (hooks
  * already gone) drop it.
  */
@@ -35,7 +37,8 @@ struct aqm_pkt {
 	struct sk_buff *skb;
 	struct nf_hook_state state;
 	nf_hookfn *self;
-	netdevice_tracker in_tracker, out_tracker;
+	struct net_device *skb_dev;	/* skb->dev when queued, held as nf_queue does */
+	netdevice_tracker in_tracker, out_tracker, skb_dev_tracker;
 	u64 enq_ns;
 	u32 wire;
 	u32 mem;
@@ -52,6 +55,9 @@ static bool aqm_pkt_hold(struct aqm_pkt *q)
 		return false;
 	netdev_hold(q->state.in, &q->in_tracker, GFP_ATOMIC);
 	netdev_hold(q->state.out, &q->out_tracker, GFP_ATOMIC);
+	/* Read again on the way out (ip_output() takes it as POST_ROUTING's indev). */
+	q->skb_dev = q->skb->dev;
+	netdev_hold(q->skb_dev, &q->skb_dev_tracker, GFP_ATOMIC);
 	return true;
 }
 
@@ -59,6 +65,7 @@ static void aqm_pkt_release(struct aqm_pkt *q)
 {
 	netdev_put(q->state.in, &q->in_tracker);
 	netdev_put(q->state.out, &q->out_tracker);
+	netdev_put(q->skb_dev, &q->skb_dev_tracker);
 	if (q->state.sk)
 		sock_gen_put(q->state.sk);
 	atomic_long_sub(q->mem, &aqm_mem_used);
@@ -411,7 +418,7 @@ void aqm_queue_flush(struct aqm_group *g, bool send)
 	}
 }
 
-/* Drop the packets of @g that hold @dev. */
+/* Drop the packets of @g that hold @dev: hook devices or the packet's own. */
 static void aqm_queue_flush_dev(struct aqm_group *g, struct net_device *dev)
 {
 	struct aqm_pkt *q, *tmp;
@@ -420,7 +427,7 @@ static void aqm_queue_flush_dev(struct aqm_group *g, struct net_device *dev)
 
 	spin_lock_bh(&g->lock);
 	list_for_each_entry_safe(q, tmp, &g->queue, list) {
-		if (q->state.in != dev && q->state.out != dev)
+		if (q->state.in != dev && q->state.out != dev && q->skb_dev != dev)
 			continue;
 		aqm_unlink(g, q);
 		list_add_tail(&q->list, &list);
