@@ -119,7 +119,7 @@ struct aqm_params {
 struct aqm_stats {
 	u64 pkts[AQM_COLOURS], bytes[AQM_COLOURS];	/* conform, exceed, violate */
 	u64 dropped;		/* every drop: police, limits, CoDel */
-	u64 overlimit;		/* queue full (packets, bytes or global memory) */
+	u64 overlimit;		/* queue full (packets, bytes or the namespace's memory) */
 	u64 codel_dropped;
 	u64 marked;		/* re-marked by police (DSCP or skb->mark) */
 	u64 ecn_marked;		/* CE set by CoDel */
@@ -162,10 +162,10 @@ struct aqm_net {
 	struct mutex lock;	/* writers */
 	struct aqm_group __rcu *groups[AQM_GROUPS_MAX + 1];
 	struct aqm_binds __rcu *binds;
+	atomic_long_t mem_used;	/* truesize queued in all its groups, <= aqm_mem_limit */
 };
 
-extern atomic_long_t aqm_mem_used;
-extern unsigned long aqm_mem_limit;
+extern unsigned long aqm_mem_limit;	/* per namespace */
 
 /* group.c */
 struct aqm_group *aqm_group_get_locked(struct aqm_net *an, u8 id);

@@ -24,10 +24,10 @@
 #include "forwarder.h"
 #include "aqm_core.h"
 
-atomic_long_t aqm_mem_used = ATOMIC_LONG_INIT(0);
+/* Per namespace: one namespace's queues cannot take another's room. */
 unsigned long aqm_mem_limit = 64UL << 20;
 module_param(aqm_mem_limit, ulong, 0644);
-MODULE_PARM_DESC(aqm_mem_limit, "bytes (truesize) all shaping queues may hold together");
+MODULE_PARM_DESC(aqm_mem_limit, "bytes (truesize) the shaping queues of one namespace may hold together");
 
 /**
  * aqm_cfg_check - refuse configurations that cannot work
@@ -381,6 +381,7 @@ int fwd_aqm_net_init(struct fwd_net *fn)
 		return -ENOMEM;
 	an->net = fn->net;
 	mutex_init(&an->lock);
+	atomic_long_set(&an->mem_used, 0);
 	fn->aqm = an;
 	err = aqm_proc_init(fn);
 	if (err) {

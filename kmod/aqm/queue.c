@@ -10,8 +10,9 @@
  * right after the session hook, then the hook's okfn, as nf_reinject() does,
  * so no later hook is skipped.
  *
- * Memory: per-group limits in packets and truesize bytes, and a global one
- * (aqm_mem_limit) over every group of every namespace.
+ * Memory: per-group limits in packets and truesize bytes, and one per
+ * namespace (aqm_mem_limit) over all its groups, so a namespace filling its
+ * queues takes no room from another's.
  *
  * Lifetime: a device going down or away drops the packets that hold it (as
  * the hook's in or out device or as skb->dev);
@@ -35,6 +36,7 @@
 struct aqm_pkt {
 	struct list_head list;
 	struct sk_buff *skb;
+	struct aqm_net *an;		/* charged for @mem; outlives its queues */
 	struct nf_hook_state state;
 	nf_hookfn *self;
 	struct net_device *skb_dev;	/* skb->dev when queued, held as nf_queue does */
@@ -68,7 +70,7 @@ static void aqm_pkt_release(struct aqm_pkt *q)
 	netdev_put(q->skb_dev, &q->skb_dev_tracker);
 	if (q->state.sk)
 		sock_gen_put(q->state.sk);
-	atomic_long_sub(q->mem, &aqm_mem_used);
+	atomic_long_sub(q->mem, &q->an->mem_used);
 	kfree(q);
 }
 
@@ -120,13 +122,15 @@ static void aqm_timer_arm(struct aqm_group *g, u64 at)
 }
 
 /*
- * A queue entry for @skb with its own copy of the hook state, its memory
- * charged to the global limit and its references held. NULL if that fails;
- * *overlimit then says whether the global limit was the reason.
+ * A queue entry of @g for @skb with its own copy of the hook state, its
+ * memory charged to the namespace's limit and its references held. NULL if
+ * that fails; *overlimit then says whether the namespace's limit was the reason.
  */
-static struct aqm_pkt *aqm_pkt_new(struct sk_buff *skb, const struct nf_hook_state *state,
-				   nf_hookfn *self, u32 wire, u64 now, bool *overlimit)
+static struct aqm_pkt *aqm_pkt_new(struct aqm_group *g, struct sk_buff *skb,
+				   const struct nf_hook_state *state, nf_hookfn *self, u32 wire,
+				   u64 now, bool *overlimit)
 {
+	struct aqm_net *an = g->an;
 	u32 mem = skb->truesize + sizeof(struct aqm_pkt);
 	struct aqm_pkt *q;
 
@@ -135,12 +139,13 @@ static struct aqm_pkt *aqm_pkt_new(struct sk_buff *skb, const struct nf_hook_sta
 	if (!q)
 		return NULL;
 	q->skb = skb;
+	q->an = an;
 	q->state = *state;
 	q->self = self;
 	q->wire = wire;
 	q->mem = mem;
 	q->enq_ns = now;
-	if (atomic_long_add_return(mem, &aqm_mem_used) > READ_ONCE(aqm_mem_limit)) {
+	if (atomic_long_add_return(mem, &an->mem_used) > READ_ONCE(aqm_mem_limit)) {
 		*overlimit = true;
 		goto err_mem;
 	}
@@ -150,7 +155,7 @@ static struct aqm_pkt *aqm_pkt_new(struct sk_buff *skb, const struct nf_hook_sta
 	return q;
 
 err_mem:
-	atomic_long_sub(mem, &aqm_mem_used);
+	atomic_long_sub(mem, &an->mem_used);
 	kfree(q);
 	return NULL;
 }
@@ -217,7 +222,7 @@ static unsigned int aqm_shape_segment(struct aqm_group *g, const struct aqm_para
 
 	skb_list_walk_safe(segs, seg, next) {
 		skb_mark_not_on_list(seg);
-		q = aqm_pkt_new(seg, state, self, seg->len, now, &overlimit);
+		q = aqm_pkt_new(g, seg, state, self, seg->len, now, &overlimit);
 		if (!q) {
 			kfree_skb(seg);
 			drops++;
@@ -295,7 +300,7 @@ unsigned int aqm_shape(struct aqm_group *g, const struct aqm_params *p, struct s
 		return NF_ACCEPT;
 	if (split)
 		return aqm_shape_segment(g, p, skb, state, self, now);
-	q = aqm_pkt_new(skb, state, self, wire, now, &overlimit);
+	q = aqm_pkt_new(g, skb, state, self, wire, now, &overlimit);
 	if (!q)
 		goto drop;
 
