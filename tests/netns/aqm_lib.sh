@@ -11,6 +11,12 @@ gfield() {
 		/proc/forwarder/groups
 }
 
+# gline ID: group ID's line; lfield LINE KEY: a value from such a line.
+gline() { fwd awk -v id="$1" '$1 == id' /proc/forwarder/groups; }
+lfield() {
+	awk -v k="$2" '{ for (i = 2; i < NF; i++) if ($i == k) { print $(i + 1); exit } }' <<<"$1"
+}
+
 gfield_ge() { [ "$(gfield "$1" "$2")" -ge "$3" ]; }
 
 # Start an iperf3 server in the server namespace on PORT (default 5201).
@@ -54,19 +60,47 @@ measure_capacity() {
 	log "unshaped capacity: $_aqm_capacity bit/s"
 }
 
-# rate_ok DESCRIPTION EXPECTED ACTUAL: ACTUAL within 5% of EXPECTED. Judged
-# only on the stock kernel where the path carries 15 times the rate unshaped
-# (measure_capacity): under a debug kernel in TCG the CPU, not the group,
-# sets the pace, and the kernel log is what that run checks.
+# On the stock kernel every rate is judged from above: a group never lets
+# more through than its rate (and burst), however fast or slow the machine.
+# From below, rates up to 10 Mbit/s are judged always: a stock VM under TCG
+# carries many times that (the path must carry AQM_HEADROOM times the rate
+# unshaped, measure_capacity, or the check fails with the figure). Faster
+# rates are judged from below where the path carries 15 times the rate, and
+# say so where it does not (at 3.5 times, 200 Mbit/s shaped reached 88.8%:
+# the CPU, not the group, sets the pace). The debug kernel judges no rate:
+# under KASAN in TCG the CPU sets the pace; its kernel log is what that run
+# checks.
+AQM_JUDGED_MAX=10000000
+AQM_HEADROOM=3
+
+# rate_judged BITS: whether a rate of BITS bit/s is judged (from above at
+# least) in this run.
+rate_judged() { ! debug_kernel; }
+
+# rate_ok DESCRIPTION EXPECTED ACTUAL: ACTUAL at most 5% above EXPECTED and
+# at most 5% below it, 25% below 1 Mbit/s: a TCG vCPU stalled by a loaded
+# host for longer than a small burst lasts (375 ms for 3000 bytes at 64
+# kbit/s) loses that credit, and TCP recovering from a policer's drops
+# leaves it unused (stock runs on a loaded 2-core host: police 80.4%, shape
+# 82.6% and 101.6% at 64 kbit/s; 99.6-100.5% at 10 Mbit/s).
 rate_ok() {
+	local below=5
 	_aqm_capacity=${_aqm_capacity:-0}
+	[ "$2" -lt 1000000 ] && below=25
 	if debug_kernel; then
 		log "not judged on the debug kernel: $1 ($3)"
-	elif [ "$_aqm_capacity" -ge $(($2 * 15)) ]; then
-		check "$1" within 5 "$2" "$3"
-	else
-		log "not judged (path too slow, $_aqm_capacity bit/s unshaped): $1 ($3)"
+		return
 	fi
+	check "$1: $3 bit/s, at most 5% above" awk -v e="$2" -v a="$3" 'BEGIN { exit !(a <= e * 1.05) }'
+	if [ "$2" -le $AQM_JUDGED_MAX ]; then
+		check "path carries ${AQM_HEADROOM}x $2 bit/s unshaped (measured $_aqm_capacity bit/s)" \
+			test "$_aqm_capacity" -ge $(($2 * AQM_HEADROOM))
+	elif [ "$_aqm_capacity" -lt $(($2 * 15)) ]; then
+		log "not judged from below: the path carries $_aqm_capacity bit/s unshaped, under 15x $2: $1 ($3)"
+		return
+	fi
+	check "$1: $3 bit/s, at most $below% below" \
+		awk -v e="$2" -v a="$3" -v b="$below" 'BEGIN { exit !(a >= e * (100 - b) / 100) }'
 }
 
 # ip_rx SECS: the IP bytes the server's interface received, sampled now and
@@ -91,11 +125,10 @@ ip_rx() {
 # part (from 2 s in to 1 s before its end: iperf3's own window also holds
 # the start-up and, at low rates, its end message waiting in the queue).
 # Group 9 is left for the caller to inspect and delete. 13 s where the rate
-# is judged; elsewhere (the debug kernel, a path slower than 15 times the
-# rate) 4 s, for the kernel paths, not the figure.
+# is judged (rate_judged); elsewhere 4 s, for the kernel paths, not the figure.
 rate_flow() {
 	local mode=$1 name=$2 bits=$3 burst=$4 secs=13 flow rx bps
-	if debug_kernel || [ "${_aqm_capacity:-0}" -lt $((bits * 15)) ]; then secs=4; fi
+	rate_judged "$bits" || secs=4
 	if ! gcmd "add 9 rate $name burst $burst mode $mode"; then
 		fail "$mode group at $name, burst $burst"
 		return 1
@@ -110,7 +143,7 @@ rate_flow() {
 	bps=$(($1 * 8 * 1000000000 / $2))
 	log "$mode $name: $bps bit/s of IP received over $(($2 / 1000000)) ms ($(pct_of "$bits" "$bps") of the rate)"
 	log "group 9: $(fwd awk '$1 == 9' /proc/forwarder/groups)"
-	rate_ok "$mode $name: IP bit/s at the server within 5% of $bits" "$bits" "$bps"
+	rate_ok "$mode $name: IP bit/s at the server against $bits" "$bits" "$bps"
 }
 
 pct_of() { awk -v b="$1" -v a="$2" 'BEGIN { printf "%.1f%%\n", 100 * a / b }'; }

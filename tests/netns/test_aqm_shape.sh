@@ -57,7 +57,8 @@ expect_eq "and its interval" 562500 "$(gfield 9 codel_interval_us)"
 check "del 9" gcmd "del 9"
 
 # ---- 200 Mbit/s -------------------------------------------------------------------
-# Judged only where the path carries 3 Gbit/s unshaped (not under TCG).
+# Judged from above on stock; from below only where the path carries 3 Gbit/s
+# unshaped (not under TCG, see rate_ok).
 if debug_kernel; then
 	log "skipped on the debug kernel: shape at 200 Mbit/s (rates judged on stock only; the queue ran above)"
 else
@@ -82,12 +83,13 @@ while kill -0 $flood 2>/dev/null; do
 done
 wait $flood
 log "UDP flood: at most $maxq packets, $maxmem bytes queued"
-# A debug kernel's client may not outrun the release timer by much: judged
-# where the path is fast (as rate_ok), the limits below are judged always.
-if [ "${_aqm_capacity:-0}" -ge $((rate * 15)) ]; then
-	check "queue reached (limit 50p)" test $maxq -gt 10
+# Judged on the stock kernel, whose client sends many times 500 kbit/s. A
+# debug kernel's client may not outrun the release timer by much between two
+# samples; there the overlimit drops below show the queue filled.
+if debug_kernel; then
+	log "not judged on the debug kernel: queue reached $maxq packets"
 else
-	log "not judged (path too slow): queue reached $maxq packets"
+	check "queue reached (limit 50p): $maxq packets" test "$maxq" -gt 10
 fi
 check "packet limit held ($maxq <= 50)" test $maxq -le 50
 check "memory limit held ($maxmem <= 204800)" test $maxmem -le 204800
