@@ -18,6 +18,8 @@
   lt.py slow PROXY PPORT TEXT SECONDS [PREFIX]
                                          send PREFIX, then TEXT one byte at a time over
                                          SECONDS, print the reply
+  lt.py replies PROXY PPORT HOST:PORT...  one native instruction per destination, one after
+                                         another; print "HOST:PORT<TAB>reply line" for each
   lt.py stream PROXY PPORT DEST DPORT SECONDS READYFILE
                                          echo 1 KB every 50 ms for SECONDS through the
                                          proxy; touch READYFILE once it runs; exit 0 if every
@@ -295,6 +297,22 @@ def slow(proxy, pport, text, seconds, prefix):
     return 0
 
 
+def replies(proxy, pport, dests):
+    for d in dests:
+        s = connect(proxy, pport)
+        s.sendall(b"CONNECT %s\n" % d.encode())
+        s.shutdown(socket.SHUT_WR)
+        line = b""
+        while not line.endswith(b"\n"):
+            c = s.recv(1)
+            if not c:
+                break
+            line += c
+        s.close()
+        print("%s\t%s" % (d, line.decode("latin-1").strip()))
+    return 0
+
+
 def stream(proxy, pport, dest, dport, seconds, ready):
     s = connect(proxy, pport)
     ins, _ = instruction("native", dest, dport)
@@ -340,6 +358,8 @@ def main(a):
         return raw(a[1], int(a[2]), bytes.fromhex(a[3]), float(a[4]) if len(a) > 4 else 0)
     if cmd == "slow":
         return slow(a[1], int(a[2]), a[3], float(a[4]), a[5] if len(a) > 5 else "")
+    if cmd == "replies":
+        return replies(a[1], int(a[2]), a[3:])
     if cmd == "stream":
         return stream(a[1], int(a[2]), a[3], int(a[4]), float(a[5]), a[6])
     print(__doc__)
