@@ -112,8 +112,12 @@ fwd_splice_judge(struct fwd_splice_pair *pair, int side, const struct tcphdr *th
 				timeout = fwd_splice_timeout(pair);
 		}
 	}
-	/* Only contiguous data moves our end: a forged far-ahead seq cannot. */
-	if (!after(seq, pair->snd_end[peer]) && after(end, pair->snd_end[peer]))
+	/*
+	 * Data within the receiver's window moves our end, past a gap left by
+	 * a loss before us too (the sender will not resend what the receiver
+	 * SACKed); a forged far-ahead seq cannot move it.
+	 */
+	if (after(end, pair->snd_end[peer]) && !after(end, hi + th->fin))
 		pair->snd_end[peer] = end;
 	if (th->ack) {
 		u32 ack = ntohl(th->ack_seq);
