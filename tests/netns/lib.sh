@@ -210,6 +210,15 @@ fwd_write() {
 	fwd bash -c 'printf "%s" "$2" > "/proc/forwarder/$1"' fwd_write "$1" "$2"
 }
 
+# splice_state PORT: what a failed splice test needs to be understood, into its log:
+# the splice counters, the pair on the listener's PORT, and both ends' sockets.
+splice_state() {
+	log "splice_stats: $(fwd cat /proc/forwarder/splice_stats | tr '\n' ' ')"
+	log "pair: $(fwd cat /proc/forwarder/show | grep "local $FWD_CLI_IP4:$1 ")"
+	log "client sockets: $(cli ss -tin | tr '\n' ' ')"
+	log "server sockets: $(srv ss -tin | tr '\n' ' ')"
+}
+
 require_cmd() {
 	local c
 	for c in "$@"; do

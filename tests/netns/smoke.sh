@@ -14,7 +14,7 @@ setup_topology || exit 1
 load_forwarder || finish
 check "forwarder loaded on $(uname -r)" test -r /proc/forwarder/version
 
-srv socat TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
+srv socat -t 30 TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
 defer "kill $!"
 fwd python3 -S "$tool" handoff --port 8080 --server $SRV_IP4:9000 > "$L/smoke.handoff" 2>&1 &
 defer "kill $!"

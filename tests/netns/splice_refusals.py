@@ -7,6 +7,7 @@ sockets in this one process, writes "<fd> <fd>" to forward and prints
 """
 import errno
 import os
+import select
 import socket
 import struct
 import sys
@@ -60,9 +61,8 @@ def main():
     c, s = connected()
     c2, s2 = connected()
     c2.send(b"!", socket.MSG_OOB)
-    # Wait until the urgent byte has arrived at s2.
-    s2.settimeout(5)
-    s2.recv(1, socket.MSG_PEEK)
+    # Wait until the urgent byte has arrived at s2 (an exceptional condition).
+    select.select([], [], [s2], 10)
     print("oob", forward(s2, c), flush=True)
 
     c, s = connected()

@@ -11,7 +11,7 @@ bytes=$(scaled 20000000)
 setup_topology || exit 1
 load_forwarder || finish
 
-srv socat TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
+srv socat -t 30 TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
 defer "kill $!"
 fwd python3 -S "$tool" handoff --port 8080 --server $SRV_IP4:9000 > "$FWD_LOGDIR/splice_basic.handoff" 2>&1 &
 handoff=$!

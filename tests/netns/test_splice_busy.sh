@@ -13,7 +13,7 @@ setup_topology || exit 1
 load_forwarder || finish
 
 # 1. The client streams right after the (possibly unacked) greeting.
-srv socat TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
+srv socat -t 30 TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
 defer "kill $!"
 fwd python3 -S "$tool" handoff --port 8080 --server $SRV_IP4:9000 --count 3 --no-wait \
 	> "$FWD_LOGDIR/splice_busy.echo" 2>&1 &

@@ -17,7 +17,7 @@ rate=$((bytes / 12))
 
 setup_topology || exit 1
 load_forwarder || finish
-srv socat TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
+srv socat -t 30 TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
 defer "kill $!"
 fwd python3 -S "$tool" handoff --port 8300 --server $SRV_IP4:9000 > "$L/inject.handoff" 2>&1 &
 defer "kill $!"

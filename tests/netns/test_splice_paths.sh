@@ -13,7 +13,7 @@ bytes=$(scaled 10000000)
 
 setup_topology || exit 1
 load_forwarder || finish
-srv socat TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
+srv socat -t 30 TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
 defer "kill $!"
 wait_listener "$NS_SRV" t 9000 || finish
 
@@ -24,8 +24,12 @@ echo_through() {
 	fwd python3 -S "$tool" handoff --port $port --server $SRV_IP4:9000 "${@:2}" > "$L/paths.$port" 2>&1 &
 	local h=$!
 	wait_listener "$NS_FWD" t $port || return 1
-	check "$1: $((bytes / 1000000)) MB each way intact" \
-		cli python3 -S "$tool" client --connect $FWD_CLI_IP4:$port --bytes $bytes --seed $port
+	if ! cli python3 -S "$tool" client --connect $FWD_CLI_IP4:$port --bytes $bytes --seed $port; then
+		fail "$1: $((bytes / 1000000)) MB each way intact"
+		splice_state "$port"
+	else
+		log "ok: $1: $((bytes / 1000000)) MB each way intact"
+	fi
 	wait $h
 	expect_eq "$1: spliced" "handoff ok" "$(cat "$L/paths.$port")"
 }

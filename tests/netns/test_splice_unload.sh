@@ -13,7 +13,7 @@ cycles=${FWD_UNLOAD_CYCLES:-50}
 
 setup_topology || exit 1
 load_forwarder || finish
-srv socat TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
+srv socat -t 30 TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
 defer "kill $!"
 fwd python3 -S "$tool" handoff --port 8600 --server $SRV_IP4:9000 --count 1000000 > "$L/unload.handoff" 2>&1 &
 defer "kill $!"
