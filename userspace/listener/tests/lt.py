@@ -26,7 +26,6 @@
                                          byte came back
 Exit status 0 on success; failures are printed.
 """
-import asyncio
 import hashlib
 import os
 import socket
@@ -137,7 +136,11 @@ def echo_check(sock, payload, banner=None):
         raise RuntimeError("echo differs: %d bytes back of %d" % (n, len(payload)))
 
 
-async def echo_server(addr, port, banner):
+def echo_server(addr, port, banner):
+    # Imported here: only the servers need asyncio, and its import costs the
+    # clients seconds under TCG.
+    import asyncio
+
     async def handle(r, w):
         try:
             if banner:
@@ -155,10 +158,13 @@ async def echo_server(addr, port, banner):
         finally:
             w.close()
 
-    srv = await asyncio.start_server(handle, None if addr == "*" else addr, port,
-                                     reuse_address=True, backlog=1024)
-    async with srv:
-        await srv.serve_forever()
+    async def serve():
+        srv = await asyncio.start_server(handle, None if addr == "*" else addr, port,
+                                         reuse_address=True, backlog=1024)
+        async with srv:
+            await srv.serve_forever()
+
+    asyncio.run(serve())
 
 
 def many(proxy, pport, dest, dport, n, size, proto, pause):
@@ -344,7 +350,7 @@ def main(a):
         return 2
     cmd = a[0]
     if cmd == "echo-server":
-        asyncio.run(echo_server(a[1], int(a[2]), a[3] if len(a) > 3 else None))
+        echo_server(a[1], int(a[2]), a[3] if len(a) > 3 else None)
         return 0
     if cmd == "many":
         return many(a[1], int(a[2]), a[3], int(a[4]), int(a[5]), int(a[6]),
