@@ -128,7 +128,8 @@ class Reader(threading.Thread):
     def run(self):
         while not self.done:
             try:
-                data = self.sock.recv(1 << 16, socket.MSG_DONTWAIT)
+                # Small reads: the queue keeps bytes for the kernel to race with.
+                data = self.sock.recv(512, socket.MSG_DONTWAIT)
             except BlockingIOError:
                 continue
             except OSError:
