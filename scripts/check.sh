@@ -151,7 +151,7 @@ for k in ${FWD_KERNELS:-stock 6.12 debug}; do
 		step "build against the debug kernel (with KUnit)" "$out/build-debug.log" \
 			make -s -C "$build" KDIR="$kbuild" module || continue
 		# The debug kernel runs fewer tests, each several times slower.
-		limit=3600
+		limit=4200
 	fi
 	echo "# $k kernel: tests in the VM"
 	vmout=$out/vm-$k$tag
