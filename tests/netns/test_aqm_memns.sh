@@ -34,10 +34,15 @@ a=$(gline 1)
 b=$(nsb awk '$1 == 1' /proc/forwarder/groups)
 log "A: queued $(lfield "$a" queued) packets, $(lfield "$a" queued_mem) bytes, overlimit $(lfield "$a" overlimit)"
 log "B: queued $(lfield "$b" queued) packets, $(lfield "$b" queued_mem) bytes, overlimit $(lfield "$b" overlimit)"
-check "A: its queue near the budget while B sent ($(lfield "$a" queued_mem) >= 200000 bytes)" \
-	test "$(lfield "$a" queued_mem)" -ge 200000
 expect_eq "B: no overlimit drop" 0 "$(lfield "$b" overlimit)"
-check "B: nine datagrams wait in its queue (the first had the burst)" \
-	test "$(lfield "$b" queued)" -ge 9
+# How full the queues are at one instant depends on how fast the flood and
+# bash run: judged on the stock kernel only (the debug kernel, slower under
+# KASAN, judges the isolation above and its kernel log).
+if ! debug_kernel; then
+	check "A: its queue near the budget while B sent ($(lfield "$a" queued_mem) >= 200000 bytes)" \
+		test "$(lfield "$a" queued_mem)" -ge 200000
+	check "B: nine datagrams wait in its queue (the first had the burst)" \
+		test "$(lfield "$b" queued)" -ge 9
+fi
 wait $flood || fail "UDP flood"
 finish
