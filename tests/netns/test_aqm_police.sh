@@ -104,10 +104,12 @@ kill $flow 2>/dev/null
 wait $flow 2>/dev/null	# iperf3 gone: the server takes the next client
 log "UDP flow of 2 Mbit/s: $before bit/s of IP received before del 1, $after after"
 check "policed before the delete ($before <= 1.5 x 256 kbit/s)" test "$before" -le 384000
-# Unlimited: half of what it sends at least, four times the rate (on a
-# loaded host the client itself sent less: 1.48 and 1.99 Mbit/s arrived).
-check "unlimited after it: far above the rate ($after >= 1 Mbit/s, half of what it sends)" \
-	test "$after" -ge 1000000
+# Unlimited: at least twice the rate the group held it to, from a flow
+# sending eight times the rate (a loaded stock host delivered 1.48 and 1.99
+# Mbit/s of it, a loaded debug kernel 0.79: the sender, not a group, is the
+# limit then).
+check "unlimited after it: above twice the rate ($after >= 512 kbit/s)" \
+	test "$after" -ge 512000
 
 # ---- 64 kbit/s and 200 Mbit/s -----------------------------------------------------
 # The same kernel path as at 10 Mbit/s, with only the figure to judge: stock only.

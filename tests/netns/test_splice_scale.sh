@@ -1,6 +1,6 @@
 #!/bin/bash
 # Splicing at scale, through fwd-listener and the module: 1,000 concurrent
-# and 5,000 sequential short connections (FWD_SEQUENTIAL=20000 for the full
+# and 2,000 sequential short connections (FWD_SEQUENTIAL=20000 for the full
 # count: about 35 hand-offs a second under TCG makes that a 10-minute test),
 # handed to the kernel (a request/response finished before its hand-off is
 # relayed), every byte echoed back intact; 200 MB each way at once through
@@ -33,7 +33,7 @@ expect_eq "the kernel installed 1,000 pairs" 1000 "$(installed)"
 # Sequential request/response clients that talk at once: a connection whose
 # exchange ends before the listener hands it off (the client already closed)
 # is relayed; the rest must reach the kernel.
-n=${FWD_SEQUENTIAL:-5000}
+n=${FWD_SEQUENTIAL:-2000}
 check "$n sequential clients echo 1 KB each" \
 	cli "$PY" -S "$LT_PY" sequential "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT $n 1000 native
 expect_stat scale active 0
