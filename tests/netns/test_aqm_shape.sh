@@ -84,16 +84,16 @@ done
 wait $flood
 log "UDP flood: at most $maxq packets, $maxmem bytes queued"
 # Judged on the stock kernel, whose client sends many times 500 kbit/s. A
-# debug kernel's client may not outrun the release timer by much between two
-# samples; there the overlimit drops below show the queue filled.
+# debug kernel's client may not outrun the release timer (on a loaded host
+# it filled no queue at all): there the limits must hold, whatever it sent.
 if debug_kernel; then
-	log "not judged on the debug kernel: queue reached $maxq packets"
+	log "not judged on the debug kernel: queue reached $maxq packets, overlimit $(gfield 2 overlimit)"
 else
 	check "queue reached (limit 50p): $maxq packets" test "$maxq" -gt 10
+	check "overlimit drops counted" gfield_ge 2 overlimit 10
 fi
 check "packet limit held ($maxq <= 50)" test $maxq -le 50
 check "memory limit held ($maxmem <= 204800)" test $maxmem -le 204800
-check "overlimit drops counted" gfield_ge 2 overlimit 10
 check "dropped counts them" gfield_ge 2 dropped "$(gfield 2 overlimit)"
 check "queue drained" wait_eq 5 0 gfield 2 queued
 # Between the flood's start and the drained queue the group may send its
