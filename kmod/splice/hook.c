@@ -77,9 +77,11 @@ fwd_splice_judge(struct fwd_splice_pair *pair, int side, const struct tcphdr *th
 	u32 seq = ntohl(th->seq) + x->seq_delta;
 	u32 end = seq + payload + th->fin;
 	u32 lo = pair->acked[peer];
-	u32 hi = lo + max_t(u32, pair->wnd[peer], 1);
+	u32 hi = pair->maxend[peer];
 	u32 timeout = 0;
 
+	if (!after(hi, lo))
+		hi = lo + 1;
 	if (after(pair->snd_end[peer], hi))
 		hi = pair->snd_end[peer];
 	if (th->syn)
@@ -127,6 +129,8 @@ fwd_splice_judge(struct fwd_splice_pair *pair, int side, const struct tcphdr *th
 			pair->acked[side] = ack;
 			pair->wnd[side] = (u32)ntohs(th->window) <<
 					  min_t(u8, x->wscale_in, TCP_MAX_WSCALE);
+			if (after(ack + pair->wnd[side], pair->maxend[side]))
+				pair->maxend[side] = ack + pair->wnd[side];
 		}
 	}
 	/* A shorter timeout takes effect now; longer ones are re-armed lazily by the timer. */

@@ -283,6 +283,21 @@ static void fwd_splice_take_sock(struct fwd_splice_pair *pair, int side)
 	}
 }
 
+/*
+ * How far the sender on @side may send towards the other side's peer: what
+ * that peer offered our socket, or what our socket on @side offered the
+ * sender before the splice (translated), whichever reaches further.
+ */
+static void fwd_splice_take_window(struct fwd_splice_pair *pair, int side)
+{
+	const struct tcp_sock *in = tcp_sk(pair->sk[side]);
+	const struct tcp_sock *out = tcp_sk(pair->sk[!side]);
+	u32 offered = in->rcv_wup + in->rcv_wnd + pair->xlate[side].seq_delta;
+	u32 edge = out->snd_una + out->snd_wnd;
+
+	pair->maxend[!side] = after(offered, edge) ? offered : edge;
+}
+
 static void fwd_splice_lock(struct fwd_splice_pair *pair)
 {
 	/* Address order: two writers naming the same sockets cannot deadlock. */
@@ -342,6 +357,8 @@ static int fwd_splice_take(struct fwd_splice_pair *pair, const int *fd, void *bu
 	fwd_splice_snapshot(&pair->xlate[FWD_SPLICE_SERVER], pair->sk[1], pair->sk[0], now);
 	for (side = 0; side < 2; side++)
 		fwd_splice_take_sock(pair, side);
+	for (side = 0; side < 2; side++)
+		fwd_splice_take_window(pair, side);
 	return 0;
 }
 

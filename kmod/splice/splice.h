@@ -106,11 +106,14 @@ struct fwd_splice_pair {
 	/*
 	 * Per side, in the sequence space of our socket on that side: the next
 	 * seq we send towards that side's peer, the highest ack it sent us
-	 * (it holds every byte before), and the window it offers (bytes).
+	 * (it holds every byte before), the window it offers (bytes), and the
+	 * furthest right edge the other sender was ever offered towards it
+	 * (conntrack's td_maxend: what may legitimately arrive).
 	 */
 	u32 snd_end[2];
 	u32 acked[2];
 	u32 wnd[2];
+	u32 maxend[2];
 	u32 frozen_rcv_nxt[2];			/* the socket's rcv_nxt at install */
 	/*
 	 * BIT(side) while that side's socket still owes its peer bytes it was
