@@ -144,15 +144,23 @@ class Reader(threading.Thread):
         self.out.close()
 
 
-def client(args):
-    sock = connect(args.connect, args.bind_port, timeout=30)
-    hello = b""
-    while not hello.endswith(b"\n"):
+def read_line(sock):
+    """One line, byte by byte (nothing after it is taken); None on EOF before its end."""
+    line = b""
+    while not line.endswith(b"\n"):
         chunk = sock.recv(1)
         if not chunk:
-            print("client: connection closed before OK", file=sys.stderr)
-            return 1
-        hello += chunk
+            return None
+        line += chunk
+    return line
+
+
+def client(args):
+    sock = connect(args.connect, args.bind_port, timeout=30)
+    hello = read_line(sock)
+    if hello is None:
+        print("client: connection closed before OK", file=sys.stderr)
+        return 1
     if hello != b"OK\n":
         print("client: unexpected greeting %r" % hello, file=sys.stderr)
         return 1
@@ -225,14 +233,9 @@ def peer(args):
         sock, _ = lsock.accept()
     else:
         sock = connect(args.connect)
-    if args.greeting:
-        got = b""
-        while not got.endswith(b"\n"):
-            chunk = sock.recv(1)
-            if not chunk:
-                print("event eof-before-greeting")
-                return 1
-            got += chunk
+    if args.greeting and read_line(sock) is None:
+        print("event eof-before-greeting")
+        return 1
     if args.go:
         deadline = time.time() + args.timeout
         while not os.path.exists(args.go):
@@ -264,14 +267,9 @@ def peer(args):
 
 def download(args):
     sock = connect(args.connect, args.bind_port)
-    if args.greeting:
-        got = b""
-        while not got.endswith(b"\n"):
-            chunk = sock.recv(1)
-            if not chunk:
-                print("download: closed before the greeting", file=sys.stderr)
-                return 1
-            got += chunk
+    if args.greeting and read_line(sock) is None:
+        print("download: closed before the greeting", file=sys.stderr)
+        return 1
     h = hashlib.sha256()
     n = 0
     while True:
