@@ -14,7 +14,8 @@ for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 # The second kernel forwarder is checked on: Debian 12's newest 6.12 (image and headers).
-have612=$(ls -d /lib/modules/6.12.*+deb12-amd64/kernel /lib/modules/6.12.*+deb12-amd64/build 2>/dev/null | wc -l)
+# (ls fails on a fresh machine, which pipefail would turn into a silent exit)
+have612=$( (ls -d /lib/modules/6.12.*+deb12-amd64/kernel /lib/modules/6.12.*+deb12-amd64/build 2>/dev/null || true) | wc -l)
 [ ${#missing[@]} -eq 0 ] && [ "$have612" -ge 2 ] && exit 0
 
 sudo=
