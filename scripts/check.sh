@@ -10,6 +10,9 @@
 # "N passed, N failed".
 #   FWD_KERNELS="stock 6.12 debug"   which kernels to run on
 #   FWD_TESTS="name ..."        only these netns tests
+#   FWD_BUDGET=SECONDS          the whole run's time budget (default 4800: CI
+#                               stops at 5400); a VM gets what is left, and
+#                               tests that no longer fit are listed as not run
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -17,6 +20,8 @@ out=$top/tests/out
 mkdir -p "$out"
 passed=0 failed=0
 failures=()	# repeated just above the last line, where a truncated CI log still shows them
+unrun=()	# what the time budget left out, listed with the failures
+budget=${FWD_BUDGET:-4800}
 # Partial runs (FWD_TESTS) get their own directories: several may wait for the VM at once.
 tag=${FWD_TESTS:+-$$}
 
@@ -43,6 +48,12 @@ summary() {
 	local f
 	stage ""
 	echo "# total time: $SECONDS s"
+	if [ ${#unrun[@]} -gt 0 ]; then
+		echo "# not run, for make check's time budget ($budget s):"
+		for f in "${unrun[@]}"; do
+			echo "#   $f"
+		done
+	fi
 	if [ ${#failures[@]} -gt 0 ]; then
 		echo "# what failed:"
 		for f in "${failures[@]}"; do
@@ -80,6 +91,9 @@ vm_results() {	# vm_results LABEL OUTDIR VM_RC
 		reason=$(grep -m1 -E '^(FAIL|not ok)' "$dir/logs/$name.log" 2>/dev/null)
 		failures+=("$label: $line${reason:+ -- $reason}")
 	done < <(grep -E '^not ok [0-9]+ ' "$dir/output.log" 2>/dev/null)
+	while read -r line; do
+		unrun+=("$label: $line")
+	done < <(grep -E '^skip [0-9]+ .*time budget' "$dir/output.log" 2>/dev/null)
 	if [ ! -f "$dir/rc" ]; then
 		result fail "$label: VM finished" "panic, hang or boot failure, console in $dir/console.log"
 	elif [ -s "$dir/splats.txt" ] || [ -s "$dir/kmemleak.txt" ]; then
@@ -153,11 +167,20 @@ for k in ${FWD_KERNELS:-stock 6.12 debug}; do
 		# The debug kernel runs fewer tests, each several times slower.
 		limit=4200
 	fi
-	echo "# $k kernel: tests in the VM"
+	# The VM gets what is left of the budget; its tests stop starting in
+	# time for the boot, the final kmemleak scan and the summary.
+	left=$((budget - SECONDS - 60))
+	if [ $left -lt 600 ]; then
+		unrun+=("$k kernel: the whole VM run ($left s left)")
+		continue
+	fi
+	[ $left -lt $limit ] && limit=$left
+	echo "# $k kernel: tests in the VM (at most $limit s)"
 	vmout=$out/vm-$k$tag
 	rm -rf "$vmout"
 	vm_rc=0
-	FWD_BUILD=$build FWD_LOGDIR=$vmout/logs tests/vm/run.sh -k "$k" -o "$vmout" -t $limit -- \
+	FWD_DEADLINE_S=$((limit - 240)) FWD_BUILD=$build FWD_LOGDIR=$vmout/logs \
+		tests/vm/run.sh -k "$k" -o "$vmout" -t $limit -- \
 		"${suite[@]}" | sed -u "s/^/[$k] /" || vm_rc=$?
 	vm_results "$k kernel" "$vmout" "$vm_rc"
 done

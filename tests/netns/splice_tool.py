@@ -3,9 +3,10 @@
 
   splice_tool.py handoff --port P --server IP:PORT [--count N]
       A minimal listener: accept a client, connect to the server, send the
-      client "OK\\n", wait until that is acknowledged and both sockets are
-      quiet, write "<client_fd> <server_fd>" to /proc/forwarder/forward and
-      close both fds. Prints one line per connection: "handoff ok" or
+      client "OK\\n", wait until everything either socket sent is
+      acknowledged (bytes received meanwhile are the kernel's to drain),
+      write "<client_fd> <server_fd>" to /proc/forwarder/forward and close
+      both fds. Prints one line per connection: "handoff ok" or
       "handoff failed <errno name>".
       --no-wait: hand off at once, with the greeting maybe unacked and
       client or server bytes maybe unread (the kernel must cope);
@@ -54,7 +55,6 @@ import sys
 import threading
 import time
 
-SIOCINQ = 0x541B
 SIOCOUTQ = 0x5411
 TCP_INFO_UNACKED_OFFSET = 24  # struct tcp_info: 8 u8 fields, then u32 rto, ato, snd_mss, rcv_mss, unacked
 
@@ -69,8 +69,11 @@ def unacked(sock):
     return struct.unpack_from("I", info, TCP_INFO_UNACKED_OFFSET)[0]
 
 
-def quiet(sock):
-    return queued(sock, SIOCINQ) == 0 and queued(sock, SIOCOUTQ) == 0 and unacked(sock) == 0
+def settled(sock):
+    """Everything the socket sent is acked. Bytes it received and nobody read
+    are the kernel's to drain at install: a client that speaks right after the
+    greeting (delayed ACK piggybacked on its data) must not stall the hand-off."""
+    return queued(sock, SIOCOUTQ) == 0 and unacked(sock) == 0
 
 
 def handoff(args):
@@ -96,7 +99,7 @@ def handoff(args):
         deadline = time.time() + 10
         result = "failed ETIMEDOUT"
         while time.time() < deadline:
-            if not args.no_wait and not (quiet(c) and quiet(s)):
+            if not args.no_wait and not (settled(c) and settled(s)):
                 time.sleep(0.001)
                 continue
             try:
