@@ -6,7 +6,8 @@
  * output and sent through LOCAL_OUT, so the firewall and conntrack still see
  * the outgoing connection. ICMP fragmentation-needed quoting a segment we
  * forwarded updates the path MTU towards that peer; the next segment too big
- * for it is answered to its sender (as a router would). A second hook at
+ * for it is answered to its sender (as a router would). Other ICMP errors
+ * about a forwarded segment are relayed to the other peer. A second hook at
  * LOCAL_OUT keeps the two spliced sockets silent.
  */
 #include <linux/icmp.h>
@@ -270,12 +271,24 @@ static bool fwd_splice_owed_ack(const struct fwd_splice_pair *pair, int side,
 	return true;
 }
 
+/* The ICMP errors about a forwarded segment that are the other peer's news too. */
+static bool fwd_splice_icmp_relays(const struct icmphdr *ic)
+{
+	if (ic->type == ICMP_TIME_EXCEEDED)
+		return true;
+	return ic->type == ICMP_DEST_UNREACH && ic->code <= NR_ICMP_UNREACH &&
+	       ic->code != ICMP_FRAG_NEEDED;
+}
+
 /*
- * ICMP fragmentation-needed about a segment we forwarded towards one side's
- * peer: the quoted segment is in our socket's sequence space, beyond what the
- * muted socket itself sent, so tcp_v4_err() would drop it as out of window.
- * Check the quoted seq as TCP does, then lower the route's PMTU; the next
- * segment too big for it is answered to its sender by fwd_splice_too_big().
+ * An ICMP error about a segment we forwarded towards one side's peer: the
+ * quoted segment is in our socket's sequence space, beyond what the muted
+ * socket itself sent, so tcp_v4_err() would drop it as out of window. Check
+ * the quoted seq as TCP does. Fragmentation-needed lowers the route's PMTU
+ * (the next segment too big for it is answered to its sender by
+ * fwd_splice_too_big()); an unreachable or time-exceeded error is relayed to
+ * the other peer, quoting the segment it sent (as IPVS does for its
+ * connections), so it learns that the far path failed.
  */
 static unsigned int fwd_splice_icmp(struct net *net, struct fwd_splice_net *sn,
 				    struct sk_buff *skb)
@@ -294,7 +307,8 @@ static unsigned int fwd_splice_icmp(struct net *net, struct fwd_splice_net *sn,
 	u32 seq;
 
 	ic = skb_header_pointer(skb, off, sizeof(_ic), &_ic);
-	if (!ic || ic->type != ICMP_DEST_UNREACH || ic->code != ICMP_FRAG_NEEDED)
+	if (!ic || !(fwd_splice_icmp_relays(ic) ||
+		     (ic->type == ICMP_DEST_UNREACH && ic->code == ICMP_FRAG_NEEDED)))
 		return NF_ACCEPT;
 	in = skb_header_pointer(skb, off + sizeof(_ic), sizeof(_in), &_in);
 	if (!in || in->protocol != IPPROTO_TCP || in->ihl < 5)
@@ -323,6 +337,16 @@ static unsigned int fwd_splice_icmp(struct net *net, struct fwd_splice_net *sn,
 	if (!valid) {
 		atomic64_inc(&sn->invalid);
 		return NF_DROP;
+	}
+	if (fwd_splice_icmp_relays(ic)) {
+		/* The quoted segment came from the other peer, shifted by its delta. */
+		if (fwd_splice_may_challenge(sn)) {
+			fwd_splice_send_error(pair, !half->side, ic->type, ic->code,
+					      seq - pair->xlate[!half->side].seq_delta);
+			atomic64_inc(&sn->icmp_relayed);
+		}
+		consume_skb(skb);
+		return NF_STOLEN;
 	}
 	/* ipv4_update_pmtu() reads the quoted header at skb->data. */
 	if (!pskb_may_pull(skb, off + sizeof(_ic) + sizeof(struct iphdr)))

@@ -131,6 +131,7 @@ static int fwd_splice_stats_show(struct seq_file *seq, void *v)
 	seq_printf(seq, "invalid %lld\n", atomic64_read(&sn->invalid));
 	seq_printf(seq, "challenge_acks %lld\n", atomic64_read(&sn->challenge_acks));
 	seq_printf(seq, "icmp_pmtu %lld\n", atomic64_read(&sn->icmp_pmtu));
+	seq_printf(seq, "icmp_relayed %lld\n", atomic64_read(&sn->icmp_relayed));
 	return 0;
 }
 

@@ -145,8 +145,8 @@ struct fwd_splice_net {
 	bool exiting;
 	atomic64_t installed, refused, expired, muted, dropped;
 	atomic64_t drained_bytes, owing;
-	atomic64_t invalid, challenge_acks, icmp_pmtu;
-	/* challenge ACKs: at most FWD_SPLICE_CHALLENGE_LIMIT a second */
+	atomic64_t invalid, challenge_acks, icmp_pmtu, icmp_relayed;
+	/* challenge ACKs and relayed ICMP errors: at most FWD_SPLICE_CHALLENGE_LIMIT a second */
 	unsigned long challenge_second;
 	atomic_t challenge_budget;
 };
@@ -179,6 +179,8 @@ struct rtable *fwd_splice_route(struct net *net, __be32 daddr, __be32 saddr);
 void fwd_splice_send_reset(struct fwd_splice_pair *pair, int side);
 void fwd_splice_send_ack(struct fwd_splice_pair *pair, int side, u32 seq,
 			 u32 ack, u16 win);
+void fwd_splice_send_error(struct fwd_splice_pair *pair, int side, u8 type,
+			   u8 code, u32 seq);
 
 /* install.c */
 int fwd_splice_install(struct fwd_net *fn, int client_fd, int server_fd);

@@ -24,12 +24,14 @@
       the stream; --first sends N bytes and waits for their echo first (so
       the splice's first segments are small).
   splice_tool.py peer (--connect IP:PORT | --listen PORT) [--greeting]
-                [--go FILE] [--send N] [--rst] [--expect eof|reset] [--timeout S]
+                [--go FILE] [--send N] [--rst] [--recverr]
+                [--expect eof|reset|unreachable] [--timeout S]
       One end of a connection for teardown tests: optionally read the
       greeting, wait until FILE exists (the test creates it once the pair is
       spliced), send N bytes, close with a RST, then wait for the other
-      end's EOF or RST; prints "event eof|reset|timeout", exit 0 if it is
-      the expected one.
+      end's EOF, RST or (with --recverr: IP_RECVERR, ICMP errors reported
+      at once) host or network unreachable; prints "event
+      eof|reset|unreachable|timeout", exit 0 if it is the expected one.
   splice_tool.py download --connect IP:PORT --sha256 HEX --bytes N [--bind-port P]
                   [--greeting]
       Connect and read to EOF (after "OK\\n" with --greeting); exit 0 only if
@@ -56,6 +58,7 @@ import threading
 import time
 
 SIOCOUTQ = 0x5411
+IP_RECVERR = 11  # linux/in.h; the socket module has no name for it
 TCP_INFO_UNACKED_OFFSET = 24  # struct tcp_info: 8 u8 fields, then u32 rto, ato, snd_mss, rcv_mss, unacked
 
 
@@ -236,6 +239,9 @@ def peer(args):
         sock, _ = lsock.accept()
     else:
         sock = connect(args.connect)
+    if args.recverr:
+        # ICMP errors about the connection reach the application at once.
+        sock.setsockopt(socket.IPPROTO_IP, IP_RECVERR, 1)
     if args.greeting and read_line(sock) is None:
         print("event eof-before-greeting")
         return 1
@@ -264,6 +270,10 @@ def peer(args):
         event = "reset"
     except socket.timeout:
         pass
+    except OSError as e:
+        if e.errno not in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+            raise
+        event = "unreachable"
     print("event " + event, flush=True)
     return 0 if event == args.expect else 1
 
@@ -383,7 +393,8 @@ def main():
     e.add_argument("--go")
     e.add_argument("--send", type=int, default=0)
     e.add_argument("--rst", action="store_true")
-    e.add_argument("--expect", choices=["eof", "reset"])
+    e.add_argument("--recverr", action="store_true")
+    e.add_argument("--expect", choices=["eof", "reset", "unreachable"])
     e.add_argument("--timeout", type=float, default=30)
     args = p.parse_args()
     return {"handoff": handoff, "client": client, "download": download,

