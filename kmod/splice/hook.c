@@ -303,12 +303,14 @@ static unsigned int fwd_splice_icmp(struct net *net, struct fwd_splice_net *sn,
 	struct icmphdr _ic;
 	struct iphdr _in;
 	__be32 _quoted[2];
-	bool valid;
+	bool valid, pmtu;
 	u32 seq;
 
 	ic = skb_header_pointer(skb, off, sizeof(_ic), &_ic);
-	if (!ic || !(fwd_splice_icmp_relays(ic) ||
-		     (ic->type == ICMP_DEST_UNREACH && ic->code == ICMP_FRAG_NEEDED)))
+	if (!ic)
+		return NF_ACCEPT;
+	pmtu = ic->type == ICMP_DEST_UNREACH && ic->code == ICMP_FRAG_NEEDED;
+	if (!pmtu && !fwd_splice_icmp_relays(ic))
 		return NF_ACCEPT;
 	in = skb_header_pointer(skb, off + sizeof(_ic), sizeof(_in), &_in);
 	if (!in || in->protocol != IPPROTO_TCP || in->ihl < 5)
@@ -338,7 +340,7 @@ static unsigned int fwd_splice_icmp(struct net *net, struct fwd_splice_net *sn,
 		atomic64_inc(&sn->invalid);
 		return NF_DROP;
 	}
-	if (fwd_splice_icmp_relays(ic)) {
+	if (!pmtu) {
 		/* The quoted segment came from the other peer, shifted by its delta. */
 		if (fwd_splice_may_challenge(sn)) {
 			fwd_splice_send_error(pair, !half->side, ic->type, ic->code,

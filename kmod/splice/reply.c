@@ -25,7 +25,30 @@ struct rtable *fwd_splice_route(struct net *net, __be32 daddr, __be32 saddr)
 	return ip_route_output(net, daddr, saddr, 0, 0);
 }
 
-/* The IPv4 header of a packet from our socket on @side to its peer, then send it. */
+/*
+ * A packet towards the peer @x sends to, with @len bytes of room after the
+ * headroom (every header and the link's); NULL if there is no route or memory.
+ */
+static struct sk_buff *fwd_splice_new_skb(struct net *net,
+					  const struct fwd_splice_xlate *x,
+					  unsigned int len, gfp_t gfp,
+					  struct rtable **rt)
+{
+	struct sk_buff *skb;
+
+	*rt = fwd_splice_route(net, x->daddr, x->saddr);
+	if (IS_ERR(*rt))
+		return NULL;
+	skb = alloc_skb(MAX_TCP_HEADER + len, gfp);
+	if (!skb) {
+		ip_rt_put(*rt);
+		return NULL;
+	}
+	skb_reserve(skb, MAX_TCP_HEADER);
+	return skb;
+}
+
+/* Put the IPv4 header of a packet from us to the peer @x sends to, then send it. */
 static void fwd_splice_send_ip(struct net *net, const struct fwd_splice_xlate *x,
 			       struct rtable *rt, struct sk_buff *skb, u8 protocol)
 {
@@ -60,15 +83,9 @@ static void fwd_splice_send(struct fwd_splice_pair *pair, int side, u32 seq,
 	struct tcphdr *th;
 	struct rtable *rt;
 
-	rt = fwd_splice_route(net, x->daddr, x->saddr);
-	if (IS_ERR(rt))
+	skb = fwd_splice_new_skb(net, x, 0, gfp, &rt);
+	if (!skb)
 		return;
-	skb = alloc_skb(MAX_TCP_HEADER, gfp);
-	if (!skb) {
-		ip_rt_put(rt);
-		return;
-	}
-	skb_reserve(skb, MAX_TCP_HEADER);
 
 	th = skb_push(skb, sizeof(*th));
 	skb_reset_transport_header(skb);
@@ -146,16 +163,9 @@ void fwd_splice_send_error(struct fwd_splice_pair *pair, int side, u8 type,
 	__be16 *ports;
 	struct rtable *rt;
 
-	rt = fwd_splice_route(net, x->daddr, x->saddr);
-	if (IS_ERR(rt))
+	skb = fwd_splice_new_skb(net, x, quoted, GFP_ATOMIC, &rt);
+	if (!skb)
 		return;
-	/* Headroom as for our TCP segments: ample for ICMP, IP and the link. */
-	skb = alloc_skb(MAX_TCP_HEADER + quoted, GFP_ATOMIC);
-	if (!skb) {
-		ip_rt_put(rt);
-		return;
-	}
-	skb_reserve(skb, MAX_TCP_HEADER);
 
 	/* The quoted header: the peer's segment as it reached us. */
 	in = skb_put_zero(skb, quoted);
