@@ -15,9 +15,13 @@ logdir=${FWD_LOGDIR:-$here/../out/netns}
 mkdir -p "$logdir"
 [ "$(id -u)" -eq 0 ] || { echo "run.sh: needs root (run it in the VM: make check)" >&2; exit 2; }
 
+# The debug kernel (KASAN, kmemleak) runs every test several times slower.
+debug=0
+[ -e /sys/kernel/debug/kmemleak ] && debug=1
+
 if [ $# -gt 0 ]; then
 	tests=("$@")
-elif [ -e /sys/kernel/debug/kmemleak ]; then
+elif [ $debug -eq 1 ]; then
 	# The debug kernel first runs what has the most kernel code never run
 	# under KASAN before, so a time budget cut drops the best-trodden tests.
 	first=(test_splice_unload test_splice_inject test_splice_owed test_splice_icmp
@@ -36,9 +40,8 @@ unload_all() {
 	rmmod forwarder 2>/dev/null
 }
 
-# The debug kernel (KASAN, kmemleak) runs every test several times slower.
 limit=${FWD_TEST_TIMEOUT:-600}
-[ -e /sys/kernel/debug/kmemleak ] && limit=${FWD_TEST_TIMEOUT:-900}
+[ $debug -eq 1 ] && limit=${FWD_TEST_TIMEOUT:-900}
 
 passed=0 failed=0 skipped=0 n=0
 # Seconds left before FWD_DEADLINE (a day when there is none).
@@ -64,14 +67,9 @@ for t in "${tests[@]}"; do
 	timeout -k 10 "$this_limit" bash "$t" > "$log" 2>&1
 	rc=$?
 	took="$((SECONDS - t0))s"
-	if [ "$rc" -eq 124 ] && [ $cut -eq 1 ]; then
-		echo "skip $n $name: cut off after $took by make check's time budget"
-		skipped=$((skipped + 1))
-		ip netns list 2>/dev/null | awk '/^fwd-/ {print $1}' | xargs -r -n1 ip netns del
-		continue
-	fi
+	[ "$rc" -eq 124 ] && [ $cut -eq 1 ] && rc=budget
 	leftover=$(ip netns list 2>/dev/null | grep -c '^fwd-')
-	if [ "$rc" -eq 0 ] && [ "$leftover" -ne 0 ]; then
+	if [ "$rc" = 0 ] && [ "$leftover" -ne 0 ]; then
 		echo "FAIL: the test left $leftover namespace(s) behind" >> "$log"
 		rc=1
 	fi
@@ -84,8 +82,12 @@ for t in "${tests[@]}"; do
 		echo "skip $n $name: $(sed -n 's/^SKIP: //p' "$log" | tail -n 1)"
 		skipped=$((skipped + 1))
 		;;
+	budget)
+		echo "skip $n $name: cut off after $took by make check's time budget"
+		skipped=$((skipped + 1))
+		;;
 	*)
-		[ "$rc" -eq 124 ] && echo "FAIL: timed out" >> "$log"
+		[ "$rc" = 124 ] && echo "FAIL: timed out" >> "$log"
 		echo "not ok $n $name (exit $rc, $took)"
 		sed 's/^/#   /' "$log" | tail -n 30
 		failed=$((failed + 1))

@@ -28,26 +28,21 @@ ip -batch - <<-EOF || exit 1
 	link add r0 netns $NS_SRV mtu 1280 type veth peer name t0 netns $NS_FAR mtu 1280
 	link add q0 netns $NS_CLI mtu 1280 type veth peer name u0 netns $NS_CFAR mtu 1280
 EOF
-ip -n "$NS_SRV" -batch - <<-EOF || exit 1
-	addr add 10.0.3.1/24 dev r0
-	link set r0 up
-EOF
-ip -n "$NS_FAR" -batch - <<-EOF || exit 1
-	link set lo up
-	addr add 10.0.3.2/24 dev t0
-	link set t0 up
-	route add default via 10.0.3.1
-EOF
-ip -n "$NS_CLI" -batch - <<-EOF || exit 1
-	addr add 10.0.4.1/24 dev q0
-	link set q0 up
-EOF
-ip -n "$NS_CFAR" -batch - <<-EOF || exit 1
-	link set lo up
-	addr add 10.0.4.2/24 dev u0
-	link set u0 up
-	route add default via 10.0.4.1
-EOF
+# far_link ROUTER RDEV FAR FDEV NET: NET.1 on the router's side, NET.2 beyond it, routed back.
+far_link() {
+	ip -n "$1" -batch - <<-EOF || return 1
+		addr add $5.1/24 dev $2
+		link set $2 up
+	EOF
+	ip -n "$3" -batch - <<-EOF
+		link set lo up
+		addr add $5.2/24 dev $4
+		link set $4 up
+		route add default via $5.1
+	EOF
+}
+far_link "$NS_SRV" r0 "$NS_FAR" t0 10.0.3 || exit 1
+far_link "$NS_CLI" q0 "$NS_CFAR" u0 10.0.4 || exit 1
 ip -n "$NS_FWD" -batch - <<-EOF || exit 1
 	route add 10.0.3.0/24 via $SRV_IP4
 	route add 10.0.4.0/24 via $CLI_IP4
