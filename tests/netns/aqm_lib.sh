@@ -77,21 +77,27 @@ AQM_HEADROOM=3
 # least) in this run.
 rate_judged() { ! debug_kernel; }
 
-# rate_ok DESCRIPTION EXPECTED ACTUAL: ACTUAL at most 5% above EXPECTED and
-# at most 5% below it, 25% below 1 Mbit/s: a TCG vCPU stalled by a loaded
-# host for longer than a small burst lasts (375 ms for 3000 bytes at 64
-# kbit/s) loses that credit, and TCP recovering from a policer's drops
-# leaves it unused (stock runs on a loaded 2-core host: police 80.4%, shape
-# 82.6% and 101.6% at 64 kbit/s; 99.6-100.5% at 10 Mbit/s).
+# rate_ok DESCRIPTION EXPECTED ACTUAL [ALLOWANCE]: ACTUAL at most 5% (plus
+# ALLOWANCE bit/s) above EXPECTED and at most 5% below it, 25% below 1
+# Mbit/s. A token bucket lets its burst and one packet more than its rate
+# through in any window, which rate_flow passes as ALLOWANCE: 3000 bytes of
+# burst are 3.75% of a 10 s window at 64 kbit/s, and a flow that paused
+# (TCP recovering, a stalled vCPU) finds the bucket full again (105.8% was
+# seen). From below, a TCG vCPU stalled by a loaded host for longer than a
+# small burst lasts (375 ms for 3000 bytes at 64 kbit/s) loses that credit,
+# and TCP recovering from a policer's drops leaves it unused (stock runs on
+# a loaded 2-core host: police 80.4%, shape 82.6% and 101.6% at 64 kbit/s;
+# 99.6-100.5% at 10 Mbit/s).
 rate_ok() {
-	local below=5
+	local below=5 extra=${4:-0}
 	_aqm_capacity=${_aqm_capacity:-0}
 	[ "$2" -lt 1000000 ] && below=25
 	if debug_kernel; then
 		log "not judged on the debug kernel: $1 ($3)"
 		return
 	fi
-	check "$1: $3 bit/s, at most 5% above" awk -v e="$2" -v a="$3" 'BEGIN { exit !(a <= e * 1.05) }'
+	check "$1: $3 bit/s, at most 5% (+$extra bit/s of burst) above" \
+		awk -v e="$2" -v a="$3" -v x="$extra" 'BEGIN { exit !(a <= e * 1.05 + x) }'
 	if [ "$2" -le $AQM_JUDGED_MAX ]; then
 		check "path carries ${AQM_HEADROOM}x $2 bit/s unshaped (measured $_aqm_capacity bit/s)" \
 			test "$_aqm_capacity" -ge $(($2 * AQM_HEADROOM))
@@ -143,7 +149,9 @@ rate_flow() {
 	bps=$(($1 * 8 * 1000000000 / $2))
 	log "$mode $name: $bps bit/s of IP received over $(($2 / 1000000)) ms ($(pct_of "$bits" "$bps") of the rate)"
 	log "group 9: $(fwd awk '$1 == 9' /proc/forwarder/groups)"
-	rate_ok "$mode $name: IP bit/s at the server against $bits" "$bits" "$bps"
+	# The burst and one full-sized packet, spread over the window.
+	rate_ok "$mode $name: IP bit/s at the server against $bits" "$bits" "$bps" \
+		$(((burst + 1500) * 8 * 1000000000 / $2))
 }
 
 pct_of() { awk -v b="$1" -v a="$2" 'BEGIN { printf "%.1f%%\n", 100 * a / b }'; }
