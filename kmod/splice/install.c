@@ -9,10 +9,12 @@
  * costs the peers nothing); hash the pair (from then on our LOCAL_IN hook
  * holds back every segment for either tuple; the peers retransmit them after
  * the splice); wait until no packet that slipped past before is still on its
- * way into a socket; then, under both socket locks again, move whatever the
- * sockets received but nobody read to the other socket (what the listener
- * would have done) and snapshot both. Holding the locks keeps any other
- * reader of the sockets out while bytes move.
+ * way into a socket; then, under both socket locks again, make sure that
+ * whatever the sockets received but nobody read can move to the other socket
+ * (what the listener would have done), move it and snapshot both. A refusal
+ * at that point (a hole that formed in between, no memory) leaves both
+ * sockets as they were. Holding the locks keeps any other reader of the
+ * sockets out while bytes move.
  *
  * Installs in a namespace are serialised with its pre_exit, so unloading the
  * module never meets a half-installed pair.
@@ -129,31 +131,40 @@ static int fwd_splice_check_alike(struct fwd_splice_pair *pair)
 	return 0;
 }
 
-/* Socket locked: has every received byte been read? */
-static int fwd_splice_check_read(struct sock *sk)
+/*
+ * Socket locked: is what it received and nobody read ready to move? Data
+ * after a hole would only be complete after segments the install holds back.
+ */
+static int fwd_splice_check_queues(struct sock *sk)
 {
-	const struct tcp_sock *tp = tcp_sk(sk);
-
-	if (tp->rcv_nxt != tp->copied_seq ||
-	    !skb_queue_empty(&sk->sk_receive_queue) ||
-	    !RB_EMPTY_ROOT(&tp->out_of_order_queue) ||
+	if (!RB_EMPTY_ROOT(&tcp_sk(sk)->out_of_order_queue) ||
 	    READ_ONCE(sk->sk_backlog.tail))
 		return -EAGAIN;
 	return 0;
 }
 
 /*
- * Socket locked: could what @from received but nobody read move into @to now?
- * Out-of-order data would only be complete after segments the install holds
- * back: try again later, before anything is held back.
+ * Both locked, hashed, nothing in flight: make sure @to takes everything
+ * @from holds unread in one go, before a byte moves, so that an EAGAIN
+ * leaves both sockets as they were. The bytes are in kernel memory already
+ * (in @from's queue): @to's send buffer grows to hold them, and the memory
+ * for them and their segments is reserved now.
  */
-static int fwd_splice_check_room(struct sock *from, struct sock *to)
+static int fwd_splice_make_room(struct sock *from, struct sock *to)
 {
-	const struct tcp_sock *tp = tcp_sk(from);
+	u32 unread = tcp_sk(from)->rcv_nxt - tcp_sk(from)->copied_seq;
+	u32 mss = max_t(u32, tcp_sk(to)->mss_cache, 1);
+	u64 need;
 
-	if (!RB_EMPTY_ROOT(&tp->out_of_order_queue) ||
-	    (int)(tp->rcv_nxt - tp->copied_seq) > sk_stream_wspace(to))
-		return -EAGAIN;
+	if (!unread)
+		return 0;
+	need = unread + (u64)(unread / mss + 2) * SKB_TRUESIZE(MAX_TCP_HEADER);
+	if (need + to->sk_wmem_queued > INT_MAX)
+		return -ENOBUFS;
+	if (sk_stream_wspace(to) < need)
+		WRITE_ONCE(to->sk_sndbuf, to->sk_wmem_queued + need);
+	if (!sk_wmem_schedule(to, need))
+		return -EAGAIN;		/* the host is short of TCP memory */
 	return 0;
 }
 
@@ -198,10 +209,11 @@ static int fwd_splice_drain_actor(read_descriptor_t *desc, struct sk_buff *skb,
 }
 
 /*
- * Both sockets locked: move what @from received but nobody read into @to's
- * send queue. A byte is never held anywhere but in a socket, and with both
- * locks held no reader can take bytes in between. -EAGAIN if @to cannot take
- * it all now.
+ * Both sockets locked, room made: move what @from received but nobody read
+ * into @to's send queue. A byte is never held anywhere but in a socket, and
+ * with both locks held no reader can take bytes in between. -ENOBUFS if an
+ * allocation failed: the bytes moved so far are @to's to send, in order, and
+ * the rest are still @from's to read.
  */
 static int fwd_splice_drain(struct fwd_splice_net *sn, struct sock *from,
 			    struct sock *to, void *buf)
@@ -209,13 +221,23 @@ static int fwd_splice_drain(struct fwd_splice_net *sn, struct sock *from,
 	struct fwd_splice_drain d = { .to = to, .buf = buf };
 	read_descriptor_t desc = { .arg.data = &d, .count = 1 };
 
+	struct tcp_sock *tp = tcp_sk(to);
+	u32 lowat = tp->notsent_lowat;
+
 	if (tcp_sk(from)->rcv_nxt == tcp_sk(from)->copied_seq)
 		return 0;
+	/* TCP_NOTSENT_LOWAT would stop the move half way: lift it meanwhile. */
+	WRITE_ONCE(tp->notsent_lowat, UINT_MAX);
 	tcp_read_sock(from, &desc, fwd_splice_drain_actor);
+	WRITE_ONCE(tp->notsent_lowat, lowat);
 	atomic64_add(d.moved, &sn->drained_bytes);
-	if (d.err)
-		return d.err;
-	return tcp_sk(from)->rcv_nxt == tcp_sk(from)->copied_seq ? 0 : -EAGAIN;
+	/* Room was made: only an allocation failure stops it now. */
+	if (d.err || tcp_sk(from)->rcv_nxt != tcp_sk(from)->copied_seq) {
+		pr_info_ratelimited("forward: out of memory moving unread bytes (%u moved)\n",
+				    d.moved);
+		return -ENOBUFS;
+	}
+	return 0;
 }
 
 static void fwd_splice_key_of(struct sock *sk, struct fwd_splice_key *key)
@@ -330,9 +352,9 @@ static int fwd_splice_precheck(struct fwd_splice_pair *pair, const int *fd)
 	if (!err)
 		err = fwd_splice_check_alike(pair);
 	if (!err)
-		err = fwd_splice_check_room(pair->sk[0], pair->sk[1]);
+		err = fwd_splice_check_queues(pair->sk[0]);
 	if (!err)
-		err = fwd_splice_check_room(pair->sk[1], pair->sk[0]);
+		err = fwd_splice_check_queues(pair->sk[1]);
 	return err;
 }
 
@@ -344,12 +366,15 @@ static int fwd_splice_take(struct fwd_splice_pair *pair, const int *fd, void *bu
 	u32 now;
 
 	err = fwd_splice_check_both(pair, fd);
+	/* Nothing arrives any more: decide now, before a byte moves. */
+	for (side = 0; side < 2 && !err; side++)
+		err = fwd_splice_check_queues(pair->sk[side]);
+	for (side = 0; side < 2 && !err; side++)
+		err = fwd_splice_make_room(pair->sk[side], pair->sk[!side]);
 	if (!err)
 		err = fwd_splice_drain(sn, pair->sk[0], pair->sk[1], buf);
 	if (!err)
 		err = fwd_splice_drain(sn, pair->sk[1], pair->sk[0], buf);
-	for (side = 0; side < 2 && !err; side++)
-		err = fwd_splice_check_read(pair->sk[side]);
 	if (err)
 		return err;
 	now = tcp_time_stamp_raw();
@@ -415,9 +440,15 @@ int fwd_splice_install(struct fwd_net *fn, int client_fd, int server_fd)
 		goto unlock;
 
 	err = fwd_splice_hash(sn, pair);
-	if (err) {
+	if (err == -EEXIST) {
 		pr_info_ratelimited("forward: a connection is already spliced\n");
 		err = -EBUSY;
+		goto unlock;
+	}
+	if (err) {
+		/* The table is resizing (or out of memory): nothing was held back. */
+		pr_info_ratelimited("forward: the pair table cannot take the pair now (%d)\n", err);
+		err = err == -ENOMEM ? -ENOMEM : -EAGAIN;
 		goto unlock;
 	}
 	/* Segments that passed LOCAL_IN before we hashed are in the sockets after this. */

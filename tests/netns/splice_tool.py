@@ -12,6 +12,10 @@
       client or server bytes maybe unread (the kernel must cope);
       --no-greeting: send nothing to the client;
       --no-mss-clamp: leave each socket's MSS as negotiated;
+      --unread N: hand off once at least N bytes from the client wait
+      unread (implies --no-wait);
+      --sndbuf B: SO_SNDBUF B on the server socket (the drain must not
+      depend on its room);
       --reader FILE: a second thread keeps reading the client socket
       (MSG_DONTWAIT) while the hand-off runs, appending what it got to
       FILE.N for connection N (the kernel must neither lose nor
@@ -24,11 +28,12 @@
       the stream; --first sends N bytes and waits for their echo first (so
       the splice's first segments are small).
   splice_tool.py peer (--connect IP:PORT | --listen PORT) [--greeting]
-                [--go FILE] [--send N] [--rst] [--recverr]
+                [--go FILE] [--send N] [--file PATH] [--rst] [--recverr]
                 [--expect eof|reset|unreachable] [--timeout S]
       One end of a connection for teardown tests: optionally read the
       greeting, wait until FILE exists (the test creates it once the pair is
-      spliced), send N bytes, close with a RST, then wait for the other
+      spliced), send N bytes (or PATH's bytes, then half-close), close with
+      a RST, then wait for the other
       end's EOF, RST or (with --recverr: IP_RECVERR, ICMP errors reported
       at once) host or network unreachable; prints "event
       eof|reset|unreachable|timeout", exit 0 if it is the expected one.
@@ -57,6 +62,7 @@ import sys
 import threading
 import time
 
+SIOCINQ = 0x541B  # FIONREAD: bytes received, not read
 SIOCOUTQ = 0x5411
 IP_RECVERR = 11  # linux/in.h; the socket module has no name for it
 TCP_INFO_UNACKED_OFFSET = 24  # struct tcp_info: 8 u8 fields, then u32 rto, ato, snd_mss, rcv_mss, unacked
@@ -87,7 +93,11 @@ def handoff(args):
     lsock.listen(1024)
     for i in range(args.count):
         c, _addr = lsock.accept()
-        s = socket.create_connection((host, int(port)), timeout=10)
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if args.sndbuf:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, args.sndbuf)
+        s.settimeout(10)
+        s.connect((host, int(port)))
         reader = None
         if args.reader:
             reader = Reader(c, "%s.%d" % (args.reader, i))
@@ -101,8 +111,10 @@ def handoff(args):
             c.sendall(b"OK\n")
         deadline = time.time() + 10
         result = "failed ETIMEDOUT"
+        while args.unread and queued(c, SIOCINQ) < args.unread and time.time() < deadline:
+            time.sleep(0.01)
         while time.time() < deadline:
-            if not args.no_wait and not (settled(c) and settled(s)):
+            if not args.no_wait and not args.unread and not (settled(c) and settled(s)):
                 time.sleep(0.001)
                 continue
             try:
@@ -254,6 +266,10 @@ def peer(args):
             time.sleep(0.01)
     if args.send:
         sock.sendall(b"x" * args.send)
+    if args.file:
+        with open(args.file, "rb") as f:
+            sock.sendall(f.read())
+        sock.shutdown(socket.SHUT_WR)
     if args.rst:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.close()
@@ -363,6 +379,8 @@ def main():
     h.add_argument("--no-greeting", action="store_true")
     h.add_argument("--no-mss-clamp", action="store_true")
     h.add_argument("--reader")
+    h.add_argument("--unread", type=int, default=0)
+    h.add_argument("--sndbuf", type=int, default=0)
     c = sub.add_parser("client")
     c.add_argument("--connect", required=True)
     c.add_argument("--bytes", type=int, required=True)
@@ -392,6 +410,7 @@ def main():
     e.add_argument("--greeting", action="store_true")
     e.add_argument("--go")
     e.add_argument("--send", type=int, default=0)
+    e.add_argument("--file")
     e.add_argument("--rst", action="store_true")
     e.add_argument("--recverr", action="store_true")
     e.add_argument("--expect", choices=["eof", "reset", "unreachable"])
