@@ -279,6 +279,7 @@ static void fwd_splice_snapshot(struct fwd_splice_xlate *x, struct sock *in,
 	x->tsecr_delta = to->rx_opt.ts_recent - (now + ti->tsoffset);
 	x->wscale_in = ti->rx_opt.snd_wscale;
 	x->wscale_out = to->rx_opt.rcv_wscale;
+	x->mss = to->rx_opt.mss_clamp;
 }
 
 /*

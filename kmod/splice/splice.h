@@ -3,7 +3,8 @@
  * TCP splicing: two established TCP connections that meet in this host (client
  * to us, us to server) joined into one. From the hand-off on, every segment
  * arriving on one connection is rewritten into the other connection's sequence
- * space, addresses, ports, timestamps and window scale and sent on.
+ * space, addresses, ports, timestamps and window scale, cut to the MSS its
+ * receiver announced, and sent on.
  *
  * The two local sockets: they stay hashed and referenced by the pair, so their
  * ports stay reserved exactly as long as the pair lives, and are released
@@ -69,6 +70,7 @@ struct fwd_splice_xlate {
 	u32 tsecr_delta;	/* TSecr: our echo back to the receiver's clock */
 	u8 wscale_in;		/* shift the sender applies to its window */
 	u8 wscale_out;		/* shift the receiver applies to our window */
+	u16 mss;		/* the MSS the receiver announced */
 };
 
 /* One connection of a pair, hashed by its key. */
@@ -155,6 +157,8 @@ struct fwd_splice_net {
 u16 fwd_splice_window(u16 win, u8 shift_in, u8 shift_out);
 void fwd_splice_xlate_tcp(struct sk_buff *skb, unsigned int thoff,
 			  const struct fwd_splice_xlate *x);
+void fwd_splice_fit_mss(struct sk_buff *skb, unsigned int thoff,
+			const struct fwd_splice_xlate *x);
 
 /* table.c */
 int fwd_splice_net_init(struct fwd_net *fn);

@@ -160,3 +160,42 @@ void fwd_splice_xlate_tcp(struct sk_buff *skb, unsigned int thoff,
 	fwd_splice_xlate_opts(skb, th, x);
 }
 EXPORT_SYMBOL_IF_KUNIT(fwd_splice_xlate_tcp);
+
+/**
+ * fwd_splice_fit_mss - cut a segment to the MSS its receiver announced
+ * @skb: the segment; IP and full TCP header linear
+ * @thoff: offset of the TCP header from the IP header
+ * @x: the translation of the side it arrived on
+ *
+ * The sender was offered our socket's MSS, the receiver announced its own:
+ * a segment with more data than the receiver takes leaves as GSO segments of
+ * its size (the device or the stack cuts them). Marked dodgy, as BPF does
+ * when it changes gso_size, so that the segment count is recomputed.
+ */
+void fwd_splice_fit_mss(struct sk_buff *skb, unsigned int thoff,
+			const struct fwd_splice_xlate *x)
+{
+	const struct tcphdr *th = (const struct tcphdr *)(skb_network_header(skb) + thoff);
+	unsigned int hdrlen = th->doff * 4, payload, mss;
+	struct skb_shared_info *shinfo = skb_shinfo(skb);
+
+	/* The announced MSS counts data after a 20-byte header: options take from it. */
+	if (x->mss <= hdrlen - sizeof(*th))
+		return;
+	mss = x->mss - (hdrlen - sizeof(*th));
+	payload = skb->len - thoff - hdrlen;
+	if (skb_is_gso(skb)) {
+		if (shinfo->gso_size <= mss)
+			return;
+	} else {
+		if (payload <= mss)
+			return;
+		shinfo->gso_type = SKB_GSO_TCPV4;
+		if (th->cwr)
+			shinfo->gso_type |= SKB_GSO_TCP_ECN;
+	}
+	shinfo->gso_size = mss;
+	shinfo->gso_type |= SKB_GSO_DODGY;
+	shinfo->gso_segs = DIV_ROUND_UP(payload, mss);
+}
+EXPORT_SYMBOL_IF_KUNIT(fwd_splice_fit_mss);

@@ -330,6 +330,52 @@ static void window_rescaling(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fwd_splice_window(100, 20, 20), 100);	/* shifts capped at 14 */
 }
 
+static const u8 test_ts_opts[] = {
+	TCPOPT_NOP, TCPOPT_NOP, TCPOPT_TIMESTAMP, TCPOLEN_TIMESTAMP, 0, 0, 0, 7, 0, 0, 0, 9,
+};
+
+/* The receiver's MSS counts data after a bare header: the 12 option bytes take from it. */
+static void mss_fitting(struct kunit *test)
+{
+	struct fwd_splice_xlate x = test_x;
+	struct skb_shared_info *shinfo;
+	struct sk_buff *skb;
+
+	skb = test_segment(test, test_ts_opts, sizeof(test_ts_opts), 1, 2, true, 10);
+	shinfo = skb_shinfo(skb);
+	x.mss = 12 + PAYLOAD;		/* exactly fits */
+	fwd_splice_fit_mss(skb, sizeof(struct iphdr), &x);
+	KUNIT_EXPECT_FALSE(test, skb_is_gso(skb));
+	x.mss = 12;			/* nothing sensible: left alone */
+	fwd_splice_fit_mss(skb, sizeof(struct iphdr), &x);
+	KUNIT_EXPECT_FALSE(test, skb_is_gso(skb));
+	x.mss = 12 + 10;		/* 37 bytes leave as 10, 10, 10, 7 */
+	fwd_splice_fit_mss(skb, sizeof(struct iphdr), &x);
+	KUNIT_EXPECT_EQ(test, shinfo->gso_size, 10);
+	KUNIT_EXPECT_EQ(test, shinfo->gso_segs, 4);
+	KUNIT_EXPECT_EQ(test, shinfo->gso_type, SKB_GSO_TCPV4 | SKB_GSO_DODGY);
+	kfree_skb(skb);
+
+	/* A GSO packet (GRO, TSO) whose segments are too big for the receiver. */
+	skb = test_segment(test, test_ts_opts, sizeof(test_ts_opts), 1, 2, true, 10);
+	shinfo = skb_shinfo(skb);
+	shinfo->gso_size = 20;
+	shinfo->gso_type = SKB_GSO_TCPV4;
+	shinfo->gso_segs = 2;
+	fwd_splice_fit_mss(skb, sizeof(struct iphdr), &x);
+	KUNIT_EXPECT_EQ(test, shinfo->gso_size, 10);
+	KUNIT_EXPECT_EQ(test, shinfo->gso_segs, 4);
+	KUNIT_EXPECT_TRUE(test, shinfo->gso_type & SKB_GSO_DODGY);
+	/* Segments already small enough stay as they are. */
+	shinfo->gso_size = 8;
+	shinfo->gso_segs = 5;
+	shinfo->gso_type = SKB_GSO_TCPV4;
+	fwd_splice_fit_mss(skb, sizeof(struct iphdr), &x);
+	KUNIT_EXPECT_EQ(test, shinfo->gso_size, 8);
+	KUNIT_EXPECT_EQ(test, shinfo->gso_type, SKB_GSO_TCPV4);
+	kfree_skb(skb);
+}
+
 static struct kunit_case fwd_splice_cases[] = {
 	KUNIT_CASE(xlate_header_fields),
 	KUNIT_CASE(xlate_ack_needs_ack_flag),
@@ -340,6 +386,7 @@ static struct kunit_case fwd_splice_cases[] = {
 	KUNIT_CASE(xlate_checksum_partial),
 	KUNIT_CASE(xlate_checksum_complete),
 	KUNIT_CASE(xlate_nonlinear),
+	KUNIT_CASE(mss_fitting),
 	{}
 };
 

@@ -29,6 +29,9 @@ ip -batch - <<-EOF || exit 1
 	link add q0 netns $NS_CLI mtu 1280 type veth peer name u0 netns $NS_CFAR mtu 1280
 EOF
 # far_link ROUTER RDEV FAR FDEV NET: NET.1 on the router's side, NET.2 beyond it, routed back.
+# The far host announces the MSS of a 1500-byte link (advmss), as a host on a
+# larger link than one beyond it would: the splice then has no reason to cut
+# the segments for it, and only the router's ICMP tells of the small link.
 far_link() {
 	ip -n "$1" -batch - <<-EOF || return 1
 		addr add $5.1/24 dev $2
@@ -38,7 +41,7 @@ far_link() {
 		link set lo up
 		addr add $5.2/24 dev $4
 		link set $4 up
-		route add default via $5.1
+		route add default via $5.1 advmss 1460
 	EOF
 }
 far_link "$NS_SRV" r0 "$NS_FAR" t0 10.0.3 || exit 1

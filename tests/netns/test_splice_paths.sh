@@ -54,19 +54,23 @@ check "client and server scale differently ($client_shift vs $server_shift)" \
 cli sysctl -qw net.ipv4.tcp_rmem="4096 131072 6291456"
 srv sysctl -qw net.ipv4.tcp_rmem="4096 131072 6291456"
 
-# A smaller MTU between the forwarder and the server.
+# A smaller MTU between the forwarder and the server: the server announces a
+# smaller MSS, and the splice cuts the client's segments to it.
 fwd ip link set f1 mtu 1280
 srv ip link set s0 mtu 1280
 echo_through "MTU 1280 on the server side"
-# Without the listener's MSS clamp the client's segments are too big for the
-# server's path: the splice answers them with ICMP fragmentation-needed, so
-# the client's path MTU discovery works across it.
+# A server that announces the MSS of a 1500-byte link (advmss) on that path:
+# the client's segments fit its MSS but not the path, and the splice answers
+# them with ICMP fragmentation-needed, so the client's path MTU discovery
+# works across it.
+srv ip route replace ${FWD_SRV_IP4%.*}.0/24 dev s0 proto kernel scope link src $SRV_IP4 advmss 1460
 unreachables() { cli awk '/^Icmp:/ { if (!h) { split($0, k); h = 1 } else { split($0, v); for (i in k) if (k[i] == "InDestUnreachs") print v[i] } }' /proc/net/snmp; }
 cli ip route flush cache	# forget the path MTU the client learned just now
 before=$(unreachables)
 echo_through "MTU 1280 on the server side, no MSS clamp (PMTU discovery)" --no-mss-clamp
 after=$(unreachables)
 check "the client got fragmentation-needed ($before -> $after)" test "$after" -gt "$before"
+srv ip route replace ${FWD_SRV_IP4%.*}.0/24 dev s0 proto kernel scope link src $SRV_IP4
 fwd ip link set f1 mtu 1500
 srv ip link set s0 mtu 1500
 
