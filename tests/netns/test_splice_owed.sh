@@ -5,9 +5,9 @@
 # that the greeting arrived (a pure ACK clamped to what it sent) and go quiet:
 # after the transfer, `ss -tin` in the forwarder's namespace shows both spliced
 # sockets alive (their ports stay reserved while the pair lives), nothing
-# unacked, no backoff and no timer, with tcp_retries2=3 once the ACKs flow (a
-# socket left retransmitting would die within seconds and free its port under
-# the pair).
+# unacked, no backoff and no timer, with tcp_retries2=3 once the greeting is
+# acknowledged (a socket that retransmitted again would die within seconds and
+# free its port under the pair).
 . "$(dirname "$0")/lib.sh"
 require_cmd socat python3 nft ss
 tool=$FWD_TOP/tests/netns/splice_tool.py
@@ -52,10 +52,19 @@ check "server bytes forwarded while the client's ACKs are lost" wait_until 60 _f
 check "the client's ACK of the greeting was lost" \
 	sh -c "ip netns exec $NS_CLI nft list chain inet owed out | grep -q 'counter packets [1-9]'"
 cli nft delete table inet owed
-# From here on a socket still retransmitting dies within seconds (and frees its
-# port under the pair). Not before: while the test itself loses the ACKs the
-# owing socket must retransmit, and on the debug kernel that phase outlasts
-# tcp_retries2=3 (CI 2026-12-02: the socket timed out before the rule went).
+# The owing socket's next retransmission of the greeting draws the client's
+# ACK, which reaches it clamped to what it sent: nothing of it stays unacked.
+_acked() {
+	local st
+	st=$(fwd ss -H -tino state established "( sport = :8400 )")
+	[ -n "$st" ] && [[ $st != *unacked:* ]]
+}
+check "the owing socket learnt that its greeting arrived" wait_until 60 _acked
+# From here on a socket that retransmits again dies within seconds (and frees
+# its port under the pair). Not before: while the test itself loses the ACKs
+# the owing socket must retransmit, and on the debug kernel that phase
+# outlasts tcp_retries2=3 (the socket timed out at the timer that would have
+# drawn the ACK).
 fwd sysctl -qw net.ipv4.tcp_retries2=3
 check "download byte-exact ($((bytes / 1000000)) MB)" wait $client
 check "the server saw the client close" wait_until 30 grep -q "event eof" "$L/owed.server"
