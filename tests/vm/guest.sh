@@ -1,5 +1,5 @@
 #!/bin/bash
-# Runs inside the VM (in a chroot of the host's root): the command the host
+# Runs inside the VM (with the host's root as its root): the command the host
 # asked for, then the kernel's own verdict. Exit status 0 only when the command
 # succeeded and the kernel reported nothing: no oops, WARN, KASAN, lockdep, RCU
 # or kmemleak report.

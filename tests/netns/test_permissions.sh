@@ -1,0 +1,65 @@
+#!/bin/bash
+# Who may change what. In the forwarder's namespace (owned by the initial
+# user namespace) an unprivileged user and a user-namespace root are refused
+# every write to every writable /proc/forwarder file (with the plugins
+# loaded, so their files are there too) and every admin netlink command, and
+# every file they were refused reads as before. A user-namespace root in a
+# network namespace of its own manages that namespace: its writes take, and
+# the forwarder namespace's files and groups stay as they were.
+. "$(dirname "$0")/lib.sh"
+require_cmd setpriv unshare
+ctl=$FWD_BUILD/userspace/ctl/fwdctl
+L=$FWD_LOGDIR
+
+setup_topology || exit 1
+load_forwarder || finish
+for p in dfi firewall synretx; do
+	insmod "$FWD_BUILD/kmod/plugins/$p/fwd_$p.ko" || fail "insmod fwd_$p"
+done
+defer 'rmmod fwd_dfi fwd_firewall fwd_synretx 2>/dev/null'
+check "a group to protect" fwd sh -c 'echo "add 3 rate 1mbit burst 16k mode shape" > /proc/forwarder/groups'
+
+writable=$(fwd find /proc/forwarder/ -maxdepth 1 -type f -perm /222 | sort)
+log "writable files: $(echo $writable)"
+check "the core, AQM, splice and plugin files are among them" \
+	sh -c "for f in max_sessions full_policy groups forward firewall; do echo '$writable' | grep -qx /proc/forwarder/\$f || exit 1; done"
+
+# snapshot: every readable writable file, as one text (write-only ones are skipped).
+snapshot() { fwd sh -c 'for f in '"$(echo $writable)"'; do [ -r $f ] && { echo "== $f"; cat $f 2>/dev/null; }; done'; }
+before=$(snapshot)
+
+# try_all: a shell in the forwarder namespace tries "1" on every writable
+# file; prints the files a write did NOT fail on with EPERM or EACCES (so
+# nothing, when all is well). /bin/echo says which errno (a shell's builtin
+# calls every write error an I/O error).
+try_all='for f in '"$(echo $writable)"'; do
+	if out=$( (/bin/echo 1 > $f) 2>&1); then echo "$f: accepted"
+	else case $out in *"Operation not permitted"* | *"Permission denied"*) ;; *) echo "$f: $out" ;; esac; fi
+done'
+for who in "an unprivileged user" "a user-namespace root"; do
+	case $who in
+	"an unprivileged user") runner=(setpriv --reuid=65534 --regid=65534 --clear-groups) ;;
+	*) runner=(unshare --user --map-root-user) ;;
+	esac
+	got=$(fwd "${runner[@]}" sh -c "$try_all")
+	expect_eq "$who: every write refused" "" "$got"
+	expect_eq "$who: every file as before" "$before" "$(snapshot)"
+	if [ -x "$ctl" ]; then
+		expect_errno "$who: netlink set" "CAP_NET_ADMIN" fwd "${runner[@]}" "$ctl" set timeout_udp 5
+		expect_errno "$who: netlink group del" "permission denied" fwd "${runner[@]}" "$ctl" group del 3
+	else
+		log "$who: netlink not tried ($ctl is not built)"
+	fi
+done
+expect_eq "the group survived" 1 "$(fwd awk '$1 == 3' /proc/forwarder/groups | wc -l)"
+
+# A user-namespace root with a network namespace of its own.
+own=$(fwd unshare --user --map-root-user --net sh -c '
+	echo 7 > /proc/forwarder/timeout_udp && cat /proc/forwarder/timeout_udp
+	echo "add 5 rate 1mbit burst 16k mode police" > /proc/forwarder/groups &&
+		awk "\$1 == 5 || \$1 == 3 { print \$1 }" /proc/forwarder/groups | tr "\n" " "' 2>&1)
+log "own namespace: $own"
+expect_eq "own namespace: its writes take, and it sees only its own group" "7 5 " "$(echo $own) "
+expect_eq "forwarder namespace: its files as before" "$before" "$(snapshot)"
+expect_eq "forwarder namespace: no group 5" 0 "$(fwd awk '$1 == 5' /proc/forwarder/groups | wc -l)"
+finish
