@@ -181,8 +181,7 @@ static void fwd_splice_forward(struct net *net, struct fwd_splice_pair *pair,
 	rt = fwd_splice_route(net, x->daddr, x->saddr);
 	if (IS_ERR(rt))
 		goto drop;
-	fwd_splice_fit_mss(skb, thoff, x);
-	if (fwd_splice_too_big(skb, rt)) {
+	if (fwd_splice_fit_mss(skb, thoff, x) || fwd_splice_too_big(skb, rt)) {
 		ip_rt_put(rt);
 		goto drop;
 	}

@@ -157,8 +157,8 @@ struct fwd_splice_net {
 u16 fwd_splice_window(u16 win, u8 shift_in, u8 shift_out);
 void fwd_splice_xlate_tcp(struct sk_buff *skb, unsigned int thoff,
 			  const struct fwd_splice_xlate *x);
-void fwd_splice_fit_mss(struct sk_buff *skb, unsigned int thoff,
-			const struct fwd_splice_xlate *x);
+int fwd_splice_fit_mss(struct sk_buff *skb, unsigned int thoff,
+		       const struct fwd_splice_xlate *x);
 
 /* table.c */
 int fwd_splice_net_init(struct fwd_net *fn);

@@ -170,32 +170,38 @@ EXPORT_SYMBOL_IF_KUNIT(fwd_splice_xlate_tcp);
  * The sender was offered our socket's MSS, the receiver announced its own:
  * a segment with more data than the receiver takes leaves as GSO segments of
  * its size (the device or the stack cuts them). Marked dodgy, as BPF does
- * when it changes gso_size, so that the segment count is recomputed.
+ * when it changes gso_size, so that the segment count is recomputed; a GRO
+ * packet chained in a frag_list is made linear first, as its members are cut
+ * at the old size.
+ *
+ * Return: 0, or -ENOMEM (drop it).
  */
-void fwd_splice_fit_mss(struct sk_buff *skb, unsigned int thoff,
-			const struct fwd_splice_xlate *x)
+int fwd_splice_fit_mss(struct sk_buff *skb, unsigned int thoff,
+		       const struct fwd_splice_xlate *x)
 {
 	const struct tcphdr *th = (const struct tcphdr *)(skb_network_header(skb) + thoff);
 	unsigned int hdrlen = th->doff * 4, payload, mss;
 	struct skb_shared_info *shinfo = skb_shinfo(skb);
+	bool cwr = th->cwr;
 
 	/* The announced MSS counts data after a 20-byte header: options take from it. */
 	if (x->mss <= hdrlen - sizeof(*th))
-		return;
+		return 0;
 	mss = x->mss - (hdrlen - sizeof(*th));
 	payload = skb->len - thoff - hdrlen;
-	if (skb_is_gso(skb)) {
-		if (shinfo->gso_size <= mss)
-			return;
-	} else {
-		if (payload <= mss)
-			return;
+	if (skb_is_gso(skb) ? shinfo->gso_size <= mss : payload <= mss)
+		return 0;
+	if (skb_has_frag_list(skb) && __skb_linearize(skb))
+		return -ENOMEM;
+	shinfo = skb_shinfo(skb);
+	if (!skb_is_gso(skb)) {
 		shinfo->gso_type = SKB_GSO_TCPV4;
-		if (th->cwr)
+		if (cwr)
 			shinfo->gso_type |= SKB_GSO_TCP_ECN;
 	}
 	shinfo->gso_size = mss;
 	shinfo->gso_type |= SKB_GSO_DODGY;
 	shinfo->gso_segs = DIV_ROUND_UP(payload, mss);
+	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(fwd_splice_fit_mss);

@@ -344,13 +344,13 @@ static void mss_fitting(struct kunit *test)
 	skb = test_segment(test, test_ts_opts, sizeof(test_ts_opts), 1, 2, true, 10);
 	shinfo = skb_shinfo(skb);
 	x.mss = 12 + PAYLOAD;		/* exactly fits */
-	fwd_splice_fit_mss(skb, sizeof(struct iphdr), &x);
+	KUNIT_EXPECT_EQ(test, fwd_splice_fit_mss(skb, sizeof(struct iphdr), &x), 0);
 	KUNIT_EXPECT_FALSE(test, skb_is_gso(skb));
 	x.mss = 12;			/* nothing sensible: left alone */
-	fwd_splice_fit_mss(skb, sizeof(struct iphdr), &x);
+	KUNIT_EXPECT_EQ(test, fwd_splice_fit_mss(skb, sizeof(struct iphdr), &x), 0);
 	KUNIT_EXPECT_FALSE(test, skb_is_gso(skb));
 	x.mss = 12 + 10;		/* 37 bytes leave as 10, 10, 10, 7 */
-	fwd_splice_fit_mss(skb, sizeof(struct iphdr), &x);
+	KUNIT_EXPECT_EQ(test, fwd_splice_fit_mss(skb, sizeof(struct iphdr), &x), 0);
 	KUNIT_EXPECT_EQ(test, shinfo->gso_size, 10);
 	KUNIT_EXPECT_EQ(test, shinfo->gso_segs, 4);
 	KUNIT_EXPECT_EQ(test, shinfo->gso_type, SKB_GSO_TCPV4 | SKB_GSO_DODGY);
@@ -362,7 +362,7 @@ static void mss_fitting(struct kunit *test)
 	shinfo->gso_size = 20;
 	shinfo->gso_type = SKB_GSO_TCPV4;
 	shinfo->gso_segs = 2;
-	fwd_splice_fit_mss(skb, sizeof(struct iphdr), &x);
+	KUNIT_EXPECT_EQ(test, fwd_splice_fit_mss(skb, sizeof(struct iphdr), &x), 0);
 	KUNIT_EXPECT_EQ(test, shinfo->gso_size, 10);
 	KUNIT_EXPECT_EQ(test, shinfo->gso_segs, 4);
 	KUNIT_EXPECT_TRUE(test, shinfo->gso_type & SKB_GSO_DODGY);
@@ -370,7 +370,7 @@ static void mss_fitting(struct kunit *test)
 	shinfo->gso_size = 8;
 	shinfo->gso_segs = 5;
 	shinfo->gso_type = SKB_GSO_TCPV4;
-	fwd_splice_fit_mss(skb, sizeof(struct iphdr), &x);
+	KUNIT_EXPECT_EQ(test, fwd_splice_fit_mss(skb, sizeof(struct iphdr), &x), 0);
 	KUNIT_EXPECT_EQ(test, shinfo->gso_size, 8);
 	KUNIT_EXPECT_EQ(test, shinfo->gso_type, SKB_GSO_TCPV4);
 	kfree_skb(skb);
