@@ -205,6 +205,7 @@ static int fwd_stats_show(struct seq_file *seq, void *v)
 		return -ENOMEM;
 	fwd_session_stats_sum(fn->sessions, sum);
 	seq_printf(seq, "sessions_active %d\n", atomic_read(&fn->sessions->count));
+	seq_printf(seq, "sessions_limit %u\n", fwd_session_limit(fn->sessions));
 	for (i = 0; i < ARRAY_SIZE(fwd_stat_fields); i++)
 		seq_printf(seq, "%s %llu\n", fwd_stat_fields[i].name,
 			   *(u64 *)((char *)sum + fwd_stat_fields[i].offset));

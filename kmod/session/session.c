@@ -35,6 +35,7 @@ int fwd_session_net_init(struct fwd_net *fn)
 	if (err)
 		goto err_free;
 	tbl->net = fn->net;
+	tbl->userns_share = fn->net->user_ns != &init_user_ns;
 	fn->sessions = tbl;
 
 	err = fwd_tunables_create(fn, fwd_session_tunables, ARRAY_SIZE(fwd_session_tunables));

@@ -33,6 +33,8 @@ enum fwd_full_policy {
 
 #define FWD_SESSIONS_DEFAULT_MAX	65536
 #define FWD_SESSIONS_LIMIT		(1U << 24)
+/* All namespaces together (module parameter max_sessions_global). */
+#define FWD_SESSIONS_GLOBAL_DEFAULT	(1U << 20)
 #define FWD_TIMEOUT_MAX_SECS		(30U * 24 * 3600)
 
 /* Which timeout applies to a session. */
@@ -69,6 +71,11 @@ struct fwd_session_table {
 	struct rhashtable ht;
 	atomic_t count;
 	const struct fwd_session_cfg *cfg;
+	/*
+	 * The namespace belongs to a non-initial user namespace, whose root
+	 * writes max_sessions: it holds at most max_sessions_userns.
+	 */
+	bool userns_share;
 	struct fwd_session_stats __percpu *stats;
 	/* GC: one resumable walk over the table, a budget per run. */
 	struct delayed_work gc_work;
@@ -144,6 +151,11 @@ unsigned int fwd_tclass_secs(const struct fwd_session_cfg *cfg, enum fwd_tclass 
 int fwd_session_module_init(void);
 void fwd_session_module_exit(void);
 int fwd_session_table_init(struct fwd_session_table *tbl, const struct fwd_session_cfg *cfg);
+unsigned int fwd_session_limit(const struct fwd_session_table *tbl);
+#if IS_ENABLED(CONFIG_KUNIT)
+extern unsigned int fwd_max_sessions_global;
+int fwd_sessions_global_count(void);
+#endif
 void fwd_session_table_destroy(struct fwd_session_table *tbl);
 void fwd_session_cfg_defaults(struct fwd_session_cfg *cfg);
 unsigned int fwd_session_process(struct fwd_session_table *tbl, const struct fwd_pkt *pkt,

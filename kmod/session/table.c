@@ -41,6 +41,43 @@ struct fwd_meta {
 
 static struct kmem_cache *fwd_session_cache __read_mostly;
 
+/*
+ * Limits across namespaces, as nf_conntrack_max is: the sessions of every
+ * namespace together stay within max_sessions_global, whatever each one's
+ * max_sessions says, and a namespace of a non-initial user namespace (whose
+ * root may write its max_sessions) holds at most max_sessions_userns.
+ */
+VISIBLE_IF_KUNIT unsigned int fwd_max_sessions_global = FWD_SESSIONS_GLOBAL_DEFAULT;
+EXPORT_SYMBOL_IF_KUNIT(fwd_max_sessions_global);
+module_param_named(max_sessions_global, fwd_max_sessions_global, uint, 0644);
+MODULE_PARM_DESC(max_sessions_global, "most sessions of all namespaces together");
+
+static unsigned int fwd_max_sessions_userns = FWD_SESSIONS_DEFAULT_MAX;
+module_param_named(max_sessions_userns, fwd_max_sessions_userns, uint, 0644);
+MODULE_PARM_DESC(max_sessions_userns,
+		 "most sessions of a namespace owned by a non-initial user namespace");
+
+static atomic_t fwd_sessions_global = ATOMIC_INIT(0);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+int fwd_sessions_global_count(void)
+{
+	return atomic_read(&fwd_sessions_global);
+}
+EXPORT_SYMBOL_IF_KUNIT(fwd_sessions_global_count);
+#endif
+
+/* The most sessions this namespace may hold now. */
+unsigned int fwd_session_limit(const struct fwd_session_table *tbl)
+{
+	unsigned int max = READ_ONCE(tbl->cfg->max_sessions);
+
+	if (tbl->userns_share)
+		max = min(max, READ_ONCE(fwd_max_sessions_userns));
+	return max;
+}
+EXPORT_SYMBOL_IF_KUNIT(fwd_session_limit);
+
 static const struct rhashtable_params fwd_session_params = {
 	.head_offset		= offsetof(struct fwd_session, node),
 	.key_offset		= offsetof(struct fwd_session, key),
@@ -291,13 +328,35 @@ static bool fwd_session_mark_dead(struct fwd_session *s, u8 reason)
 	return true;
 }
 
+/* One slot of the namespace's limit and of the global one; false if either is full. */
+static bool fwd_session_slot_get(struct fwd_session_table *tbl)
+{
+	if (atomic_inc_return(&tbl->count) > fwd_session_limit(tbl))
+		goto put_local;
+	if (atomic_inc_return(&fwd_sessions_global) > READ_ONCE(fwd_max_sessions_global))
+		goto put_global;
+	return true;
+
+put_global:
+	atomic_dec(&fwd_sessions_global);
+put_local:
+	atomic_dec(&tbl->count);
+	return false;
+}
+
+static void fwd_session_slot_put(struct fwd_session_table *tbl)
+{
+	atomic_dec(&fwd_sessions_global);
+	atomic_dec(&tbl->count);
+}
+
 /* Kill a linked session: CLOSING, unlink, free after a grace period. */
 static bool fwd_session_kill(struct fwd_session_table *tbl, struct fwd_session *s, u8 reason)
 {
 	if (!fwd_session_mark_dead(s, reason))
 		return false;
 	if (!rhashtable_remove_fast(&tbl->ht, &s->node, fwd_session_params))
-		atomic_dec(&tbl->count);
+		fwd_session_slot_put(tbl);
 	call_rcu(&s->rcu, fwd_session_free_rcu);
 	return true;
 }
@@ -361,20 +420,18 @@ static bool fwd_session_early_drop(struct fwd_session_table *tbl)
 	return true;
 }
 
-/* Take one slot under max_sessions, evicting if needed. */
+/*
+ * Take one slot, evicting one of this namespace's sessions if needed (its
+ * slot counts in the global limit too). Another CPU, or namespace, may take
+ * the room first.
+ */
 static bool fwd_session_reserve(struct fwd_session_table *tbl)
 {
-	unsigned int max = READ_ONCE(tbl->cfg->max_sessions);
-
-	if (atomic_inc_return(&tbl->count) <= max)
+	if (fwd_session_slot_get(tbl))
 		return true;
-	atomic_dec(&tbl->count);
 	if (!fwd_session_early_drop(tbl))
 		return false;
-	if (atomic_inc_return(&tbl->count) <= max)
-		return true;
-	atomic_dec(&tbl->count);	/* another CPU took the room */
-	return false;
+	return fwd_session_slot_get(tbl);
 }
 
 /*
@@ -395,7 +452,7 @@ static struct fwd_session *fwd_session_alloc(struct fwd_session_table *tbl,
 	/* SLAB_ACCOUNT cache: see fwd_session_module_init() for what is charged. */
 	s = kmem_cache_zalloc(fwd_session_cache, GFP_ATOMIC);
 	if (!s) {
-		atomic_dec(&tbl->count);
+		fwd_session_slot_put(tbl);
 		fwd_stat_inc(tbl, alloc_failures);
 		return NULL;
 	}
@@ -423,7 +480,7 @@ static struct fwd_session *fwd_session_alloc(struct fwd_session_table *tbl,
 static void fwd_session_free_unlinked(struct fwd_session_table *tbl, struct fwd_session *s)
 {
 	kmem_cache_free(fwd_session_cache, s);
-	atomic_dec(&tbl->count);
+	fwd_session_slot_put(tbl);
 }
 
 struct fwd_session *fwd_session_lookup(struct fwd_session_table *tbl,
@@ -785,7 +842,7 @@ static void fwd_session_flush_one(void *ptr, void *arg)
 	rcu_read_lock();
 	fwd_session_mark_dead(s, FWD_CLOSE_FLUSH);
 	rcu_read_unlock();
-	atomic_dec(&tbl->count);
+	fwd_session_slot_put(tbl);
 	fwd_stat_inc(tbl, flushed);
 	call_rcu(&s->rcu, fwd_session_free_rcu);
 }

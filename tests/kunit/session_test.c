@@ -850,6 +850,81 @@ static void table_flush_with_sessions(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, fwd_session_table_init(&t->tbl, &t->cfg), 0);
 }
 
+/* One answered UDP flow (established, never evicted) from client port @port. */
+static void udp_answered(struct fwd_session_table *tbl, u16 port, unsigned long now)
+{
+	struct fwd_pkt p;
+
+	pkt4(&p, CLI, port, SRV, 53, IPPROTO_UDP, 0, 0, 0, 10);
+	fwd_session_process(tbl, &p, now);
+	pkt4(&p, SRV, 53, CLI, port, IPPROTO_UDP, 0, 0, 0, 10);
+	fwd_session_process(tbl, &p, now);
+}
+
+/*
+ * The sessions of all namespaces together stay within max_sessions_global
+ * (issue 14 §2): a table far below its own max_sessions is full when the
+ * host is, evicts only its own evictable sessions, and freed sessions give
+ * their slots back. A table of a non-initial user namespace holds at most
+ * max_sessions_userns.
+ */
+static void table_global_limit(struct kunit *test)
+{
+	unsigned int saved = READ_ONCE(fwd_max_sessions_global);
+	struct tctx *t = test->priv;
+	struct fwd_session_table *other;
+	struct fwd_session_cfg *cfg2;
+	unsigned long now = jiffies;
+	struct fwd_pkt p;
+	int i, base;
+
+	other = kunit_kzalloc(test, sizeof(*other), GFP_KERNEL);
+	cfg2 = kunit_kzalloc(test, sizeof(*cfg2), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	KUNIT_ASSERT_NOT_NULL(test, cfg2);
+	fwd_session_cfg_defaults(cfg2);
+	KUNIT_ASSERT_EQ(test, fwd_session_table_init(other, cfg2), 0);
+	base = fwd_sessions_global_count();
+	WRITE_ONCE(fwd_max_sessions_global, base + 5);
+
+	for (i = 0; i < 3; i++)
+		udp_answered(&t->tbl, 1000 + i, now);
+	for (i = 0; i < 2; i++)
+		udp_answered(other, 2000 + i, now);
+	KUNIT_EXPECT_EQ(test, fwd_sessions_global_count(), base + 5);
+	/* Two sessions of its 65536: refused, it has nothing of its own to evict. */
+	pkt4(&p, CLI, 3000, SRV, 53, IPPROTO_UDP, 0, 0, 0, 10);
+	KUNIT_EXPECT_EQ(test, fwd_session_process(other, &p, now), (unsigned int)NF_DROP);
+	KUNIT_EXPECT_EQ(test, STAT(other, refused), 1ULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&other->count), 2);
+
+	/* One more slot: an unanswered flow takes it, the next one evicts it. */
+	WRITE_ONCE(fwd_max_sessions_global, base + 6);
+	pkt4(&p, CLI, 4000, SRV, 53, IPPROTO_UDP, 0, 0, 0, 10);
+	KUNIT_EXPECT_EQ(test, fwd_session_process(other, &p, now), (unsigned int)NF_ACCEPT);
+	pkt4(&p, CLI, 4001, SRV, 53, IPPROTO_UDP, 0, 0, 0, 10);
+	KUNIT_EXPECT_EQ(test, fwd_session_process(other, &p, now + 1), (unsigned int)NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, STAT(other, evicted), 1ULL);
+	KUNIT_EXPECT_EQ(test, fwd_sessions_global_count(), base + 6);
+	/* The first table cannot take another's slot: its own are all established. */
+	pkt4(&p, CLI, 5000, SRV, 53, IPPROTO_UDP, 0, 0, 0, 10);
+	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, now + 2), (unsigned int)NF_DROP);
+
+	fwd_session_table_destroy(other);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, fwd_sessions_global_count(), base + 3);
+	WRITE_ONCE(fwd_max_sessions_global, saved);
+
+	/* A user namespace's table: max_sessions counts up to max_sessions_userns (65536). */
+	t->tbl.userns_share = true;
+	t->cfg.max_sessions = 100;
+	KUNIT_EXPECT_EQ(test, fwd_session_limit(&t->tbl), 100U);
+	t->cfg.max_sessions = FWD_SESSIONS_LIMIT;
+	KUNIT_EXPECT_EQ(test, fwd_session_limit(&t->tbl), (unsigned int)FWD_SESSIONS_DEFAULT_MAX);
+	t->tbl.userns_share = false;
+	KUNIT_EXPECT_EQ(test, fwd_session_limit(&t->tbl), FWD_SESSIONS_LIMIT);
+}
+
 static void session_size(struct kunit *test)
 {
 	KUNIT_EXPECT_LE(test, sizeof(struct fwd_session), (size_t)256 + sizeof(spinlock_t) * 2);
@@ -883,6 +958,7 @@ static struct kunit_case session_table_cases[] = {
 	KUNIT_CASE(table_flood_ack),
 	KUNIT_CASE(table_metadata),
 	KUNIT_CASE(table_flush_with_sessions),
+	KUNIT_CASE(table_global_limit),
 	{}
 };
 

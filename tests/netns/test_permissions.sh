@@ -4,8 +4,9 @@
 # every write to every writable /proc/forwarder file (with the plugins
 # loaded, so their files are there too) and every admin netlink command, and
 # every file they were refused reads as before. A user-namespace root in a
-# network namespace of its own manages that namespace: its writes take, and
-# the forwarder namespace's files and groups stay as they were.
+# network namespace of its own manages that namespace: its writes take, its
+# session limit is a bounded share, and the forwarder namespace's files and
+# groups stay as they were.
 . "$(dirname "$0")/lib.sh"
 require_cmd setpriv unshare
 ctl=$FWD_BUILD/userspace/ctl/fwdctl
@@ -53,13 +54,22 @@ for who in "an unprivileged user" "a user-namespace root"; do
 done
 expect_eq "the group survived" 1 "$(fwd awk '$1 == 3' /proc/forwarder/groups | wc -l)"
 
-# A user-namespace root with a network namespace of its own.
+# A user-namespace root with a network namespace of its own: its writes take
+# there, and its max_sessions counts only up to the module's bounded share
+# (max_sessions_userns, 65536 by default), where the forwarder namespace's
+# is what was written.
 own=$(fwd unshare --user --map-root-user --net sh -c '
 	echo 7 > /proc/forwarder/timeout_udp && cat /proc/forwarder/timeout_udp
 	echo "add 5 rate 1mbit burst 16k mode police" > /proc/forwarder/groups &&
-		awk "\$1 == 5 || \$1 == 3 { print \$1 }" /proc/forwarder/groups | tr "\n" " "' 2>&1)
+		awk "\$1 == 5 || \$1 == 3 { print \$1 }" /proc/forwarder/groups | tr "\n" " "
+	echo 200000 > /proc/forwarder/max_sessions &&
+		awk "\$1 == \"sessions_limit\" { print \$2 }" /proc/forwarder/stats' 2>&1)
 log "own namespace: $own"
-expect_eq "own namespace: its writes take, and it sees only its own group" "7 5 " "$(echo $own) "
+expect_eq "own namespace: its writes take, it sees only its own group, its limit is the share" \
+	"7 5 65536" "$(echo $own)"
 expect_eq "forwarder namespace: its files as before" "$before" "$(snapshot)"
+fwd sh -c 'echo 200000 > /proc/forwarder/max_sessions'
+expect_eq "forwarder namespace: its limit is its max_sessions" 200000 \
+	"$(fwd awk '$1 == "sessions_limit" { print $2 }' /proc/forwarder/stats)"
 expect_eq "forwarder namespace: no group 5" 0 "$(fwd awk '$1 == 5' /proc/forwarder/groups | wc -l)"
 finish
