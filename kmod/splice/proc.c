@@ -195,7 +195,11 @@ int fwd_splice_proc_init(struct fwd_net *fn)
 {
 	struct proc_dir_entry *dir = fn->proc_dir;
 
-	if (!proc_create_net_single_write("forward", 0200, dir, fwd_splice_forward_show,
+	/*
+	 * Anyone may open it: the write's CAP_NET_ADMIN check is the gate, so a
+	 * listener holding only that capability (no CAP_DAC_OVERRIDE) hands off.
+	 */
+	if (!proc_create_net_single_write("forward", 0222, dir, fwd_splice_forward_show,
 					  fwd_splice_forward_write, NULL) ||
 	    !proc_create_net_single("show", 0444, dir, fwd_splice_show, NULL) ||
 	    !proc_create_net_single("splice_stats", 0444, dir, fwd_splice_stats_show, NULL) ||

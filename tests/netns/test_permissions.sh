@@ -3,12 +3,13 @@
 # user namespace) an unprivileged user and a user-namespace root are refused
 # every write to every writable /proc/forwarder file (with the plugins
 # loaded, so their files are there too) and every admin netlink command, and
-# every file they were refused reads as before. A user-namespace root in a
+# every file they were refused reads as before; a user holding only
+# CAP_NET_ADMIN hands a connection off. A user-namespace root in a
 # network namespace of its own manages that namespace: its writes take, its
 # session limit is a bounded share, and the forwarder namespace's files and
 # groups stay as they were.
 . "$(dirname "$0")/lib.sh"
-require_cmd setpriv unshare
+require_cmd setpriv unshare socat python3
 ctl=$FWD_BUILD/userspace/ctl/fwdctl
 L=$FWD_LOGDIR
 
@@ -53,6 +54,25 @@ for who in "an unprivileged user" "a user-namespace root"; do
 	fi
 done
 expect_eq "the group survived" 1 "$(fwd awk '$1 == 3' /proc/forwarder/groups | wc -l)"
+
+# A listener running as a user holding only CAP_NET_ADMIN (no
+# CAP_DAC_OVERRIDE, as a hardened unit runs it) hands off: the write's
+# capability check is the gate, not the file's mode (it was 0200, root's).
+srv socat -t 30 TCP-LISTEN:9800,reuseaddr EXEC:cat &
+defer "kill $!"
+fwd setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+net_admin --ambient-caps=+net_admin \
+	python3 -S "$FWD_TOP/tests/netns/splice_tool.py" handoff --port 8800 --server $SRV_IP4:9800 \
+	> "$L/capable.handoff" 2>&1 &
+defer "kill $!"
+if wait_listener "$NS_SRV" t 9800 && wait_listener "$NS_FWD" t 8800; then
+	check "a user with only CAP_NET_ADMIN: echo byte-exact" \
+		cli python3 -S "$FWD_TOP/tests/netns/splice_tool.py" client --connect $FWD_CLI_IP4:8800 \
+		--bytes $(scaled 1000000)
+	check "a user with only CAP_NET_ADMIN: handed off ($(cat "$L/capable.handoff"))" \
+		grep -q "handoff ok" "$L/capable.handoff"
+else
+	fail "listeners for the CAP_NET_ADMIN hand-off"
+fi
 
 # A user-namespace root with a network namespace of its own: its writes take
 # there, and its max_sessions counts only up to the module's bounded share
