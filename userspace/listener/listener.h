@@ -28,6 +28,7 @@ struct options {
 	int verbose;			/* 0 normal, 1 per-connection, 2 debug */
 	int quiet;
 	int no_handoff;
+	int check;			/* -t: check the configuration, then exit */
 	int instr_timeout_ms;
 	int connect_timeout_ms;
 	int handoff_timeout_ms;

@@ -68,6 +68,8 @@ static void usage(FILE *f)
 "                                 ourselves instead (default 2000)\n"
 "      --max-clients N      stop accepting while N connections are open (default 50000,\n"
 "                           less when RLIMIT_NOFILE cannot give each six descriptors)\n"
+"  -t, --check              check the configuration (options and config file), print\n"
+"                           the verdict and exit: 0 if it is valid, 1 if not\n"
 "  -h, --help               this help\n"
 "  -V, --version            the version\n"
 "\n"
@@ -255,6 +257,7 @@ int main(int argc, char **argv)
 		{ "connect-timeout", required_argument, NULL, O_CTO },
 		{ "handoff-timeout", required_argument, NULL, O_HTO },
 		{ "max-clients", required_argument, NULL, O_MAX },
+		{ "check", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 }
@@ -267,7 +270,7 @@ int main(int argc, char **argv)
 	cli_users = calloc((size_t)argc, sizeof(*cli_users));
 	if (!cli_rules || !cli_users)
 		return 1;
-	while ((ch = getopt_long(argc, argv, "p:b:c:a:u:s:dl:P:vqhV", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "p:b:c:a:u:s:dl:P:vqthV", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
 			opt.port = num_arg(optarg, 1, 65535, "port");
@@ -324,6 +327,9 @@ int main(int argc, char **argv)
 		case O_MAX:
 			opt.max_clients = num_arg(optarg, 1, 10000000, "max clients");
 			break;
+		case 't':
+			opt.check = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -343,8 +349,18 @@ int main(int argc, char **argv)
 	level = opt.quiet ? LOG_LVL_WARN : LOG_LVL_INFO + (opt.verbose > 2 ? 2 : opt.verbose);
 	log_init(0, opt.log_file, level);
 
-	if (build_policy(&policy, 1) < 0)
+	if (build_policy(&policy, 1) < 0) {
+		if (opt.check)
+			fprintf(stderr, "fwd-listener: the configuration is not valid\n");
 		return 1;
+	}
+	if (opt.check) {
+		/* nginx -t style, for ExecStartPre: the policy parsed, nothing started. */
+		printf("fwd-listener: the configuration is valid (%zu rule(s), %zu user(s))\n",
+		       policy.nrules, policy.nusers);
+		policy_free(&policy);
+		return 0;
+	}
 
 	/* The port: from the command line (and tell the kernel), or from the kernel. */
 	if (opt.port) {
