@@ -204,17 +204,60 @@ static const char *absolute(const char *p)
 	return abs;	/* lives as long as the process */
 }
 
+/* The daemon's end of the pipe its first parent waits on (-1: not a daemon). */
+static int ready_fd = -1;
+
+/*
+ * The first parent exits only once the daemon says it runs (a byte on the
+ * pipe), or with 1 when the daemon died first (EOF): a start-up failure after
+ * the fork (an unwritable pid file, another daemon on it) must reach the
+ * init script as a failed start, not as a 0 from a parent that left early.
+ */
+static void wait_for_daemon(int fd)
+{
+	char c;
+	ssize_t n;
+
+	do
+		n = read(fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	if (n == 1)
+		_exit(0);
+	fprintf(stderr, "fwd-listener: the daemon did not start (the reason is in its log)\n");
+	_exit(1);
+}
+
+static void daemon_ready(void)
+{
+	if (ready_fd < 0)
+		return;
+	if (write(ready_fd, "", 1) != 1) {
+		/* the parent is gone: nobody to tell */
+	}
+	close(ready_fd);
+	ready_fd = -1;
+}
+
 static void daemonize(void)
 {
-	pid_t pid = fork();
-	int fd;
+	int fd, pipefd[2];
+	pid_t pid;
 
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		err("pipe: %s", strerror(errno));
+		exit(1);
+	}
+	pid = fork();
 	if (pid < 0) {
 		err("fork: %s", strerror(errno));
 		exit(1);
 	}
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		close(pipefd[1]);
+		wait_for_daemon(pipefd[0]);
+	}
+	close(pipefd[0]);
+	ready_fd = pipefd[1];
 	setsid();
 	pid = fork();
 	if (pid < 0) {
@@ -234,6 +277,34 @@ static void daemonize(void)
 		if (fd > 2)
 			close(fd);
 	}
+}
+
+/*
+ * The pid file, locked for the daemon's life (the descriptor stays open): a
+ * second daemon given the same file refuses to start instead of taking it.
+ */
+static int write_pidfile(const char *path)
+{
+	char buf[24];
+	int fd, len;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err("cannot write pid file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (lockf(fd, F_TLOCK, 0) < 0) {
+		err("pid file %s is locked: another fwd-listener runs with it", path);
+		close(fd);
+		return -1;
+	}
+	len = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || write(fd, buf, len) != len) {
+		err("cannot write pid file %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -445,14 +516,8 @@ int main(int argc, char **argv)
 		daemonize();
 		log_init(1, opt.log_file, level);
 	}
-	if (opt.pidfile) {
-		FILE *f = fopen(opt.pidfile, "w");
-
-		if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f)) {
-			err("cannot write pid file %s: %s", opt.pidfile, strerror(errno));
-			return 1;
-		}
-	}
+	if (opt.pidfile && write_pidfile(opt.pidfile) < 0)
+		return 1;
 	if (loop_init() < 0) {
 		err("event loop setup: %s", strerror(errno));
 		return 1;
@@ -462,6 +527,7 @@ int main(int argc, char **argv)
 			err("epoll: %s", strerror(errno));
 			return 1;
 		}
+	daemon_ready();
 	info("fwd-listener %s listening on port %d (%s), %s", FWD_LISTENER_VERSION, port,
 	     opt.nbind ? "given addresses" : nfds == 2 ? "IPv4 and IPv6" : "IPv4",
 	     opt.no_handoff ? "relaying every connection (--no-handoff)" :
