@@ -46,7 +46,7 @@ check "the cut connection's client saw an error" test $? -ne 0
 # 3. Daemon mode, pid file, log file, SIGUSR1.
 fwd "$LISTENER" -d -p 1090 --pidfile "$L_TMP/d.pid" --log-file "$L_TMP/d.log" \
 	--stats "$L_TMP/d.stats" "${ALLOW[@]}"
-expect_eq "-d returns at once with status 0" 0 $?
+expect_eq "-d returns 0 once the daemon runs" 0 $?
 wait_until 20 test -s "$L_TMP/d.pid" || fail "no pid file"
 dpid=$(cat "$L_TMP/d.pid")
 defer "kill -9 $dpid 2>/dev/null"
