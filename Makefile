@@ -21,6 +21,7 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR)
 PREFIX ?= /usr
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= /lib/systemd/system
 INSTALL ?= install
 # The release of the tree the module is built against (not the running kernel's).
 KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
@@ -52,6 +53,10 @@ install-userspace: userspace
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
 	$(INSTALL) -m 0755 userspace/ctl/fwdctl userspace/listener/fwd-listener $(DESTDIR)$(SBINDIR)/
 	$(INSTALL) -m 0644 userspace/ctl/fwdctl.8 $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/sbin/|$(SBINDIR)/|g' userspace/listener/fwd-listener.service \
+		> $(DESTDIR)$(UNITDIR)/fwd-listener.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/fwd-listener.service
 
 clean:
 	-test -f $(KDIR)/Makefile && $(KMAKE) clean

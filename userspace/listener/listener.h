@@ -39,6 +39,11 @@ extern struct options opt;
 extern struct policy policy;
 extern struct host_addrs host_addrs;	/* this host's addresses and our port (hostaddr.c) */
 
+/* ---- the service manager's readiness protocol (notify.c) ---- */
+void notify_ready(void);
+void notify_reloading(void);
+void notify_stopping(void);
+
 /* ---- logging (log.c) ---- */
 enum { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_CONN, LOG_LVL_DEBUG };
 void log_init(int use_syslog, const char *file, int level);

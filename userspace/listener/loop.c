@@ -901,6 +901,7 @@ static void signal_event(struct handler *h, uint32_t events)
 				break;
 			}
 			stopping = 1;
+			notify_stopping();
 			stop_accepting();
 			accepting = 0;
 			info("signal %d: not accepting any more; %llu connection(s) still served, "

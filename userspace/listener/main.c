@@ -134,13 +134,16 @@ void main_reload(void)
 {
 	struct policy p;
 
+	notify_reloading();
 	if (build_policy(&p, 0) < 0) {
 		warn("reload failed, keeping the previous policy");
+		notify_ready();
 		return;
 	}
 	policy_free(&policy);
 	policy = p;
 	info("policy reloaded");
+	notify_ready();
 }
 
 static int open_listener(const char *addr, int port, int quiet_v6)
@@ -528,6 +531,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	daemon_ready();
+	notify_ready();
 	info("fwd-listener %s listening on port %d (%s), %s", FWD_LISTENER_VERSION, port,
 	     opt.nbind ? "given addresses" : nfds == 2 ? "IPv4 and IPv6" : "IPv4",
 	     opt.no_handoff ? "relaying every connection (--no-handoff)" :
