@@ -120,6 +120,13 @@ static int build_policy(struct policy *p, int at_start)
 		err("config: %s", e);
 		goto fail;
 	}
+	if (at_start && ncli_users)
+		warn("--user: passwords on the command line are in the process list; "
+		     "put 'user NAME HASH' lines in the config file instead");
+	for (size_t i = 0; i < p->nusers; i++)
+		if (!p->users[i].hashed)
+			warn("user %s: a plain-text password; store its crypt(3) hash instead "
+			     "(mkpasswd -m yescrypt, or openssl passwd -6)", p->users[i].name);
 	if (at_start || path)
 		info("policy: %zu rule(s)%s, %zu user(s)%s", p->nrules,
 		     path ? " incl. the config file's" : "", p->nusers,

@@ -6,7 +6,7 @@
  *   allow 10.0.2.0/24 80,443,8000-8100
  *   deny  10.0.2.7 *
  *   allow fd00:2::/64 *
- *   user  alice s3cret
+ *   user  alice $y$j9T$...      (a crypt(3) hash; a plain password works too)
  *
  * Rules are tried in order, the first whose network and ports match decides;
  * nothing matching means denied, so an empty policy is a closed proxy.
@@ -16,6 +16,7 @@
  * on the listener's own port by none.
  */
 #include <arpa/inet.h>
+#include <crypt.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -130,19 +131,72 @@ static int parse_ports(struct rule *r, const char *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* "$ID$...": the method a crypt(3) hash names, copied into @id; 0 if it is no hash. */
+static int hash_method(const char *s, char *id, size_t idlen)
+{
+	size_t n = 0;
+
+	if (s[0] != '$')
+		return 0;
+	while (s[1 + n] && s[1 + n] != '$') {
+		if (!((s[1 + n] >= 'a' && s[1 + n] <= 'z') || (s[1 + n] >= '0' && s[1 + n] <= '9')))
+			return 0;
+		n++;
+	}
+	if (!n || s[1 + n] != '$' || n >= idlen)
+		return 0;
+	memcpy(id, s + 1, n);
+	id[n] = '\0';
+	return 1;
+}
+
+/* crypt(3) of @pass with the method and salt of @hash (NULL on failure); free() it. */
+static char *hash_of(const char *pass, const char *hash)
+{
+	struct crypt_data *cd = calloc(1, sizeof(*cd));
+	char *r = NULL, *out;
+
+	if (!cd)
+		return NULL;
+	out = crypt_r(pass, hash, cd);
+	if (out && out[0] == '$')
+		r = strdup(out);
+	free(cd);
+	return r;
+}
+
 int policy_add_user(struct policy *p, const char *spec, char *err, size_t errlen)
 {
 	const char *c = strchr(spec, ':');
 	struct user *nu;
+	int hashed = 0;
+	char id[8];
 
 	if (!c || c == spec || strlen(c + 1) > 255 || (size_t)(c - spec) > 255)
 		return perr(err, errlen, "expected NAME:PASSWORD");
+	if (hash_method(c + 1, id, sizeof(id))) {
+		char *check;
+
+		if (strcmp(id, "y") && strcmp(id, "6"))
+			return perr(err, errlen, "password hash method '$%s$' not taken: "
+				    "use yescrypt ($y$) or SHA-512 ($6$)", id);
+		/* A whole hash hashes anything to one as long; a bare salt does not. */
+		check = hash_of("", c + 1);
+		if (!check || strlen(check) != strlen(c + 1)) {
+			free(check);
+			return perr(err, errlen, "malformed password hash for '%.*s'",
+				    (int)(c - spec), spec);
+		}
+		free(check);
+		hashed = 1;
+	}
 	nu = realloc(p->users, (p->nusers + 1) * sizeof(*nu));
 	if (!nu)
 		return perr(err, errlen, "out of memory");
 	p->users = nu;
 	nu[p->nusers].name = strndup(spec, (size_t)(c - spec));
 	nu[p->nusers].pass = strdup(c + 1);
+	nu[p->nusers].hashed = hashed;
 	if (!nu[p->nusers].name || !nu[p->nusers].pass) {
 		free(nu[p->nusers].name);
 		free(nu[p->nusers].pass);
@@ -420,22 +474,35 @@ int policy_allows(const struct policy *p, const struct host_addrs *h, const stru
 	return 0;
 }
 
+/* Equal strings, compared whole whatever the first difference (no timing hint). */
+static int same_secret(const char *want, const char *got)
+{
+	size_t wl = strlen(want), gl = strlen(got);
+	unsigned char diff = (unsigned char)(wl != gl);
+
+	for (size_t k = 0; k < wl; k++)
+		diff |= (unsigned char)(want[k] ^ (k < gl ? got[k] : 0));
+	return !diff;
+}
+
 int policy_check_user(const void *ctx, const char *user, const char *pass)
 {
 	const struct policy *p = ctx;
 	int ok = 0;
 
 	for (size_t i = 0; i < p->nusers; i++) {
-		const char *want = p->users[i].pass;
-		size_t wl = strlen(want), gl = strlen(pass);
-		unsigned char diff = (unsigned char)(wl != gl);
+		const struct user *u = &p->users[i];
 
-		if (strcmp(p->users[i].name, user))
+		if (strcmp(u->name, user))
 			continue;
-		/* Compare the whole password regardless of where it differs. */
-		for (size_t k = 0; k < wl; k++)
-			diff |= (unsigned char)(want[k] ^ (k < gl ? pass[k] : 0));
-		ok |= !diff;
+		if (u->hashed) {
+			char *h = hash_of(pass, u->pass);
+
+			ok |= h && same_secret(u->pass, h);
+			free(h);
+		} else {
+			ok |= same_secret(u->pass, pass);
+		}
 	}
 	return ok;
 }

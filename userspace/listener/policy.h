@@ -26,7 +26,9 @@ struct rule {
 };
 
 struct user {
-	char *name, *pass;
+	char *name;
+	char *pass;		/* the password, or its crypt(3) hash when hashed */
+	int hashed;		/* yescrypt ($y$) or SHA-512 ($6$) */
 };
 
 struct policy {
@@ -42,7 +44,11 @@ int policy_add_line(struct policy *p, const char *line, char *err, size_t errlen
 /* Parse a whole config text; on error err says "line N: ...". */
 int policy_parse(struct policy *p, const char *text, char *err, size_t errlen);
 int policy_load(struct policy *p, const char *path, char *err, size_t errlen);
-/* "NAME:PASSWORD" as given on the command line. */
+/*
+ * "NAME:PASSWORD" as given on the command line. A PASSWORD of the form
+ * $ID$... is a crypt(3) hash: yescrypt ($y$) and SHA-512 ($6$) are taken,
+ * other methods refused.
+ */
 int policy_add_user(struct policy *p, const char *spec, char *err, size_t errlen);
 void policy_free(struct policy *p);
 

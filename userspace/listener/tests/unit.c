@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <crypt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -508,6 +509,40 @@ static void test_policy(void)
 	CHECK(!policy_check_user(&p, "alice", "s3crett"), "longer password");
 	CHECK(!policy_check_user(&p, "bob", "s3cret"), "unknown user");
 	policy_free(&p);
+
+	/* Passwords stored as crypt(3) hashes: yescrypt and SHA-512, made here. */
+	static const char *const methods[] = { "$y$", "$6$" };
+	for (size_t i = 0; i < 2; i++) {
+		struct crypt_data cd;
+		char line[600], *salt, *hash;
+
+		memset(&cd, 0, sizeof(cd));
+		salt = crypt_gensalt_rn(methods[i], 0, NULL, 0, cd.setting, sizeof(cd.setting));
+		hash = salt ? crypt_r("s3cret", salt, &cd) : NULL;
+		CHECK(hash && hash[0] == '$', "%s hash made", methods[i]);
+		if (!hash || hash[0] != '$')
+			continue;
+		snprintf(line, sizeof(line), "user carol %s", hash);
+		CHECK(policy_add_line(&p, line, err, sizeof(err)) == 0, "%s hash taken: %s",
+		      methods[i], err);
+		CHECK(p.nusers == 1 && p.users[0].hashed, "%s hash marked", methods[i]);
+		CHECK(policy_check_user(&p, "carol", "s3cret"), "%s password matches", methods[i]);
+		CHECK(!policy_check_user(&p, "carol", "s3cre"), "%s prefix refused", methods[i]);
+		CHECK(!policy_check_user(&p, "carol", hash), "%s the hash itself refused", methods[i]);
+		policy_free(&p);
+	}
+	static const char *const bad_hashes[] = {
+		"user dave $1$abcdefgh$0123456789abcdefghijkl",	/* MD5: not taken */
+		"user dave $y$nonsense",				/* malformed yescrypt */
+		"user dave $6$",					/* no salt */
+	};
+	for (size_t i = 0; i < sizeof(bad_hashes) / sizeof(bad_hashes[0]); i++) {
+		struct policy q = { 0 };
+
+		CHECK(policy_add_line(&q, bad_hashes[i], err, sizeof(err)) == -1,
+		      "'%s' accepted", bad_hashes[i]);
+		policy_free(&q);
+	}
 
 	static const char *const bad[] = {
 		"allow 10.0.2.0/24", "allow 10.0.2.1/24 80", "allow 10.0.2.0/33 80",
