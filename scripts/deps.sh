@@ -7,7 +7,7 @@ pkgs=(
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static sparse
 	iproute2 iputils-ping nftables iperf3 socat netcat-openbsd curl ethtool python3 python3-scapy
-	libmnl-dev pkg-config
+	libmnl-dev pkg-config libcrypt-dev systemd procps
 )
 missing=()
 for p in "${pkgs[@]}"; do
