@@ -28,6 +28,27 @@ check "a UDP flow" sh -c "echo hi | ip netns exec $NS_CLI socat -u - UDP:$SRV_IP
 
 check "stats lists the session counters" sh -c "ip netns exec $NS_FWD $ctl stats | grep -q '^sessions_created  *[1-9]'"
 check "stats lists the splice counters" sh -c "ip netns exec $NS_FWD $ctl stats | grep -q '^splice_installed  *1$'"
+# The Prometheus text format: each sample after its TYPE, counters in _total,
+# levels as gauges, and the same values as the text.
+check "stats -o prom" sh -c "ip netns exec $NS_FWD $ctl stats -o prom | python3 -S -c '
+import re, sys
+typed, samples = {}, {}
+for line in sys.stdin.read().splitlines():
+    if line.startswith(\"# TYPE \"):
+        _, _, name, kind = line.split()
+        typed[name] = kind
+        continue
+    m = re.fullmatch(r\"(forwarder_[a-z0-9_]+) (\\d+)\", line)
+    assert m, line
+    name = m.group(1)
+    assert name in typed, name
+    assert (typed[name] == \"counter\") == name.endswith(\"_total\"), name
+    samples[name] = int(m.group(2))
+assert samples[\"forwarder_splice_installed_total\"] == 1, samples
+assert samples[\"forwarder_sessions_created_total\"] >= 2, samples
+assert typed[\"forwarder_sessions_active\"] == \"gauge\"
+'"
+expect_errno "stats -j -o prom" "two different formats" fwd "$ctl" -j stats -o prom
 check "stats -j is JSON" sh -c "ip netns exec $NS_FWD $ctl -j stats | python3 -S -c 'import json,sys; d=json.load(sys.stdin); assert d[\"splice_installed\"] == 1 and d[\"sessions_created\"] >= 2'"
 
 check "session list -j is JSON with a TCP and a UDP session" sh -c "ip netns exec $NS_FWD $ctl -j session list | python3 -S -c '

@@ -87,7 +87,9 @@ static const char usage_group[] =
 	"  Passed to " PROC_DIR "/groups as one command line (see proc_api.md),\n"
 	"  e.g. group add 1 rate 10mbit burst 64k mode police.\n";
 
-static const char usage_stats[] = "Usage: fwdctl [ -j ] stats\n";
+static const char usage_stats[] =
+	"Usage: fwdctl [ -j ] stats [ -o prom ]\n"
+	"  -o prom   the Prometheus text format (forwarder_*; a node_exporter textfile)\n";
 
 static const char usage_get[] =
 	"Usage: fwdctl [ -j ] get TUNABLE\n"
@@ -1070,6 +1072,30 @@ static int cmd_top(int argc, char **argv)
 
 /* ---- counters, splices, plugins, groups, tunables ------------------------------- */
 
+/* The counters that are levels, not totals (Prometheus gauges). */
+static bool counter_is_gauge(const char *name)
+{
+	static const char *const gauges[] = {
+		"sessions_active", "sessions_limit", "session_size", "splice_active",
+	};
+
+	for (size_t i = 0; i < sizeof(gauges) / sizeof(gauges[0]); i++)
+		if (!strcmp(name, gauges[i]))
+			return true;
+	return false;
+}
+
+static bool prom;
+
+/* One counter as a Prometheus sample with its TYPE (counters get _total). */
+static void show_prom(const char *name, const char *value)
+{
+	bool gauge = counter_is_gauge(name);
+
+	printf("# TYPE forwarder_%s%s %s\n", name, gauge ? "" : "_total", gauge ? "gauge" : "counter");
+	printf("forwarder_%s%s %s\n", name, gauge ? "" : "_total", value);
+}
+
 /* "name value" lines (stats files), names prefixed with @prefix, as text or JSON members. */
 static int show_counters(const char *file, const char *prefix, bool *first)
 {
@@ -1083,7 +1109,9 @@ static int show_counters(const char *file, const char *prefix, bool *first)
 		if (words(line, w, 2) != 2)
 			continue;
 		snprintf(name, sizeof(name), "%s%s", prefix, w[0]);
-		if (json) {
+		if (prom) {
+			show_prom(name, w[1]);
+		} else if (json) {
 			json_key(first, name);
 			json_value(w[1]);
 		} else {
@@ -1102,8 +1130,14 @@ static int cmd_stats(int argc, char **argv)
 
 	if (help_or(argc, argv, usage_stats) == 0)
 		return 0;
+	if (argc == 2 && !strcmp(argv[0], "-o") && !strcmp(argv[1], "prom")) {
+		prom = true;
+		argc = 0;
+	}
 	if (argc)
-		return usage_error(usage_stats, "stats takes no argument ('%s')", argv[0]);
+		return usage_error(usage_stats, "bad stats argument ('%s')", argv[0]);
+	if (prom && json)
+		return usage_error(usage_stats, "-j and -o %s are two different formats", "prom");
 	if (need_module())
 		return 1;
 	if (json)
