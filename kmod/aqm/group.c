@@ -79,7 +79,7 @@ static struct aqm_params *aqm_params_new(const struct aqm_cfg *cfg)
 	struct aqm_params *p;
 	u8 kind = AQM_METER_SINGLE;
 
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return NULL;
 	p->cfg = *cfg;
@@ -111,7 +111,7 @@ int aqm_group_add(struct aqm_net *an, u8 id, const struct aqm_cfg *cfg)
 		return -EINVAL;
 	if (aqm_group_get_locked(an, id))
 		return -EEXIST;
-	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
 	if (!g)
 		return -ENOMEM;
 	g->stats = alloc_percpu(struct aqm_stats);
@@ -376,7 +376,7 @@ int fwd_aqm_net_init(struct fwd_net *fn)
 	struct aqm_net *an;
 	int err;
 
-	an = kzalloc(sizeof(*an), GFP_KERNEL);
+	an = kzalloc(sizeof(*an), GFP_KERNEL_ACCOUNT);
 	if (!an)
 		return -ENOMEM;
 	an->net = fn->net;

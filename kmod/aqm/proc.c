@@ -296,7 +296,7 @@ static struct aqm_binds *aqm_binds_copy(struct aqm_net *an, u8 drop, unsigned in
 
 	old = rcu_dereference_protected(an->binds, lockdep_is_held(&an->lock));
 	n = old ? old->n : 0;
-	nb = kzalloc(struct_size(nb, b, n + extra), GFP_KERNEL);
+	nb = kzalloc(struct_size(nb, b, n + extra), GFP_KERNEL_ACCOUNT);
 	if (!nb)
 		return NULL;
 	for (i = 0; i < n; i++)

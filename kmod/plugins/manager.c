@@ -121,7 +121,7 @@ static struct pm_sess *pm_sess_get(struct fwd_session *s)
 
 	if (ps)
 		return ps;
-	ps = kzalloc(sizeof(*ps), GFP_ATOMIC);
+	ps = kzalloc(sizeof(*ps), GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!ps)
 		return NULL;
 	ps->cur = -1;
@@ -137,7 +137,7 @@ static void *pm_ctx_get(struct pm_sess *ps, struct pm_entry *e)
 
 	if (c)
 		return c->data;
-	c = kzalloc(sizeof(*c) + p->ctx_size, GFP_ATOMIC);
+	c = kzalloc(sizeof(*c) + p->ctx_size, GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!c)
 		return NULL;
 	c->ps = ps;

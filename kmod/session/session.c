@@ -28,7 +28,7 @@ int fwd_session_net_init(struct fwd_net *fn)
 	int err;
 
 	fwd_session_cfg_defaults(&fn->sess_cfg);
-	tbl = kzalloc(sizeof(*tbl), GFP_KERNEL);
+	tbl = kzalloc(sizeof(*tbl), GFP_KERNEL_ACCOUNT);
 	if (!tbl)
 		return -ENOMEM;
 	err = fwd_session_table_init(tbl, &fn->sess_cfg);

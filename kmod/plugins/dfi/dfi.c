@@ -177,7 +177,7 @@ static u8 dfi_by_content(struct fwd_session *s, const struct pm_call *c)
 
 static void dfi_store(struct fwd_session *s, struct dfi_ctx *dc)
 {
-	struct dfi_result *r = kmalloc(sizeof(*r), GFP_ATOMIC);
+	struct dfi_result *r = kmalloc(sizeof(*r), GFP_ATOMIC | __GFP_ACCOUNT);
 
 	if (!r)
 		return;

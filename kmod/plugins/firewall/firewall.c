@@ -377,7 +377,7 @@ static int fw_write(struct file *file, char *buf, size_t size)
 		goto out;
 	}
 	err = -ENOMEM;
-	t = kzalloc(struct_size(t, r, n + 1), GFP_KERNEL);
+	t = kzalloc(struct_size(t, r, n + 1), GFP_KERNEL_ACCOUNT);
 	if (!t)
 		goto out;
 	if (n)
