@@ -136,7 +136,7 @@ build612=$out/build-6.12$tag
 copy_tree "$build612"
 step "build against Debian $kver612 headers (warnings are errors)" "$out/build-6.12.log" \
 	make -s -C "$build612" KDIR="/lib/modules/$kver612/build" KCFLAGS=-Werror module
-step "fwd-listener tests (unit under ASan+UBSan, --check, daemon, sd_notify, stats, systemd unit)" \
+step "fwd-listener tests (unit under ASan+UBSan, --check, daemon, sd_notify, stats, access log, unit)" \
 	"$out/listener-unit.log" make -s -C userspace/listener test
 step "checkpatch clean" "$out/checkpatch.log" scripts/style.sh
 step "sparse clean" "$out/sparse.log" scripts/sparse.sh "/lib/modules/$kver/build"

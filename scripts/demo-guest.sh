@@ -64,6 +64,8 @@ say "/proc/forwarder/splice_stats"
 fwd cat /proc/forwarder/splice_stats
 kill -USR1 $listener
 wait_until 5 test -s "$stats"
+say "listener access log: one line per connection (handed_off: the kernel carries it on)"
+grep -o 'access .*' "$www/listener.log"
 say "listener counters (relay_bytes = payload bytes the listener moved itself)"
 grep -E '^(accepted|handed_off|fallbacks|early_bytes|relay_bytes) ' "$stats"
 relayed=$(awk '$1 == "relay_bytes" {print $2}' "$stats")

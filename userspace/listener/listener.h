@@ -49,6 +49,14 @@ enum { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_CONN, LOG_LVL_DEBUG };
 void log_init(int use_syslog, const char *file, int level);
 void log_reopen(void);
 void logmsg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_set_json(int on);	/* --log-format json: one JSON object a line */
+/* One event as key=value words, or JSON members; a field is a string (str) or a number. */
+struct log_field {
+	const char *key;
+	const char *str;
+	uint64_t num;
+};
+void log_record(int level, const char *event, const struct log_field *f, size_t nf);
 #define err(...) logmsg(LOG_LVL_ERR, __VA_ARGS__)
 #define warn(...) logmsg(LOG_LVL_WARN, __VA_ARGS__)
 #define info(...) logmsg(LOG_LVL_INFO, __VA_ARGS__)
@@ -127,6 +135,11 @@ struct conn {
 	struct conn *prev, *next;
 
 	char peer[INET6_ADDRSTRLEN + 8];
+	/* For the access log line at the end. */
+	uint64_t start_us;
+	const char *verdict;		/* why it was refused, when it was */
+	int handed_off;
+	enum fallback_reason fb_reason;
 };
 
 /* loop.c */

@@ -165,12 +165,49 @@ static void close_sock(struct conn *c, int which, int abort)
 }
 
 static void update_accepting(void);
+static const char *proto_name(enum proto p);
+
+/*
+ * The access log: one line per connection when the listener lets go of it,
+ * what an operator greps for: who, as whom, by which protocol, to where,
+ * what became of it, how many bytes the listener moved, how long, how it
+ * ended. A handed-off pair ends here for the listener; the kernel carries it
+ * on (its bytes are the pair's counters in /proc/forwarder/show).
+ */
+static void access_log(const struct conn *c, int abort)
+{
+	char target[HOST_MAX + 16], verdict[48];
+	const struct log_field f[] = {
+		{ "client", c->peer, 0 },
+		{ "user", c->req.has_creds ? c->req.user : "", 0 },
+		{ "proto", c->ps.proto == PROTO_UNKNOWN ? "" : proto_name(c->ps.proto), 0 },
+		{ "target", target, 0 },
+		{ "verdict", verdict, 0 },
+		{ "bytes", NULL, c->bytes },
+		{ "duration_ms", NULL, (now_us() - c->start_us) / 1000 },
+		{ "end", abort ? "reset" : "closed", 0 },
+	};
+
+	if (c->req.host[0])
+		snprintf(target, sizeof(target), strchr(c->req.host, ':') ? "[%s]:%u" : "%s:%u",
+			 c->req.host, c->req.port);
+	else
+		target[0] = '\0';
+	if (c->handed_off)
+		snprintf(verdict, sizeof(verdict), "handed_off");
+	else if (c->fallback)
+		snprintf(verdict, sizeof(verdict), "relayed:%s", fallback_names[c->fb_reason]);
+	else
+		snprintf(verdict, sizeof(verdict), "%s", c->verdict ? c->verdict : "closed_early");
+	log_record(LOG_LVL_INFO, "access", f, sizeof(f) / sizeof(f[0]));
+}
 
 /* Close everything the connection holds; abort: reset both TCP connections. */
 void conn_close(struct conn *c, int abort)
 {
 	if (c->state == S_DEAD)
 		return;
+	access_log(c, abort);
 	if (c->job) {
 		c->job->c = NULL;	/* the resolver loop frees it when it comes back */
 		c->job = NULL;
@@ -240,12 +277,15 @@ static void fail_request(struct conn *c, enum fwd_err e)
 	switch (e) {
 	case FE_DENIED:
 		stats.refused_policy++;
+		c->verdict = "refused_policy";
 		break;
 	case FE_RESOLVE:
 		stats.resolve_errors++;
+		c->verdict = "resolve_error";
 		break;
 	default:
 		stats.connect_errors++;
+		c->verdict = "connect_error";
 		break;
 	}
 	connlog("conn %llu: %s %s port %u: %s", (unsigned long long)c->id, proto_name(c->ps.proto),
@@ -260,6 +300,7 @@ static void go_fallback(struct conn *c, enum fallback_reason r)
 	if (c->fallback)
 		return;
 	c->fallback = 1;
+	c->fb_reason = r;
 	stats.fallbacks++;
 	stats.fallback_by[r]++;
 	if (c->tkind == T_HANDOFF || c->tkind == T_HANDOFF_FAST)
@@ -275,6 +316,7 @@ static int attempt_handoff(struct conn *c)
 	switch (handoff_try(c, &r)) {
 	case HO_DONE:
 		stats.handed_off++;
+		c->handed_off = 1;
 		connlog("conn %llu: handed off to the kernel (%llu early bytes)",
 			(unsigned long long)c->id, (unsigned long long)c->bytes);
 		conn_close(c, 0);
@@ -570,12 +612,16 @@ static void resolved(struct resolve_job *j)
 
 static void instr_failed(struct conn *c, const struct parse_out *out)
 {
-	if (out->err == FE_AUTH)
+	if (out->err == FE_AUTH) {
 		stats.refused_auth++;
-	else if (out->err == FE_TIMEOUT)
+		c->verdict = "refused_auth";
+	} else if (out->err == FE_TIMEOUT) {
 		stats.instr_timeouts++;
-	else
+		c->verdict = "instruction_timeout";
+	} else {
 		stats.protocol_errors++;
+		c->verdict = "protocol_error";
+	}
 	connlog("conn %llu from %s: %s instruction refused: %s", (unsigned long long)c->id, c->peer,
 		proto_name(c->ps.proto), fwd_err_name(out->err));
 	linger_close(c, out->reply, out->reply_len);
@@ -800,6 +846,7 @@ static void new_conn(int fd, const struct sockaddr_storage *sa)
 		return;
 	}
 	c->id = next_id++;
+	c->start_us = now_us();
 	c->cfd = fd;
 	c->sfd = -1;
 	c->hc.fn = client_event;

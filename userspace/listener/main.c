@@ -60,6 +60,7 @@ static void usage(FILE *f)
 "  -P, --pidfile FILE       write the daemon's pid to FILE\n"
 "  -v, --verbose            log every connection; twice: debug\n"
 "  -q, --quiet              log errors and warnings only\n"
+"      --log-format FMT     text (default) or json: one JSON object a line\n"
 "      --no-handoff         never hand off: relay every connection ourselves\n"
 "      --proc-dir DIR       the forwarder's /proc directory (default /proc/forwarder)\n"
 "      --instruction-timeout SEC  time a client has to send its instruction (default 10)\n"
@@ -319,7 +320,7 @@ static int write_pidfile(const char *path)
 
 int main(int argc, char **argv)
 {
-	enum { O_NO_HANDOFF = 256, O_PROC_DIR, O_ITO, O_CTO, O_HTO, O_MAX };
+	enum { O_NO_HANDOFF = 256, O_PROC_DIR, O_ITO, O_CTO, O_HTO, O_MAX, O_LOG_FORMAT };
 	static const struct option lo[] = {
 		{ "port", required_argument, NULL, 'p' },
 		{ "bind", required_argument, NULL, 'b' },
@@ -338,6 +339,7 @@ int main(int argc, char **argv)
 		{ "connect-timeout", required_argument, NULL, O_CTO },
 		{ "handoff-timeout", required_argument, NULL, O_HTO },
 		{ "max-clients", required_argument, NULL, O_MAX },
+		{ "log-format", required_argument, NULL, O_LOG_FORMAT },
 		{ "check", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -407,6 +409,14 @@ int main(int argc, char **argv)
 			break;
 		case O_MAX:
 			opt.max_clients = num_arg(optarg, 1, 10000000, "max clients");
+			break;
+		case O_LOG_FORMAT:
+			if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
+				fprintf(stderr, "fwd-listener: --log-format is text or json, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			log_set_json(!strcmp(optarg, "json"));
 			break;
 		case 't':
 			opt.check = 1;
