@@ -135,6 +135,7 @@ struct conn {
 	struct conn *prev, *next;
 
 	char peer[INET6_ADDRSTRLEN + 8];
+	struct sockaddr_storage client;	/* for the policy's "from" rules */
 	/* For the access log line at the end. */
 	uint64_t start_us;
 	const char *verdict;		/* why it was refused, when it was */

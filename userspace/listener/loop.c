@@ -494,6 +494,11 @@ static void normalise(struct sockaddr_storage *ss)
 /* Keep the allowed addresses and connect to the first. */
 static void filter_and_connect(struct conn *c)
 {
+	/* A user name counts only when it was checked: with users configured. */
+	const struct policy_client cl = {
+		.addr = (const struct sockaddr *)&c->client,
+		.user = policy.nusers && c->req.has_creds ? c->req.user : NULL,
+	};
 	char e[200];
 	int k = 0;
 
@@ -504,7 +509,7 @@ static void filter_and_connect(struct conn *c)
 		enum addr_class cls;
 
 		normalise(&c->addrs[i]);
-		if (policy_allows(&policy, &host_addrs, sa)) {
+		if (policy_allows(&policy, &host_addrs, sa, &cl)) {
 			c->addrs[k++] = c->addrs[i];
 			continue;
 		}
@@ -847,6 +852,7 @@ static void new_conn(int fd, const struct sockaddr_storage *sa)
 	}
 	c->id = next_id++;
 	c->start_us = now_us();
+	memcpy(&c->client, sa, sizeof(c->client));
 	c->cfd = fd;
 	c->sfd = -1;
 	c->hc.fn = client_event;

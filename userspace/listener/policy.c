@@ -206,9 +206,52 @@ int policy_add_user(struct policy *p, const char *spec, char *err, size_t errlen
 	return 0;
 }
 
+/* "allow|deny [from NET] [user NAME] [to] NET PORTS" in w[0..n). */
+static int parse_rule(struct policy *p, char **w, int n, char *err, size_t errlen)
+{
+	struct rule r = { .allow = w[0][0] == 'a', .from_family = AF_UNSPEC }, *nr;
+	int i = 1;
+
+	if (i + 1 < n && !strcmp(w[i], "from")) {
+		struct rule from = { 0 };
+
+		if (parse_net(&from, w[i + 1], err, errlen))
+			return -1;
+		r.from_family = from.family;
+		memcpy(r.from_addr, from.addr, sizeof(r.from_addr));
+		r.from_plen = from.plen;
+		i += 2;
+	}
+	if (i + 1 < n && !strcmp(w[i], "user")) {
+		if (strlen(w[i + 1]) > 255)
+			return perr(err, errlen, "user name too long");
+		r.user = strdup(w[i + 1]);
+		if (!r.user)
+			return perr(err, errlen, "out of memory");
+		i += 2;
+	}
+	if (i < n && !strcmp(w[i], "to"))
+		i++;
+	if (n - i != 2 || parse_net(&r, w[i], err, errlen) || parse_ports(&r, w[i + 1], err, errlen)) {
+		if (n - i != 2)
+			perr(err, errlen, "expected: %s [from NETWORK] [user NAME] [to] NETWORK PORTS",
+			     w[0]);
+		free(r.user);
+		return -1;
+	}
+	nr = realloc(p->rules, (p->nrules + 1) * sizeof(*nr));
+	if (!nr) {
+		free(r.user);
+		return perr(err, errlen, "out of memory");
+	}
+	p->rules = nr;
+	nr[p->nrules++] = r;
+	return 0;
+}
+
 int policy_add_line(struct policy *p, const char *line, char *err, size_t errlen)
 {
-	char copy[1024], *w[4], *save = NULL, *tok;
+	char copy[1024], *w[9], *save = NULL, *tok;
 	int n = 0;
 
 	if (strlen(line) >= sizeof(copy))
@@ -218,26 +261,14 @@ int policy_add_line(struct policy *p, const char *line, char *err, size_t errlen
 	if (tok)
 		*tok = '\0';
 	for (tok = strtok_r(copy, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save)) {
-		if (n == 4)
+		if (n == 9)
 			return perr(err, errlen, "too many words");
 		w[n++] = tok;
 	}
 	if (n == 0)
 		return 0;
-	if (!strcmp(w[0], "allow") || !strcmp(w[0], "deny")) {
-		struct rule r = { .allow = w[0][0] == 'a' }, *nr;
-
-		if (n != 3)
-			return perr(err, errlen, "expected: %s NETWORK PORTS", w[0]);
-		if (parse_net(&r, w[1], err, errlen) || parse_ports(&r, w[2], err, errlen))
-			return -1;
-		nr = realloc(p->rules, (p->nrules + 1) * sizeof(*nr));
-		if (!nr)
-			return perr(err, errlen, "out of memory");
-		p->rules = nr;
-		nr[p->nrules++] = r;
-		return 0;
-	}
+	if (!strcmp(w[0], "allow") || !strcmp(w[0], "deny"))
+		return parse_rule(p, w, n, err, errlen);
 	if (!strcmp(w[0], "user")) {
 		char spec[600];
 
@@ -319,6 +350,8 @@ void policy_free(struct policy *p)
 		free(p->users[i].pass);
 	}
 	free(p->users);
+	for (size_t i = 0; i < p->nrules; i++)
+		free(p->rules[i].user);
 	free(p->rules);
 	memset(p, 0, sizeof(*p));
 }
@@ -442,7 +475,24 @@ static int rule_names(const struct rule *r, const struct special *sp)
 	return r->family == sp->family && r->plen >= sp->plen && prefix_match(r->addr, sp->net, sp->plen);
 }
 
-int policy_allows(const struct policy *p, const struct host_addrs *h, const struct sockaddr *sa)
+/* Does the rule's "from" and "user" take this client? */
+static int rule_takes(const struct rule *r, const struct policy_client *cl)
+{
+	const uint8_t *a;
+	uint16_t port;
+	int family;
+
+	if (r->user && (!cl || !cl->user || strcmp(r->user, cl->user)))
+		return 0;
+	if (r->from_family == AF_UNSPEC)
+		return 1;
+	if (!cl || !cl->addr || dest_of(cl->addr, &family, &a, &port))
+		return 0;
+	return family == r->from_family && prefix_match(a, r->from_addr, r->from_plen);
+}
+
+int policy_allows(const struct policy *p, const struct host_addrs *h, const struct sockaddr *sa,
+		  const struct policy_client *cl)
 {
 	struct special sp;
 	const uint8_t *a;
@@ -460,6 +510,8 @@ int policy_allows(const struct policy *p, const struct host_addrs *h, const stru
 
 		if (r->family != AF_UNSPEC &&
 		    (r->family != family || !prefix_match(a, r->addr, r->plen)))
+			continue;
+		if (!rule_takes(r, cl))
 			continue;
 		for (int k = 0; k < r->nports && !port_ok; k++)
 			port_ok = port >= r->ports[k].lo && port <= r->ports[k].hi;

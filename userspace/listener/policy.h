@@ -23,6 +23,17 @@ struct rule {
 	int plen;
 	int nports;		/* 0: every port */
 	struct port_range ports[POLICY_MAX_PORTS];
+	/* "from NET": the client's network (family AF_UNSPEC: any client). */
+	int from_family;
+	uint8_t from_addr[16];
+	int from_plen;
+	char *user;		/* "user NAME": that authenticated user only; NULL: anyone */
+};
+
+/* Who asks: the client's address, and the user it authenticated as (NULL: none). */
+struct policy_client {
+	const struct sockaddr *addr;
+	const char *user;
 };
 
 struct user {
@@ -38,8 +49,8 @@ struct policy {
 	size_t nusers;
 };
 
-/* Parse one config line ("allow NET PORTS", "deny NET PORTS", "user NAME PASSWORD",
- * comments, blank): 0, or -1 with a message in err. */
+/* Parse one config line ("allow|deny [from NET] [user NAME] [to] NET PORTS", "user NAME
+ * PASSWORD", comments, blank): 0, or -1 with a message in err. */
 int policy_add_line(struct policy *p, const char *line, char *err, size_t errlen);
 /* Parse a whole config text; on error err says "line N: ...". */
 int policy_parse(struct policy *p, const char *text, char *err, size_t errlen);
@@ -98,9 +109,11 @@ struct host_addrs {
 enum addr_class policy_classify(const struct host_addrs *h, const struct sockaddr *sa,
 				struct special *range);
 const char *addr_class_name(enum addr_class c);
-/* Is a connection to this address and port allowed? (IPv4-mapped IPv6 counts as IPv4;
- * h: this host's addresses, NULL when none are known.) */
-int policy_allows(const struct policy *p, const struct host_addrs *h, const struct sockaddr *sa);
+/* Is a connection to this address and port allowed for this client? (IPv4-mapped IPv6
+ * counts as IPv4; h: this host's addresses, NULL when none are known; cl NULL: an
+ * unknown client, which only rules without "from" and "user" match.) */
+int policy_allows(const struct policy *p, const struct host_addrs *h, const struct sockaddr *sa,
+		  const struct policy_client *cl);
 
 /* hostaddr.c. Open the change notifications, then read the addresses: 0, or -1 with err. */
 int host_addrs_init(struct host_addrs *h, uint16_t self_port, char *err, size_t errlen);

@@ -451,7 +451,7 @@ static int allows(const struct policy *p, const char *addr, unsigned int port)
 {
 	struct sockaddr_storage ss = sa(addr, port);
 
-	return policy_allows(p, NULL, (struct sockaddr *)&ss);
+	return policy_allows(p, NULL, (struct sockaddr *)&ss, NULL);
 }
 
 /* A host with three addresses, a /24's broadcast address, listening on 1080. */
@@ -467,7 +467,7 @@ static int host_allows(const struct policy *p, const char *addr, unsigned int po
 {
 	struct sockaddr_storage ss = sa(addr, port);
 
-	return policy_allows(p, &host, (struct sockaddr *)&ss);
+	return policy_allows(p, &host, (struct sockaddr *)&ss, NULL);
 }
 
 static enum addr_class classify(const char *addr, unsigned int port, struct special *r)
@@ -509,6 +509,54 @@ static void test_policy(void)
 	CHECK(!policy_check_user(&p, "alice", "s3crett"), "longer password");
 	CHECK(!policy_check_user(&p, "bob", "s3cret"), "unknown user");
 	policy_free(&p);
+
+	/* Who may go where: client-source and per-user rules (dante's "from ... to ..."). */
+	{
+		const char *rules =
+			"allow from 10.0.1.0/24 to 10.0.2.0/24 80,443\n"
+			"allow user alice to any 22\n"
+			"allow from 10.0.0.0/8 user bob 10.0.3.0/24 *\n"
+			"deny from 10.0.1.66 any *\n"
+			"allow any 7\n";
+		struct sockaddr_storage dst, cli1 = sa("10.0.1.5", 4000), cli2 = sa("10.0.9.5", 4000);
+		struct sockaddr_storage cli3 = sa("::ffff:10.0.1.5", 4000), cli66 = sa("10.0.1.66", 1);
+		struct policy_client c1 = { (struct sockaddr *)&cli1, NULL };
+		struct policy_client c2 = { (struct sockaddr *)&cli2, NULL };
+		struct policy_client c3 = { (struct sockaddr *)&cli3, NULL };
+		struct policy_client alice = { (struct sockaddr *)&cli2, "alice" };
+		struct policy_client bob = { (struct sockaddr *)&cli1, "bob" };
+		struct policy_client c66 = { (struct sockaddr *)&cli66, NULL };
+#define ALLOWS(addr, port, cl) (dst = sa(addr, port), \
+		policy_allows(&p, NULL, (struct sockaddr *)&dst, cl))
+
+		CHECK(policy_parse(&p, rules, err, sizeof(err)) == 0, "from/user rules: %s", err);
+		CHECK(ALLOWS("10.0.2.2", 80, &c1), "from the client network");
+		CHECK(ALLOWS("10.0.2.2", 80, &c3), "from, the client as v4-mapped");
+		CHECK(!ALLOWS("10.0.2.2", 80, &c2), "from another network");
+		CHECK(!ALLOWS("10.0.2.2", 80, NULL), "from: an unknown client");
+		CHECK(ALLOWS("192.0.2.9", 22, &alice), "user alice to any 22");
+		CHECK(!ALLOWS("192.0.2.9", 22, &c2), "no user");
+		CHECK(!ALLOWS("192.0.2.9", 22, &bob), "another user");
+		CHECK(ALLOWS("10.0.3.9", 5000, &bob), "from and user together");
+		CHECK(!ALLOWS("10.0.3.9", 5000, &alice), "from and user: the wrong user");
+		CHECK(!ALLOWS("10.0.1.99", 7, &c66) && ALLOWS("10.0.1.99", 7, &c1),
+		      "deny from one client, first match");
+		CHECK(ALLOWS("10.0.1.99", 7, NULL), "rules without from/user: any client");
+#undef ALLOWS
+		policy_free(&p);
+	}
+	static const char *const bad_rules[] = {
+		"allow from 10.0.1.0/24", "allow from 10.0.1.0/24 to 10.0.2.0/24",
+		"allow from 10.0.1.1/24 any *", "allow user", "allow user alice",
+		"allow from any user alice to any * extra", "allow to 10.0.2.0/24",
+	};
+	for (size_t i = 0; i < sizeof(bad_rules) / sizeof(bad_rules[0]); i++) {
+		struct policy q = { 0 };
+
+		CHECK(policy_add_line(&q, bad_rules[i], err, sizeof(err)) == -1, "'%s' accepted",
+		      bad_rules[i]);
+		policy_free(&q);
+	}
 
 	/* Passwords stored as crypt(3) hashes: yescrypt and SHA-512, made here. */
 	static const char *const methods[] = { "$y$", "$6$" };

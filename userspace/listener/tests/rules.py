@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""fwd-listener's client-source and per-user rules end to end, run by `make
+test` (no kernel module: allowed connections are relayed). With
+
+    allow from 127.0.0.2 to 127.0.0.1/32 ECHO
+    allow user alice to 127.0.0.1/32 ECHO2
+
+a client from 127.0.0.2 reaches ECHO and one from 127.0.0.1 is denied; alice
+reaches ECHO2 and bob, with a right password too, is denied. A rule's user
+is the authenticated one, never a name a client merely claims.
+"""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+failed = checks = 0
+
+
+def check(name, ok, detail=""):
+    global failed, checks
+    checks += 1
+    if not ok:
+        failed += 1
+        print("FAIL: %s %s" % (name, detail))
+
+
+def echo_server():
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+
+    def one(c):
+        for d in iter(lambda: c.recv(65536), b""):
+            c.sendall(d)
+        c.close()
+
+    def serve():
+        while True:
+            c, _ = srv.accept()
+            threading.Thread(target=one, args=(c,), daemon=True).start()
+    threading.Thread(target=serve, daemon=True).start()
+    return srv.getsockname()[1]
+
+
+def answer(port, line, source="127.0.0.1"):
+    s = socket.socket()
+    s.bind((source, 0))
+    s.settimeout(10)
+    s.connect(("127.0.0.1", port))
+    s.sendall(line)
+    reply = b""
+    while not reply.endswith(b"\n"):
+        d = s.recv(1)
+        if not d:
+            break
+        reply += d
+    if reply == b"OK\n":
+        s.sendall(b"ping")
+        check("echo through %r" % line, s.recv(4) == b"ping")
+    s.close()
+    return reply
+
+
+def main():
+    binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./fwd-listener")
+    port = 20000 + os.getpid() % 20000
+    echo, echo2 = echo_server(), echo_server()
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "listen_port"), "w") as f:
+            f.write("0\n")
+        conf = os.path.join(tmp, "listener.conf")
+        with open(conf, "w") as f:
+            f.write("allow from 127.0.0.2 to 127.0.0.1/32 %d\n" % echo)
+            f.write("allow user alice to 127.0.0.1/32 %d\n" % echo2)
+            f.write("user alice pw\nuser bob pw\n")
+        p = subprocess.Popen([binary, "-b", "127.0.0.1", "-p", str(port), "-c", conf,
+                              "--proc-dir", tmp], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 10
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=5).close()
+                    break
+                except OSError:
+                    if time.time() > deadline:
+                        raise
+                    time.sleep(0.05)
+            r = answer(port, b"CONNECT 127.0.0.1:%d bob:pw\n" % echo, "127.0.0.2")
+            check("from 127.0.0.2: allowed", r == b"OK\n", r)
+            r = answer(port, b"CONNECT 127.0.0.1:%d bob:pw\n" % echo, "127.0.0.1")
+            check("from 127.0.0.1: denied", r.startswith(b"ERR denied"), r)
+            r = answer(port, b"CONNECT 127.0.0.1:%d alice:pw\n" % echo2)
+            check("user alice: allowed", r == b"OK\n", r)
+            r = answer(port, b"CONNECT 127.0.0.1:%d bob:pw\n" % echo2)
+            check("user bob: denied", r.startswith(b"ERR denied"), r)
+            r = answer(port, b"CONNECT 127.0.0.1:%d alice:wrong\n" % echo2)
+            check("alice with a wrong password: refused", r.startswith(b"ERR auth"), r)
+        finally:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    print("rules.py: %d checks, %d failed" % (checks, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
