@@ -12,36 +12,13 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-failed = checks = 0
+from hostlib import check, echo_server, free_port, proc_dir, start_listener, summary
+
 EVIL = b"evil\nverdict=handed_off x"
-
-
-def check(name, ok, detail=""):
-    global failed, checks
-    checks += 1
-    if not ok:
-        failed += 1
-        print("FAIL: %s %s" % (name, detail))
-
-
-def echo_server():
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(8)
-
-    def serve():
-        while True:
-            c, _ = srv.accept()
-            threading.Thread(target=lambda c=c: [c.sendall(d) for d in iter(lambda: c.recv(65536), b"")] and None
-                             or c.close(), daemon=True).start()
-    threading.Thread(target=serve, daemon=True).start()
-    return srv.getsockname()[1]
 
 
 def recv_line(s):
@@ -86,20 +63,10 @@ def clients(port, echo):
 
 def run(binary, tmp, fmt, port, echo):
     log = os.path.join(tmp, "log." + fmt)
-    p = subprocess.Popen([binary, "-b", "127.0.0.1", "-p", str(port), "-c", "/dev/null",
-                          "-a", "127.0.0.1/32 %d" % echo, "-u", "alice:pw", "--proc-dir", tmp,
-                          "-l", log, "--log-format", fmt],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = start_listener(binary, port, ["-c", "/dev/null", "-a", "127.0.0.1/32 %d" % echo,
+                                      "-u", "alice:pw", "--proc-dir", tmp, "-l", log,
+                                      "--log-format", fmt])
     try:
-        deadline = time.time() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=5).close()
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.05)
         clients(port, echo)
         time.sleep(3)   # the refused ones linger up to 2 s before they close
         p.send_signal(signal.SIGTERM)
@@ -113,11 +80,10 @@ def run(binary, tmp, fmt, port, echo):
 
 def main():
     binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./fwd-listener")
-    port = 20000 + os.getpid() % 20000
+    port = free_port()
     echo = echo_server()
     with tempfile.TemporaryDirectory() as tmp:
-        with open(os.path.join(tmp, "listen_port"), "w") as f:
-            f.write("0\n")
+        proc_dir(tmp)
         text = run(binary, tmp, "text", port, echo)
         js = run(binary, tmp, "json", port + 1, echo)
 
@@ -164,8 +130,7 @@ def main():
     check("json: echo bytes is a number", e and e[0].get("bytes") == 2000, e)
     a = [o for o in acc if o.get("verdict") == "refused_auth"]
     check("json: the user name exactly as sent", a and a[0].get("user") == EVIL.decode(), a)
-    print("access.py: %d checks, %d failed" % (checks, failed))
-    return 1 if failed else 0
+    return summary("access.py")
 
 
 if __name__ == "__main__":

@@ -15,15 +15,7 @@ import subprocess
 import sys
 import tempfile
 
-failed = checks = 0
-
-
-def check(name, ok, detail=""):
-    global failed, checks
-    checks += 1
-    if not ok:
-        failed += 1
-        print("FAIL: %s %s" % (name, detail))
+from hostlib import check, free_port, proc_dir, summary
 
 
 def expect(sock, name, want):
@@ -65,14 +57,12 @@ def run(binary, tmp, addr, label, port):
 
 def main():
     binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./fwd-listener")
-    port = 20000 + os.getpid() % 20000
+    port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
-        with open(os.path.join(tmp, "listen_port"), "w") as f:
-            f.write("0\n")
+        proc_dir(tmp)
         run(binary, tmp, b"\0fwd-listener-notify-%d" % os.getpid(), "abstract socket", port)
         run(binary, tmp, os.path.join(tmp, "notify"), "path socket", port + 1)
-    print("notify.py: %d checks, %d failed" % (checks, failed))
-    return 1 if failed else 0
+    return summary("notify.py")
 
 
 if __name__ == "__main__":

@@ -15,36 +15,8 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 
-failed = checks = 0
-
-
-def check(name, ok, detail=""):
-    global failed, checks
-    checks += 1
-    if not ok:
-        failed += 1
-        print("FAIL: %s %s" % (name, detail))
-
-
-def echo_server():
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(8)
-
-    def one(c):
-        for d in iter(lambda: c.recv(65536), b""):
-            c.sendall(d)
-        c.close()
-
-    def serve():
-        while True:
-            c, _ = srv.accept()
-            threading.Thread(target=one, args=(c,), daemon=True).start()
-    threading.Thread(target=serve, daemon=True).start()
-    return srv.getsockname()[1]
+from hostlib import check, echo_server, free_port, proc_dir, start_listener, summary
 
 
 def answer(port, line, source="127.0.0.1"):
@@ -68,29 +40,16 @@ def answer(port, line, source="127.0.0.1"):
 
 def main():
     binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./fwd-listener")
-    port = 20000 + os.getpid() % 20000
+    port = free_port()
     echo, echo2 = echo_server(), echo_server()
     with tempfile.TemporaryDirectory() as tmp:
-        with open(os.path.join(tmp, "listen_port"), "w") as f:
-            f.write("0\n")
         conf = os.path.join(tmp, "listener.conf")
         with open(conf, "w") as f:
             f.write("allow from 127.0.0.2 to 127.0.0.1/32 %d\n" % echo)
             f.write("allow user alice to 127.0.0.1/32 %d\n" % echo2)
             f.write("user alice pw\nuser bob pw\n")
-        p = subprocess.Popen([binary, "-b", "127.0.0.1", "-p", str(port), "-c", conf,
-                              "--proc-dir", tmp], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+        p = start_listener(binary, port, ["-c", conf, "--proc-dir", proc_dir(tmp)])
         try:
-            deadline = time.time() + 10
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=5).close()
-                    break
-                except OSError:
-                    if time.time() > deadline:
-                        raise
-                    time.sleep(0.05)
             r = answer(port, b"CONNECT 127.0.0.1:%d bob:pw\n" % echo, "127.0.0.2")
             check("from 127.0.0.2: allowed", r == b"OK\n", r)
             r = answer(port, b"CONNECT 127.0.0.1:%d bob:pw\n" % echo, "127.0.0.1")
@@ -107,8 +66,7 @@ def main():
                 p.wait(10)
             except subprocess.TimeoutExpired:
                 p.kill()
-    print("rules.py: %d checks, %d failed" % (checks, failed))
-    return 1 if failed else 0
+    return summary("rules.py")
 
 
 if __name__ == "__main__":

@@ -8,38 +8,19 @@ formats carry the same counters.
 import os
 import re
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 
-failed = checks = 0
-
-
-def check(name, ok, detail=""):
-    global failed, checks
-    checks += 1
-    if not ok:
-        failed += 1
-        print("FAIL: %s %s" % (name, detail))
+from hostlib import check, free_port, proc_dir, start_listener, summary
 
 
 def run(binary, tmp, stats, port):
-    """One listener, one client that connects and leaves; the stats file at exit."""
-    p = subprocess.Popen([binary, "-b", "127.0.0.1", "-p", str(port), "-c", "/dev/null",
-                          "-a", "127.0.0.1/32 *", "--proc-dir", tmp, "-s", stats],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    """One listener, one client that connects and leaves (the start-up probe);
+    the stats file at exit."""
+    p = start_listener(binary, port, ["-c", "/dev/null", "-a", "127.0.0.1/32 *",
+                                      "--proc-dir", tmp, "-s", stats])
     try:
-        deadline = time.time() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=5).close()
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.05)
         time.sleep(0.3)
         p.send_signal(signal.SIGTERM)
         check(stats + ": exit 0", p.wait(10) == 0)
@@ -52,10 +33,9 @@ def run(binary, tmp, stats, port):
 
 def main():
     binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./fwd-listener")
-    port = 20000 + os.getpid() % 20000
+    port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
-        with open(os.path.join(tmp, "listen_port"), "w") as f:
-            f.write("0\n")
+        proc_dir(tmp)
         plain = run(binary, tmp, os.path.join(tmp, "stats"), port)
         prom = run(binary, tmp, os.path.join(tmp, "stats.prom"), port + 1)
 
@@ -100,8 +80,7 @@ def main():
         check("prom has %s as %s" % (name, key), key in samples, repr(sorted(samples)))
     check("as many samples as plain lines", len(samples) == len(values),
           "%d vs %d" % (len(samples), len(values)))
-    print("stats.py: %d checks, %d failed" % (checks, failed))
-    return 1 if failed else 0
+    return summary("stats.py")
 
 
 if __name__ == "__main__":
