@@ -8,6 +8,8 @@
  * writable. Nothing here allocates, routes or takes locks.
  */
 #include <linux/ip.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <net/checksum.h>
@@ -174,7 +176,7 @@ EXPORT_SYMBOL_IF_KUNIT(fwd_splice_xlate_tcp);
  * packet chained in a frag_list is made linear first, as its members are cut
  * at the old size.
  *
- * Return: 0, or -ENOMEM (drop it).
+ * Return: 0, -ENOMEM or -EINVAL (a bad checksum): drop it.
  */
 int fwd_splice_fit_mss(struct sk_buff *skb, unsigned int thoff,
 		       const struct fwd_splice_xlate *x)
@@ -195,6 +197,24 @@ int fwd_splice_fit_mss(struct sk_buff *skb, unsigned int thoff,
 		return -ENOMEM;
 	shinfo = skb_shinfo(skb);
 	if (!skb_is_gso(skb)) {
+		/*
+		 * Its segments get checksums of their own (GSO wants
+		 * CHECKSUM_PARTIAL, and warns on anything else): the data must
+		 * be what its sender sent, or the cut would launder a
+		 * corruption the receiver would have caught.
+		 */
+		if (skb->ip_summed != CHECKSUM_PARTIAL) {
+			struct iphdr *iph = ip_hdr(skb);
+			struct tcphdr *tcph;
+
+			if (skb->ip_summed != CHECKSUM_UNNECESSARY &&
+			    nf_ip_checksum(skb, NF_INET_LOCAL_IN, thoff, IPPROTO_TCP))
+				return -EINVAL;
+			if (!skb_partial_csum_set(skb, thoff, offsetof(struct tcphdr, check)))
+				return -EINVAL;
+			tcph = (struct tcphdr *)(skb_network_header(skb) + thoff);
+			tcph->check = ~tcp_v4_check(skb->len - thoff, iph->saddr, iph->daddr, 0);
+		}
 		shinfo->gso_type = SKB_GSO_TCPV4;
 		if (cwr)
 			shinfo->gso_type |= SKB_GSO_TCP_ECN;

@@ -354,6 +354,17 @@ static void mss_fitting(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, shinfo->gso_size, 10);
 	KUNIT_EXPECT_EQ(test, shinfo->gso_segs, 4);
 	KUNIT_EXPECT_EQ(test, shinfo->gso_type, SKB_GSO_TCPV4 | SKB_GSO_DODGY);
+	/* Checked, then CHECKSUM_PARTIAL with the pseudo-header sum, as GSO wants. */
+	KUNIT_EXPECT_TRUE(test, skb->ip_summed == CHECKSUM_PARTIAL);
+	KUNIT_EXPECT_EQ(test, test_th(skb)->check,
+			(__sum16)~tcp_v4_check(skb->len - sizeof(struct iphdr), ip_hdr(skb)->saddr,
+					       ip_hdr(skb)->daddr, 0));
+	kfree_skb(skb);
+
+	/* A corrupted segment is not cut into fresh, valid-looking ones. */
+	skb = test_segment(test, test_ts_opts, sizeof(test_ts_opts), 1, 2, true, 10);
+	skb->data[skb->len - 1] ^= 0x40;
+	KUNIT_EXPECT_EQ(test, fwd_splice_fit_mss(skb, sizeof(struct iphdr), &x), -EINVAL);
 	kfree_skb(skb);
 
 	/* A GSO packet (GRO, TSO) whose segments are too big for the receiver. */
