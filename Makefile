@@ -22,6 +22,7 @@ PREFIX ?= /usr
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 UNITDIR ?= /lib/systemd/system
+DOCDIR ?= $(PREFIX)/share/doc/forwarder
 INSTALL ?= install
 # The release of the tree the module is built against (not the running kernel's).
 KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
@@ -30,7 +31,7 @@ SIGN_KEY = $(shell sed -n 's/^CONFIG_MODULE_SIG_KEY="*\([^"]*\)"*/\1/p' $(KDIR)/
 NO_SIGN = $(if $(wildcard $(KDIR)/$(SIGN_KEY)),,CONFIG_MODULE_SIG_ALL=)
 
 .PHONY: all module userspace clean style sparse check demo deps install install-module \
-	install-userspace bench
+	install-userspace uninstall uninstall-module uninstall-userspace bench
 
 all: module userspace
 
@@ -57,6 +58,26 @@ install-userspace: userspace
 	sed 's|/usr/sbin/|$(SBINDIR)/|g' userspace/listener/fwd-listener.service \
 		> $(DESTDIR)$(UNITDIR)/fwd-listener.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/fwd-listener.service
+	$(INSTALL) -d $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 0644 userspace/listener/listener.conf.example proc_api.md $(DESTDIR)$(DOCDIR)/
+
+# What install put in place, and nothing else (the configuration in /etc stays).
+uninstall: uninstall-module uninstall-userspace
+
+uninstall-module:
+	rm -f $(DESTDIR)/lib/modules/$(KREL)/updates/kmod/forwarder.ko \
+		$(addprefix $(DESTDIR)/lib/modules/$(KREL)/updates/kmod/plugins/, \
+			dfi/fwd_dfi.ko firewall/fwd_firewall.ko synretx/fwd_synretx.ko)
+	-rmdir -p $(DESTDIR)/lib/modules/$(KREL)/updates/kmod/plugins/dfi \
+		$(DESTDIR)/lib/modules/$(KREL)/updates/kmod/plugins/firewall \
+		$(DESTDIR)/lib/modules/$(KREL)/updates/kmod/plugins/synretx 2>/dev/null
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
+
+uninstall-userspace:
+	rm -f $(DESTDIR)$(SBINDIR)/fwdctl $(DESTDIR)$(SBINDIR)/fwd-listener \
+		$(DESTDIR)$(MANDIR)/man8/fwdctl.8 $(DESTDIR)$(UNITDIR)/fwd-listener.service \
+		$(DESTDIR)$(DOCDIR)/listener.conf.example $(DESTDIR)$(DOCDIR)/proc_api.md
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
 	-test -f $(KDIR)/Makefile && $(KMAKE) clean

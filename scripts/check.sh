@@ -138,6 +138,8 @@ step "build against Debian $kver612 headers (warnings are errors)" "$out/build-6
 	make -s -C "$build612" KDIR="/lib/modules/$kver612/build" KCFLAGS=-Werror module
 step "fwd-listener tests (unit under ASan+UBSan, --check, daemon, sd_notify, stats, access log, unit)" \
 	"$out/listener-unit.log" make -s -C userspace/listener test
+step "make install and make uninstall (a staging directory)" "$out/install.log" \
+	scripts/install-check.sh "/lib/modules/$kver/build"
 step "checkpatch clean" "$out/checkpatch.log" scripts/style.sh
 step "sparse clean" "$out/sparse.log" scripts/sparse.sh "/lib/modules/$kver/build"
 

@@ -36,6 +36,8 @@ expect "invalid file: the verdict" 1 "configuration is not valid" \
 	"$bin" -t -c "$tmp/bad.conf" --proc-dir "$tmp/proc"
 expect "missing file" 1 "not valid" "$bin" -t -c "$tmp/none.conf" --proc-dir "$tmp/proc"
 expect "invalid --allow" 1 "--allow 'bogus'" "$bin" -t -c /dev/null -a bogus --proc-dir "$tmp/proc"
+expect "the example configuration shipped" 0 "is valid" \
+	"$bin" -t -c "$(dirname "$0")/../listener.conf.example" --proc-dir "$tmp/proc"
 expect "a check with --port" 0 "is valid" \
 	"$bin" -t -p 1080 -c "$tmp/good.conf" --proc-dir "$tmp/proc"
 checks=$((checks + 1))
