@@ -198,10 +198,10 @@ int fwd_splice_fit_mss(struct sk_buff *skb, unsigned int thoff,
 	shinfo = skb_shinfo(skb);
 	if (!skb_is_gso(skb)) {
 		/*
-		 * Its segments get checksums of their own (GSO wants
-		 * CHECKSUM_PARTIAL, and warns on anything else): the data must
-		 * be what its sender sent, or the cut would launder a
-		 * corruption the receiver would have caught.
+		 * Its segments get checksums of their own: the data must be
+		 * what its sender sent, or the cut would launder a corruption
+		 * the receiver would have caught. GSO then takes it as
+		 * CHECKSUM_PARTIAL, as the stack hands it TSO packets.
 		 */
 		if (skb->ip_summed != CHECKSUM_PARTIAL) {
 			struct iphdr *iph = ip_hdr(skb);

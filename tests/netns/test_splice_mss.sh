@@ -29,7 +29,7 @@ EOF
 # Counters of the two rules: every segment, then those above 536 bytes of TCP payload and options.
 _counts() { srv nft list chain inet mss in | awk '/counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") printf "%s ", $(i + 1) }'; }
 
-srv socat -t 30 TCP-LISTEN:9700,reuseaddr,mss=536 EXEC:cat &
+srv socat -t 30 TCP-LISTEN:9700,reuseaddr,fork,mss=536 EXEC:cat &
 defer "kill $!"
 fwd python3 -S "$tool" handoff --port 8700 --server $SRV_IP4:9700 --no-mss-clamp --count 2 \
 	> "$FWD_LOGDIR/mss.handoff" 2>&1 &
@@ -46,16 +46,18 @@ check "the upload reached the server in segments of its MSS (${1:-0} for $bytes 
 expect_eq "no segment above the MSS the server announced" 0 "${2:-missing}"
 
 # Again with plain segments from the client (no TSO, checksums in software:
-# CHECKSUM_NONE at the forwarder), which the splice must verify and turn
-# into CHECKSUM_PARTIAL GSO packets: GSO warns on anything else (a WARN the
-# network could trigger, a panic with panic_on_warn).
+# CHECKSUM_NONE at the forwarder), which the splice verifies before it cuts
+# them (their segments get fresh checksums) and hands to GSO as
+# CHECKSUM_PARTIAL.
+# (nft 1.0.6 cannot reset a rule's counter: the second upload is the growth.)
 cli ethtool -K c0 tx off tso off gso off > /dev/null || skip "cannot turn off checksum offload on a veth"
-srv nft reset counters table inet mss > /dev/null
+before_all=${1:-0} before_big=${2:-0}
 check "plain client segments through the cut, $((bytes / 1000000)) MB each way intact" \
 	cli python3 -S "$tool" client --connect $FWD_CLI_IP4:8700 --bytes $bytes --seed 2
 expect_eq "both spliced" 2 "$(grep -c "handoff ok" "$FWD_LOGDIR/mss.handoff")"
 set -- $(_counts)
-log "plain segments at the server: ${1:-?} in all, ${2:-?} above its MSS"
-check "plain segments cut too (${1:-0} for $bytes bytes)" test "${1:-0}" -ge $((bytes / 536))
-expect_eq "plain segments: none above the MSS" 0 "${2:-missing}"
+log "plain segments at the server: $((${1:-0} - before_all)) in all, $((${2:-0} - before_big)) above its MSS"
+check "plain segments cut too ($((${1:-0} - before_all)) for $bytes bytes)" \
+	test $((${1:-0} - before_all)) -ge $((bytes / 536))
+expect_eq "plain segments: none above the MSS" 0 "$((${2:-0} - before_big))"
 finish
