@@ -161,7 +161,8 @@ static int fwd_splice_make_room(struct sock *from, struct sock *to)
 	need = unread + (u64)(unread / mss + 2) * SKB_TRUESIZE(MAX_TCP_HEADER);
 	if (need + to->sk_wmem_queued > INT_MAX)
 		return -ENOBUFS;
-	if (sk_stream_wspace(to) < need)
+	/* Signed: the buffer may already be over-full (wspace < 0). */
+	if ((s64)sk_stream_wspace(to) < (s64)need)
 		WRITE_ONCE(to->sk_sndbuf, to->sk_wmem_queued + need);
 	if (!sk_wmem_schedule(to, need))
 		return -EAGAIN;		/* the host is short of TCP memory */
@@ -220,7 +221,6 @@ static int fwd_splice_drain(struct fwd_splice_net *sn, struct sock *from,
 {
 	struct fwd_splice_drain d = { .to = to, .buf = buf };
 	read_descriptor_t desc = { .arg.data = &d, .count = 1 };
-
 	struct tcp_sock *tp = tcp_sk(to);
 	u32 lowat = tp->notsent_lowat;
 
