@@ -36,7 +36,7 @@ static int perr(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-static int parse_net(struct rule *r, const char *s, char *err, size_t errlen)
+static int parse_net(struct prefix *r, const char *s, char *err, size_t errlen)
 {
 	char addr[INET6_ADDRSTRLEN + 8];
 	const char *slash = strchr(s, '/');
@@ -209,17 +209,12 @@ int policy_add_user(struct policy *p, const char *spec, char *err, size_t errlen
 /* "allow|deny [from NET] [user NAME] [to] NET PORTS" in w[0..n). */
 static int parse_rule(struct policy *p, char **w, int n, char *err, size_t errlen)
 {
-	struct rule r = { .allow = w[0][0] == 'a', .from_family = AF_UNSPEC }, *nr;
+	struct rule r = { .allow = w[0][0] == 'a', .from.family = AF_UNSPEC }, *nr;
 	int i = 1;
 
 	if (i + 1 < n && !strcmp(w[i], "from")) {
-		struct rule from = { 0 };
-
-		if (parse_net(&from, w[i + 1], err, errlen))
+		if (parse_net(&r.from, w[i + 1], err, errlen))
 			return -1;
-		r.from_family = from.family;
-		memcpy(r.from_addr, from.addr, sizeof(r.from_addr));
-		r.from_plen = from.plen;
 		i += 2;
 	}
 	if (i + 1 < n && !strcmp(w[i], "user")) {
@@ -232,7 +227,8 @@ static int parse_rule(struct policy *p, char **w, int n, char *err, size_t errle
 	}
 	if (i < n && !strcmp(w[i], "to"))
 		i++;
-	if (n - i != 2 || parse_net(&r, w[i], err, errlen) || parse_ports(&r, w[i + 1], err, errlen)) {
+	if (n - i != 2 || parse_net(&r.to, w[i], err, errlen) ||
+	    parse_ports(&r, w[i + 1], err, errlen)) {
 		if (n - i != 2)
 			perr(err, errlen, "expected: %s [from NETWORK] [user NAME] [to] NETWORK PORTS",
 			     w[0]);
@@ -472,35 +468,30 @@ const char *addr_class_name(enum addr_class c)
 /* Does the allow rule name the special destination: its network inside the range? */
 static int rule_names(const struct rule *r, const struct special *sp)
 {
-	return r->family == sp->family && r->plen >= sp->plen && prefix_match(r->addr, sp->net, sp->plen);
+	return r->to.family == sp->family && r->to.plen >= sp->plen &&
+	       prefix_match(r->to.addr, sp->net, sp->plen);
 }
 
-/* Does the rule's "from" and "user" take this client? */
-static int rule_takes(const struct rule *r, const struct policy_client *cl)
+/* Is address @a of @family inside the network (any address for "any")? */
+static int prefix_takes(const struct prefix *n, int family, const uint8_t *a)
 {
-	const uint8_t *a;
-	uint16_t port;
-	int family;
-
-	if (r->user && (!cl || !cl->user || strcmp(r->user, cl->user)))
-		return 0;
-	if (r->from_family == AF_UNSPEC)
-		return 1;
-	if (!cl || !cl->addr || dest_of(cl->addr, &family, &a, &port))
-		return 0;
-	return family == r->from_family && prefix_match(a, r->from_addr, r->from_plen);
+	return n->family == AF_UNSPEC || (n->family == family && prefix_match(a, n->addr, n->plen));
 }
 
 int policy_allows(const struct policy *p, const struct host_addrs *h, const struct sockaddr *sa,
 		  const struct policy_client *cl)
 {
+	const char *user = cl ? cl->user : NULL;
+	const uint8_t *a, *ca = NULL;
 	struct special sp;
-	const uint8_t *a;
-	uint16_t port;
-	int family;
+	uint16_t port, cport;
+	int family, cfamily = AF_UNSPEC;
 
 	if (dest_of(sa, &family, &a, &port))
 		return 0;
+	/* The client once: a rule with "from" takes no unknown client. */
+	if (cl && cl->addr && dest_of(cl->addr, &cfamily, &ca, &cport))
+		ca = NULL;
 	policy_classify(h, sa, &sp);
 	if (sp.cls == AC_SELF)
 		return 0;
@@ -508,10 +499,11 @@ int policy_allows(const struct policy *p, const struct host_addrs *h, const stru
 		const struct rule *r = &p->rules[i];
 		int port_ok = r->nports == 0;
 
-		if (r->family != AF_UNSPEC &&
-		    (r->family != family || !prefix_match(a, r->addr, r->plen)))
+		if (!prefix_takes(&r->to, family, a))
 			continue;
-		if (!rule_takes(r, cl))
+		if (r->from.family != AF_UNSPEC && (!ca || !prefix_takes(&r->from, cfamily, ca)))
+			continue;
+		if (r->user && (!user || strcmp(r->user, user)))
 			continue;
 		for (int k = 0; k < r->nports && !port_ok; k++)
 			port_ok = port >= r->ports[k].lo && port <= r->ports[k].hi;

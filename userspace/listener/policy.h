@@ -16,17 +16,19 @@ struct port_range {
 	uint16_t lo, hi;
 };
 
-struct rule {
-	int allow;
+/* A network: an address and its prefix length. */
+struct prefix {
 	int family;		/* AF_INET, AF_INET6, or AF_UNSPEC for "any" */
 	uint8_t addr[16];
 	int plen;
+};
+
+struct rule {
+	int allow;
+	struct prefix to;	/* the destination network */
 	int nports;		/* 0: every port */
 	struct port_range ports[POLICY_MAX_PORTS];
-	/* "from NET": the client's network (family AF_UNSPEC: any client). */
-	int from_family;
-	uint8_t from_addr[16];
-	int from_plen;
+	struct prefix from;	/* "from NET": the client's network (AF_UNSPEC: any client) */
 	char *user;		/* "user NAME": that authenticated user only; NULL: anyone */
 };
 
