@@ -54,9 +54,6 @@ static const struct counter {
 #undef G
 };
 
-/* The plain format keeps its historical order: fallback_* after fallbacks. */
-#define PLAIN_FALLBACKS_AFTER 4
-
 static uint64_t value(const struct counter *c)
 {
 	return *(const uint64_t *)((const char *)&stats + c->offset);
@@ -85,7 +82,8 @@ static int format_plain(char *buf, size_t sz)
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
 		n = add(buf, sz, n, "%s %llu\n", counters[i].name,
 			(unsigned long long)value(&counters[i]));
-		if (i == PLAIN_FALLBACKS_AFTER)
+		/* The plain format keeps its historical order: fallback_* after fallbacks. */
+		if (counters[i].offset == offsetof(struct stats, fallbacks))
 			for (int f = 0; f < FB_COUNT; f++)
 				n = add(buf, sz, n, "fallback_%s %llu\n", fallback_names[f],
 					(unsigned long long)stats.fallback_by[f]);

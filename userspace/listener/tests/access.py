@@ -16,19 +16,9 @@ import sys
 import tempfile
 import time
 
-from hostlib import check, echo_server, free_port, proc_dir, start_listener, summary
+from hostlib import check, echo_server, free_port, proc_dir, recv_line, start_listener, summary
 
 EVIL = b"evil\nverdict=handed_off x"
-
-
-def recv_line(s):
-    line = b""
-    while not line.endswith(b"\n"):
-        d = s.recv(1)
-        if not d:
-            break
-        line += d
-    return line
 
 
 def clients(port, echo):

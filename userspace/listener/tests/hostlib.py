@@ -42,6 +42,17 @@ def echo_server():
     return srv.getsockname()[1]
 
 
+def recv_line(sock):
+    """One line, byte by byte (what follows stays unread); short at EOF."""
+    line = b""
+    while not line.endswith(b"\n"):
+        d = sock.recv(1)
+        if not d:
+            break
+        line += d
+    return line
+
+
 def proc_dir(tmp):
     """A stand-in for /proc/forwarder without the module: every pair is relayed."""
     with open(os.path.join(tmp, "listen_port"), "w") as f:

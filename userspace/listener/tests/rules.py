@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 
-from hostlib import check, echo_server, free_port, proc_dir, start_listener, summary
+from hostlib import check, echo_server, free_port, proc_dir, recv_line, start_listener, summary
 
 
 def answer(port, line, source="127.0.0.1"):
@@ -25,12 +25,7 @@ def answer(port, line, source="127.0.0.1"):
     s.settimeout(10)
     s.connect(("127.0.0.1", port))
     s.sendall(line)
-    reply = b""
-    while not reply.endswith(b"\n"):
-        d = s.recv(1)
-        if not d:
-            break
-        reply += d
+    reply = recv_line(s)
     if reply == b"OK\n":
         s.sendall(b"ping")
         check("echo through %r" % line, s.recv(4) == b"ping")
