@@ -5,7 +5,8 @@
  * so CHECKSUM_PARTIAL (GSO) and CHECKSUM_COMPLETE skbs stay correct.
  *
  * The caller has made the IP and TCP headers, options included, linear and
- * writable. Nothing here allocates, routes or takes locks.
+ * writable. Nothing here routes or takes locks; only the MSS cut allocates,
+ * to make a frag_list packet linear.
  */
 #include <linux/ip.h>
 #include <linux/netfilter.h>
