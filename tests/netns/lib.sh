@@ -109,6 +109,8 @@ new_ns() {
 cli() { ip netns exec "$NS_CLI" "$@"; }
 fwd() { ip netns exec "$NS_FWD" "$@"; }
 srv() { ip netns exec "$NS_SRV" "$@"; }
+# The unprivileged user permission checks run as: uid and gid 65534, no groups.
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 
 # _setup_end NS DEV IP4 IP6 GW4 GW6: a client or server end, routed via the forwarder.
 _setup_end() {

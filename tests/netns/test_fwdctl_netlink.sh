@@ -18,7 +18,7 @@ defer rm -rf "$tmp"
 
 json_ok() { python3 -S -c 'import json,sys; json.load(sys.stdin)'; }
 # nobody CMD...: run without any capability, as uid 65534, in the forwarder namespace.
-nobody() { fwd setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+nobody() { fwd "${NOBODY[@]}" "$@"; }
 
 # ---- help and bad arguments need no module; without the module -------------------
 # fwdctl alone: run on the stock kernel only (the debug kernel checks the
@@ -124,7 +124,7 @@ check "session list -s header" sh -c "ip netns exec $NS_FWD $ctl -s session list
 expect_errno "session show as nobody" "permission denied" nobody "$ctl" session show "$id"
 expect_errno "monitor as nobody" "permission denied" nobody "$ctl" monitor
 expect_errno "set as nobody" "CAP_NET_ADMIN" nobody "$ctl" set timeout_udp 5
-check "session list as nobody falls back to /proc" sh -c "ip netns exec $NS_FWD setpriv --reuid=65534 --regid=65534 --clear-groups $ctl -j session list | python3 -S -c '
+check "session list as nobody falls back to /proc" sh -c "ip netns exec $NS_FWD ${NOBODY[*]} $ctl -j session list | python3 -S -c '
 import json, sys
 s = json.load(sys.stdin)
 assert s and all(\"id\" not in x for x in s), s'"

@@ -11,6 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 require_cmd setpriv unshare socat python3
 ctl=$FWD_BUILD/userspace/ctl/fwdctl
+tool=$FWD_TOP/tests/netns/splice_tool.py
 L=$FWD_LOGDIR
 
 setup_topology || exit 1
@@ -40,7 +41,7 @@ try_all='for f in '"$(echo $writable)"'; do
 done'
 for who in "an unprivileged user" "a user-namespace root"; do
 	case $who in
-	"an unprivileged user") runner=(setpriv --reuid=65534 --regid=65534 --clear-groups) ;;
+	"an unprivileged user") runner=("${NOBODY[@]}") ;;
 	*) runner=(unshare --user --map-root-user) ;;
 	esac
 	got=$(fwd "${runner[@]}" sh -c "$try_all")
@@ -60,13 +61,13 @@ expect_eq "the group survived" 1 "$(fwd awk '$1 == 3' /proc/forwarder/groups | w
 # capability check is the gate, not the file's mode (it was 0200, root's).
 srv socat -t 30 TCP-LISTEN:9800,reuseaddr EXEC:cat &
 defer "kill $!"
-fwd setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+net_admin --ambient-caps=+net_admin \
-	python3 -S "$FWD_TOP/tests/netns/splice_tool.py" handoff --port 8800 --server $SRV_IP4:9800 \
+fwd "${NOBODY[@]}" --inh-caps=+net_admin --ambient-caps=+net_admin \
+	python3 -S "$tool" handoff --port 8800 --server $SRV_IP4:9800 \
 	> "$L/capable.handoff" 2>&1 &
 defer "kill $!"
 if wait_listener "$NS_SRV" t 9800 && wait_listener "$NS_FWD" t 8800; then
 	check "a user with only CAP_NET_ADMIN: echo byte-exact" \
-		cli python3 -S "$FWD_TOP/tests/netns/splice_tool.py" client --connect $FWD_CLI_IP4:8800 \
+		cli python3 -S "$tool" client --connect $FWD_CLI_IP4:8800 \
 		--bytes $(scaled 1000000)
 	check "a user with only CAP_NET_ADMIN: handed off ($(cat "$L/capable.handoff"))" \
 		grep -q "handoff ok" "$L/capable.handoff"
