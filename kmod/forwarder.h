@@ -13,8 +13,6 @@
 
 #include "splice/splice.h"
 
-#define FWD_VERSION "0.1.0"
-
 struct proc_dir_entry;
 struct aqm_net;
 

@@ -1454,7 +1454,7 @@ int main(int argc, char **argv)
 			fputs(usage_main, stdout);
 			return 0;
 		case 'V':
-			puts("fwdctl 0.1.0");
+			puts("fwdctl " FWD_VERSION);
 			return 0;
 		default:
 			fputs(usage_main, stderr);

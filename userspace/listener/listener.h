@@ -10,7 +10,6 @@
 #include "policy.h"
 #include "proto.h"
 
-#define FWD_LISTENER_VERSION "0.1.0"
 #define MAX_ADDRS 16
 #define MAX_LISTEN 8
 

@@ -425,7 +425,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf("fwd-listener %s\n", FWD_LISTENER_VERSION);
+			printf("fwd-listener %s\n", FWD_VERSION);
 			return 0;
 		default:
 			usage(stderr);
@@ -549,7 +549,7 @@ int main(int argc, char **argv)
 		}
 	daemon_ready();
 	notify_ready();
-	info("fwd-listener %s listening on port %d (%s), %s", FWD_LISTENER_VERSION, port,
+	info("fwd-listener %s listening on port %d (%s), %s", FWD_VERSION, port,
 	     opt.nbind ? "given addresses" : nfds == 2 ? "IPv4 and IPv6" : "IPv4",
 	     opt.no_handoff ? "relaying every connection (--no-handoff)" :
 	     "handing connections off to the kernel");
