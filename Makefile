@@ -9,6 +9,8 @@
 #   make KDIR=/path      build against another kernel tree
 #   make install         modules to /lib/modules/KVER/updates (depmod), programs to
 #                        /usr/sbin, manual pages; honours DESTDIR, PREFIX, KDIR
+#   make dkms-install    the module sources to /usr/src/forwarder-VERSION, dkms add/build/install
+#   make deb             forwarder-dkms and forwarder-tools packages (dpkg-buildpackage)
 
 # The running kernel's build dir when it has one, else the installed Debian headers.
 KVER ?= $(shell uname -r)
@@ -17,6 +19,7 @@ DEBIAN_KVER := $(shell dpkg-query -W -f='$${Depends}' linux-headers-amd64 2>/dev
 KDIR ?= $(if $(wildcard /lib/modules/$(KVER)/build/Makefile),/lib/modules/$(KVER)/build,/lib/modules/$(DEBIAN_KVER)/build)
 
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR)
+VERSION := $(shell cat $(CURDIR)/VERSION)
 
 PREFIX ?= /usr
 SBINDIR ?= $(PREFIX)/sbin
@@ -30,8 +33,9 @@ KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/
 SIGN_KEY = $(shell sed -n 's/^CONFIG_MODULE_SIG_KEY="*\([^"]*\)"*/\1/p' $(KDIR)/include/config/auto.conf 2>/dev/null)
 NO_SIGN = $(if $(wildcard $(KDIR)/$(SIGN_KEY)),,CONFIG_MODULE_SIG_ALL=)
 
-.PHONY: all module userspace clean style sparse check demo deps install install-module \
-	install-userspace uninstall uninstall-module uninstall-userspace bench
+.PHONY: all module userspace clean module-clean style sparse check demo deps install \
+	install-module install-userspace uninstall uninstall-module uninstall-userspace bench \
+	dkms-src dkms-install deb
 
 all: module userspace
 
@@ -51,9 +55,11 @@ install-module: module
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
 
 install-userspace: userspace
-	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	$(INSTALL) -m 0755 userspace/ctl/fwdctl userspace/listener/fwd-listener $(DESTDIR)$(SBINDIR)/
-	$(INSTALL) -m 0644 userspace/ctl/fwdctl.8 $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 0644 userspace/ctl/fwdctl.8 userspace/listener/fwd-listener.8 \
+		$(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 0644 userspace/listener/listener.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	$(INSTALL) -d $(DESTDIR)$(UNITDIR)
 	sed 's|/usr/sbin/|$(SBINDIR)/|g' userspace/listener/fwd-listener.service \
 		> $(DESTDIR)$(UNITDIR)/fwd-listener.service
@@ -75,14 +81,34 @@ uninstall-module:
 
 uninstall-userspace:
 	rm -f $(DESTDIR)$(SBINDIR)/fwdctl $(DESTDIR)$(SBINDIR)/fwd-listener \
-		$(DESTDIR)$(MANDIR)/man8/fwdctl.8 $(DESTDIR)$(UNITDIR)/fwd-listener.service \
+		$(DESTDIR)$(MANDIR)/man8/fwdctl.8 $(DESTDIR)$(MANDIR)/man8/fwd-listener.8 \
+		$(DESTDIR)$(MANDIR)/man5/listener.conf.5 $(DESTDIR)$(UNITDIR)/fwd-listener.service \
 		$(DESTDIR)$(DOCDIR)/listener.conf.example $(DESTDIR)$(DOCDIR)/proc_api.md
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
-clean:
-	-test -f $(KDIR)/Makefile && $(KMAKE) clean
+# What DKMS builds: the top-level Kbuild, VERSION and the kernel sources, no tests.
+DKMS_SRC = $(DESTDIR)/usr/src/forwarder-$(VERSION)
+dkms-src:
+	$(INSTALL) -d $(DKMS_SRC)
+	$(INSTALL) -m 0644 Kbuild Makefile VERSION $(DKMS_SRC)/
+	find kmod include -name '*.[ch]' -o -name Kbuild -o -name Kconfig | \
+		while read -r f; do $(INSTALL) -D -m 0644 "$$f" "$(DKMS_SRC)/$$f" || exit 1; done
+
+dkms-install: dkms-src
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf > $(DKMS_SRC)/dkms.conf
+	dkms add forwarder/$(VERSION)
+	dkms install forwarder/$(VERSION)
+
+# Both packages, in a copy of the tree (dpkg-buildpackage writes to the parent).
+deb:
+	scripts/deb.sh
+
+clean: module-clean
 	$(MAKE) -C userspace clean
 	rm -rf tests/out
+
+module-clean:
+	-test -f $(KDIR)/Makefile && $(KMAKE) clean
 
 style:
 	scripts/style.sh

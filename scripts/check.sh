@@ -1,7 +1,8 @@
 #!/bin/bash
 # make check: every test forwarder has, on a fresh Debian 12 machine.
 #   1. static checks: build against Debian's 6.1 and 6.12 headers (warnings
-#      are errors), checkpatch, sparse
+#      are errors), the listener's tests, make install, the Debian packages,
+#      checkpatch, sparse
 #   2. the stock Debian kernel (what users run): netns tests in a VM
 #   3. Debian 12's 6.12 kernel: a short smoke run in a VM (tests/netns/smoke.sh)
 #   4. the debug kernel (KASAN, lockdep, kmemleak, KUnit; built once, cached):
@@ -140,6 +141,8 @@ step "fwd-listener tests (unit under ASan+UBSan, --check, daemon, sd_notify, sta
 	"$out/listener-unit.log" make -s -C userspace/listener test
 step "make install and make uninstall (a staging directory)" "$out/install.log" \
 	scripts/install-check.sh "/lib/modules/$kver/build"
+step "Debian packages: forwarder-dkms (its sources build the module) and forwarder-tools" \
+	"$out/deb.log" scripts/deb.sh "$out/deb$tag" "/lib/modules/$kver/build"
 step "checkpatch clean" "$out/checkpatch.log" scripts/style.sh
 step "sparse clean" "$out/sparse.log" scripts/sparse.sh "/lib/modules/$kver/build"
 

@@ -8,6 +8,7 @@ pkgs=(
 	qemu-system-x86 busybox-static sparse
 	iproute2 iputils-ping nftables iperf3 socat netcat-openbsd curl ethtool python3 python3-scapy
 	libmnl-dev pkg-config libcrypt-dev systemd procps
+	dpkg-dev debhelper dh-dkms groff-base
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,6 +1,6 @@
 #!/bin/bash
 # make check's static stage: `make install DESTDIR=...` puts the modules, the
-# programs, the man page, the listener's unit and the example configuration
+# programs, the man pages, the listener's unit and the example configuration
 # in place, and `make uninstall DESTDIR=...` takes every file away again.
 set -u
 stage=$(mktemp -d)
@@ -11,6 +11,7 @@ make -s install DESTDIR="$stage" ${kdir:+KDIR="$kdir"} > "$stage.log" 2>&1 ||
 rm -f "$stage.log"
 failed=0
 for f in usr/sbin/fwdctl usr/sbin/fwd-listener usr/share/man/man8/fwdctl.8 \
+	usr/share/man/man8/fwd-listener.8 usr/share/man/man5/listener.conf.5 \
 	lib/systemd/system/fwd-listener.service usr/share/doc/forwarder/listener.conf.example; do
 	[ -f "$stage/$f" ] || { echo "install-check: $f not installed"; failed=1; }
 done
