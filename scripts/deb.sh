@@ -54,7 +54,7 @@ grep -qs "^DKMS_NAME=forwarder$" "$out/x-dkms/DEBIAN.ctl/postinst" || fail "forw
 for f in Kbuild Makefile VERSION kmod/Kbuild kmod/main.c include/forwarder/netlink.h; do
 	[ -f "$src/$f" ] || fail "forwarder-dkms lacks $f"
 done
-[ ! -e "$src/tests" ] && [ ! -e "$src/userspace" ] || fail "forwarder-dkms ships tests or userspace"
+if [ -e "$src/tests" ] || [ -e "$src/userspace" ]; then fail "forwarder-dkms ships tests or userspace"; fi
 # The packaged sources are all the module needs.
 if [ -n "$kdir" ] && [ $failed -eq 0 ]; then
 	cp -a "$src" "$out/dkms-build"
