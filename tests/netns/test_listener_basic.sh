@@ -19,7 +19,8 @@ wait_port "$NS_FWD" 9999
 P=1080 PA=1081
 allow=(-a "10.0.2.0/24 $HTTP_PORT" -a "fd00:2::/64 $HTTP_PORT" -a "127.0.0.0/8 9999")
 start_listener open -p $P "${allow[@]}"
-start_listener auth -p $PA "${allow[@]}" --user alice:s3cret
+# The password's hash: a password itself on the command line is refused.
+start_listener auth -p $PA "${allow[@]}" --user "alice:$(openssl passwd -6 s3cret)"
 body() { tail -c 20000000; }	# what follows the proxy's reply and the HTTP headers
 GET=$'GET /data HTTP/1.0\r\n\r\n'
 

@@ -52,8 +52,9 @@ static void usage(FILE *f)
 "  -c, --config FILE        allow-list file (default " DEFAULT_CONFIG " if present)\n"
 "  -a, --allow 'NET PORTS'  allow NET (CIDR, address or 'any') on PORTS ('*', N, N-M,\n"
 "                           comma lists); repeatable, tried before the file's rules\n"
-"  -u, --user NAME:PASS     require credentials (SOCKS5 user/password, HTTP Basic,\n"
-"                           native 'NAME:PASS' word); repeatable\n"
+"  -u, --user NAME:HASH     require credentials (SOCKS5 user/password, HTTP Basic,\n"
+"                           native 'NAME:PASS' word); HASH is the password's crypt(3)\n"
+"                           hash (a password itself is refused: ps shows it); repeatable\n"
 "  -s, --stats FILE         write the counters to FILE every second, on SIGUSR1 and at exit\n"
 "  -d, --daemon             detach and log to syslog (unless --log-file)\n"
 "  -l, --log-file FILE      log to FILE (reopened on SIGHUP)\n"
@@ -121,9 +122,6 @@ static int build_policy(struct policy *p, int at_start)
 		err("config: %s", e);
 		goto fail;
 	}
-	if (at_start && ncli_users)
-		warn("--user: passwords on the command line are in the process list; "
-		     "put 'user NAME HASH' lines in the config file instead");
 	for (size_t i = 0; i < p->nusers; i++)
 		if (!p->users[i].hashed)
 			warn("user %s: a plain-text password; store its crypt(3) hash instead "
@@ -371,9 +369,20 @@ int main(int argc, char **argv)
 		case 'a':
 			cli_rules[ncli_rules++] = optarg;
 			break;
-		case 'u':
+		case 'u': {
+			const char *pass = strchr(optarg, ':');
+
+			/* Anything on the command line is in the process list. */
+			if (pass && pass[1] != '$') {
+				fprintf(stderr, "fwd-listener: --user %.*s: a password on the command "
+					"line is in the process list; give its crypt(3) hash "
+					"(NAME:$y$..., mkpasswd -m yescrypt) or put a 'user' line "
+					"in the config file\n", (int)(pass - optarg), optarg);
+				return 2;
+			}
 			cli_users[ncli_users++] = optarg;
 			break;
+		}
 		case 's':
 			opt.stats_file = optarg;
 			break;

@@ -53,8 +53,11 @@ def clients(port, echo):
 
 def run(binary, tmp, fmt, port, echo):
     log = os.path.join(tmp, "log." + fmt)
-    p = start_listener(binary, port, ["-c", "/dev/null", "-a", "127.0.0.1/32 %d" % echo,
-                                      "-u", "alice:pw", "--proc-dir", tmp, "-l", log,
+    conf = os.path.join(tmp, "users.conf")
+    with open(conf, "w") as f:
+        f.write("user alice pw\n")
+    p = start_listener(binary, port, ["-c", conf, "-a", "127.0.0.1/32 %d" % echo,
+                                      "--proc-dir", tmp, "-l", log,
                                       "--log-format", fmt])
     try:
         clients(port, echo)

@@ -36,6 +36,12 @@ expect "invalid file: the verdict" 1 "configuration is not valid" \
 	"$bin" -t -c "$tmp/bad.conf" --proc-dir "$tmp/proc"
 expect "missing file" 1 "not valid" "$bin" -t -c "$tmp/none.conf" --proc-dir "$tmp/proc"
 expect "invalid --allow" 1 "--allow 'bogus'" "$bin" -t -c /dev/null -a bogus --proc-dir "$tmp/proc"
+expect "a password on the command line refused" 2 "in the process list" \
+	"$bin" -t -c /dev/null -u alice:s3cret --proc-dir "$tmp/proc"
+# SHA-512 of "s3cret" (openssl passwd -6 -salt saltsalt s3cret)
+hash='$6$saltsalt$As4wrv0kZlfch1du9WeH7qhskyLriQWySXrZzynnvi46nFnNxjdpl6ksRegrrKexvhIa/Iny8S8uF3fVWTMuC1'
+expect "a password hash on the command line taken" 0 "is valid (0 rule(s), 1 user(s))" \
+	"$bin" -t -c /dev/null -u "alice:$hash" --proc-dir "$tmp/proc"
 expect "the example configuration shipped" 0 "is valid" \
 	"$bin" -t -c "$(dirname "$0")/../listener.conf.example" --proc-dir "$tmp/proc"
 expect "a check with --port" 0 "is valid" \
