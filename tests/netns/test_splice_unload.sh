@@ -23,14 +23,15 @@ cli python3 -S "$tool" clients --connect $FWD_CLI_IP4:8600 --bytes 20000 --until
 	> "$L/unload.clients" 2>&1 &
 clients=$!
 defer "touch $L/unload.stop"
-handoffs() { grep -c "handoff ok" "$L/unload.handoff"; }
-check "hand-offs running before the first unload" wait_until 60 sh -c "grep -q 'handoff ok' $L/unload.handoff"
+handoffs() { count_matching "$L/unload.handoff" "handoff ok"; }
+_more_handoffs() { [ "$(handoffs)" -gt "$1" ]; }
+check "hand-offs running before the first unload" wait_until 60 _more_handoffs 0
 
 failed=0
 for ((i = 1; i <= cycles; i++)); do
 	before=$(handoffs)
 	# Unload as soon as at least one more hand-off went through since the last load.
-	wait_until 30 sh -c "[ \$(grep -c 'handoff ok' $L/unload.handoff) -gt $before ]" ||
+	wait_until 30 _more_handoffs "$before" ||
 		{ fail "cycle $i: no hand-off in 30 s after loading"; failed=1; break; }
 	rmmod forwarder || { fail "cycle $i: rmmod"; failed=1; break; }
 	insmod "$FWD_KO" || { fail "cycle $i: insmod"; failed=1; break; }

@@ -36,7 +36,13 @@ start_listener() {
 }
 
 # counter NAME KEY: the listener's counter KEY (from its stats file).
-counter() { awk -v k="$2" '$1 == k {print $2}' "$L_TMP/$1.stats" 2>/dev/null; }
+# (read, not awk: expect_stat polls it, and a process costs a second on the debug kernel)
+counter() {
+	local k v
+	while read -r k v; do
+		[ "$k" = "$2" ] && { echo "$v"; return; }
+	done 2>/dev/null < "$L_TMP/$1.stats"
+}
 _stat_is() { [ "$(counter "$1" "$2")" == "$3" ]; }
 # expect_stat NAME KEY VALUE: wait (up to 20 s) for the counter to reach VALUE.
 expect_stat() {
