@@ -153,14 +153,18 @@ setup_topology() {
 exec {_nap_fd}<> <(:)
 nap() { read -r -t "$1" -u "$_nap_fd" _ || true; }
 
-# wait_until SECONDS CMD...: poll CMD (every 50 ms) until it succeeds; fail after SECONDS.
+# wait_until SECONDS CMD...: poll CMD until it succeeds; fail after SECONDS.
+# The pause between polls grows from 50 ms to 400 ms: a long wait leaves the
+# CPU to what it waits for instead of to the commands that check it.
 wait_until() {
-	local deadline=$((SECONDS + $1))
+	local deadline=$((SECONDS + $1)) pause=50
 	shift
 	until "$@"; do
 		[ $SECONDS -ge $deadline ] && return 1
-		nap 0.05
+		nap "0.$(printf '%03d' $pause)"
+		[ $pause -lt 400 ] && pause=$((pause * 2))
 	done
+	return 0
 }
 
 # count_matching FILE STRING: how many lines of FILE contain STRING, without a
