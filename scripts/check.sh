@@ -78,6 +78,30 @@ step() {	# step NAME LOG CMD...: run CMD quietly, one result line
 	fi
 }
 
+# step_bg NAME LOG CMD...: a step in the background (CMD must not share a
+# build tree with another running step); step_join reports them in order.
+bg_steps=()
+step_bg() {
+	local name=$1 log=$2
+	shift 2
+	( "$@" >"$log" 2>&1; echo $? >"$log.rc" ) &
+	bg_steps+=("$!|$name|$log")
+}
+step_join() {
+	local e pid name log
+	for e in "${bg_steps[@]}"; do
+		IFS='|' read -r pid name log <<<"$e"
+		wait "$pid" 2>/dev/null	# (a second entry of one job: already reaped)
+		if [ "$(cat "$log.rc" 2>/dev/null)" = 0 ]; then
+			result ok "$name"
+		else
+			result fail "$name" "see $log"
+			tail -n 30 "$log" | sed 's/^/#   /'
+		fi
+	done
+	bg_steps=()
+}
+
 # Count the per-test lines a VM run printed, and judge the run itself.
 vm_results() {	# vm_results LABEL OUTDIR VM_RC
 	local label=$1 dir=$2 vm_rc=$3 p f
@@ -131,20 +155,29 @@ esac
 
 stage "static checks"
 echo "# static checks"
+jobs=-j$(nproc)
 step "build against Debian $kver headers (warnings are errors)" "$out/build-stock.log" \
-	make -s KDIR="/lib/modules/$kver/build" KCFLAGS=-Werror all || summary
+	make -s $jobs KDIR="/lib/modules/$kver/build" KCFLAGS=-Werror all || summary
 build612=$out/build-6.12$tag
 copy_tree "$build612"
 step "build against Debian $kver612 headers (warnings are errors)" "$out/build-6.12.log" \
-	make -s -C "$build612" KDIR="/lib/modules/$kver612/build" KCFLAGS=-Werror module
-step "fwd-listener tests (unit under ASan+UBSan, --check, daemon, sd_notify, stats, access log, unit)" \
+	make -s $jobs -C "$build612" KDIR="/lib/modules/$kver612/build" KCFLAGS=-Werror module
+# The rest side by side: the listener's tests mostly wait, the others take a
+# core each. install-check and sparse share this tree's kbuild, so in turn.
+step_bg "fwd-listener tests (unit under ASan+UBSan, --check, daemon, sd_notify, stats, access log, unit, man pages)" \
 	"$out/listener-unit.log" make -s -C userspace/listener test
-step "make install and make uninstall (a staging directory)" "$out/install.log" \
-	scripts/install-check.sh "/lib/modules/$kver/build"
-step "Debian packages: forwarder-dkms (its sources build the module) and forwarder-tools" \
+(
+	scripts/install-check.sh "/lib/modules/$kver/build" >"$out/install.log" 2>&1
+	echo $? >"$out/install.log.rc"
+	scripts/sparse.sh "/lib/modules/$kver/build" >"$out/sparse.log" 2>&1
+	echo $? >"$out/sparse.log.rc"
+) &
+bg_steps+=("$!|make install and make uninstall (a staging directory)|$out/install.log"
+	"$!|sparse clean|$out/sparse.log")
+step_bg "Debian packages: forwarder-dkms (its sources build the module) and forwarder-tools" \
 	"$out/deb.log" scripts/deb.sh "$out/deb$tag" "/lib/modules/$kver/build"
-step "checkpatch clean" "$out/checkpatch.log" scripts/style.sh
-step "sparse clean" "$out/sparse.log" scripts/sparse.sh "/lib/modules/$kver/build"
+step_bg "checkpatch clean" "$out/checkpatch.log" scripts/style.sh
+step_join
 
 # shellcheck disable=SC2086
 for k in ${FWD_KERNELS:-stock 6.12 debug}; do
@@ -170,7 +203,7 @@ for k in ${FWD_KERNELS:-stock 6.12 debug}; do
 		build=$out/build-debug$tag
 		copy_tree "$build"
 		step "build against the debug kernel (with KUnit)" "$out/build-debug.log" \
-			make -s -C "$build" KDIR="$kbuild" module || continue
+			make -s $jobs -C "$build" KDIR="$kbuild" module || continue
 		# The debug kernel runs fewer tests, each several times slower.
 		limit=4200
 	fi

@@ -58,7 +58,7 @@ if [ -e "$src/tests" ] || [ -e "$src/userspace" ]; then fail "forwarder-dkms shi
 # The packaged sources are all the module needs.
 if [ -n "$kdir" ] && [ $failed -eq 0 ]; then
 	cp -a "$src" "$out/dkms-build"
-	make -s -C "$out/dkms-build" module KDIR="$kdir" KCFLAGS=-Werror > "$out/dkms-build.log" 2>&1 ||
+	make -s -j"$(nproc)" -C "$out/dkms-build" module KDIR="$kdir" KCFLAGS=-Werror > "$out/dkms-build.log" 2>&1 ||
 		{ tail -n 20 "$out/dkms-build.log"; fail "the packaged sources do not build against $kdir"; }
 	for m in kmod/forwarder.ko kmod/plugins/dfi/fwd_dfi.ko kmod/plugins/firewall/fwd_firewall.ko \
 		kmod/plugins/synretx/fwd_synretx.ko; do
