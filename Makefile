@@ -86,12 +86,13 @@ uninstall-userspace:
 		$(DESTDIR)$(DOCDIR)/listener.conf.example $(DESTDIR)$(DOCDIR)/proc_api.md
 	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
-# What DKMS builds: the top-level Kbuild, VERSION and the kernel sources, no tests.
+# What DKMS builds: the top-level Kbuild, VERSION and the kernel sources, no
+# tests, none of modpost's generated *.mod.c.
 DKMS_SRC = $(DESTDIR)/usr/src/forwarder-$(VERSION)
 dkms-src:
 	$(INSTALL) -d $(DKMS_SRC)
 	$(INSTALL) -m 0644 Kbuild Makefile VERSION $(DKMS_SRC)/
-	find kmod include -name '*.[ch]' -o -name Kbuild -o -name Kconfig | \
+	find kmod include \( -name '*.[ch]' ! -name '*.mod.c' \) -o -name Kbuild -o -name Kconfig | \
 		while read -r f; do $(INSTALL) -D -m 0644 "$$f" "$(DKMS_SRC)/$$f" || exit 1; done
 
 dkms-install: dkms-src

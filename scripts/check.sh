@@ -69,35 +69,42 @@ summary() {
 step() {	# step NAME LOG CMD...: run CMD quietly, one result line
 	local name=$1 log=$2
 	shift 2
-	if "$@" >"$log" 2>&1; then
-		result ok "$name"
-	else
-		result fail "$name" "see $log"
-		tail -n 30 "$log" | sed 's/^/#   /'
-		return 1
+	"$@" >"$log" 2>&1
+	step_result "$name" "$log" $?
+}
+
+# step_result NAME LOG STATUS: the result line, and the log's tail on failure.
+step_result() {
+	if [ "$3" = 0 ]; then
+		result ok "$1"
+		return 0
 	fi
+	result fail "$1" "see $2"
+	tail -n 30 "$2" | sed 's/^/#   /'
+	return 1
+}
+
+# run_bg LOG CMD...: CMD quietly, its status in LOG.rc (for step_join).
+run_bg() {
+	local log=$1
+	shift
+	"$@" >"$log" 2>&1
+	echo $? >"$log.rc"
 }
 
 # step_bg NAME LOG CMD...: a step in the background (CMD must not share a
 # build tree with another running step); step_join reports them in order.
 bg_steps=()
 step_bg() {
-	local name=$1 log=$2
-	shift 2
-	( "$@" >"$log" 2>&1; echo $? >"$log.rc" ) &
-	bg_steps+=("$!|$name|$log")
+	run_bg "$2" "${@:3}" &
+	bg_steps+=("$!|$1|$2")
 }
 step_join() {
 	local e pid name log
 	for e in "${bg_steps[@]}"; do
 		IFS='|' read -r pid name log <<<"$e"
 		wait "$pid" 2>/dev/null	# (a second entry of one job: already reaped)
-		if [ "$(cat "$log.rc" 2>/dev/null)" = 0 ]; then
-			result ok "$name"
-		else
-			result fail "$name" "see $log"
-			tail -n 30 "$log" | sed 's/^/#   /'
-		fi
+		step_result "$name" "$log" "$(cat "$log.rc" 2>/dev/null)"
 	done
 	bg_steps=()
 }
@@ -167,10 +174,8 @@ step "build against Debian $kver612 headers (warnings are errors)" "$out/build-6
 step_bg "fwd-listener tests (unit under ASan+UBSan, --check, daemon, sd_notify, stats, access log, unit, man pages)" \
 	"$out/listener-unit.log" make -s -C userspace/listener test
 (
-	scripts/install-check.sh "/lib/modules/$kver/build" >"$out/install.log" 2>&1
-	echo $? >"$out/install.log.rc"
-	scripts/sparse.sh "/lib/modules/$kver/build" >"$out/sparse.log" 2>&1
-	echo $? >"$out/sparse.log.rc"
+	run_bg "$out/install.log" scripts/install-check.sh "/lib/modules/$kver/build"
+	run_bg "$out/sparse.log" scripts/sparse.sh "/lib/modules/$kver/build"
 ) &
 bg_steps+=("$!|make install and make uninstall (a staging directory)|$out/install.log"
 	"$!|sparse clean|$out/sparse.log")

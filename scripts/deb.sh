@@ -12,9 +12,10 @@ out=${1:-$top/tests/out/deb}
 kdir=${2:-}
 version=$(cat "$top/VERSION")
 rm -rf "$out" && mkdir -p "$out/src"
-tar -C "$top" --exclude=./.git --exclude=./tests/out --exclude='*.o' --exclude='*.ko' \
-	--exclude='.*.cmd' -cf - . | tar -C "$out/src" -xf -
-make -s -C "$out/src" clean KDIR=/nonexistent > /dev/null 2>&1
+tar -C "$top" --exclude=./.git --exclude=./tests/out -cf - . | tar -C "$out/src" -xf -
+# The package is made from a clean tree: no objects, no modpost output.
+make -s -C "$out/src" clean ${kdir:+KDIR="$kdir"} > "$out/clean.log" 2>&1 ||
+	{ cat "$out/clean.log"; echo "deb: make clean failed in the copy"; exit 1; }
 (cd "$out/src" && dpkg-buildpackage -us -uc) > "$out/build.log" 2>&1 ||
 	{ tail -n 30 "$out/build.log"; echo "deb: dpkg-buildpackage failed (log: $out/build.log)"; exit 1; }
 
@@ -55,6 +56,8 @@ for f in Kbuild Makefile VERSION kmod/Kbuild kmod/main.c include/forwarder/netli
 	[ -f "$src/$f" ] || fail "forwarder-dkms lacks $f"
 done
 if [ -e "$src/tests" ] || [ -e "$src/userspace" ]; then fail "forwarder-dkms ships tests or userspace"; fi
+built=$(find "$src" -name '*.mod.c' -o -name '*.o' -o -name '*.ko')
+[ -z "$built" ] || fail "forwarder-dkms ships build output: $built"
 # The packaged sources are all the module needs.
 if [ -n "$kdir" ] && [ $failed -eq 0 ]; then
 	cp -a "$src" "$out/dkms-build"
