@@ -31,10 +31,17 @@ _fwd_namespaces=()
 _fwd_cleanups=()
 _fwd_failures=0
 
-log() { echo "# $*"; }
+# Each line says when in the test it was written (bash's clock: no process).
+_fwd_t0=${EPOCHREALTIME/./}
+_elapsed() {	# sets _at: seconds since the test began, in tenths
+	local us=$((${EPOCHREALTIME/./} - _fwd_t0))
+	_at=$((us / 1000000)).$((us / 100000 % 10))
+}
+log() { _elapsed; echo "# [${_at}s] $*"; }
 
 fail() {
-	echo "FAIL: $*" >&2
+	_elapsed
+	echo "FAIL: $* [${_at}s]" >&2
 	_fwd_failures=$((_fwd_failures + 1))
 }
 

@@ -18,8 +18,9 @@ first_line() { unhex "$(raw "$@")" | head -n 1 | tr -d '\r'; }
 # Oversized: a line that never ends, HTTP headers that never end.
 expect_eq "oversized native line" "ERR too-long instruction too long" \
 	"$(first_line "$(head -c 5000 /dev/zero | tr '\0' A | od -An -v -tx1 | tr -d ' \n')")"
-big_http=$(hex "CONNECT $SRV_IP4:$ECHO_PORT HTTP/1.1"$'\r\n')
-for i in $(seq 300); do big_http+=$(hex "X-Padding-$i: aaaaaaaaaaaa"$'\r\n'); done
+big_http="CONNECT $SRV_IP4:$ECHO_PORT HTTP/1.1"$'\r\n'
+for i in $(seq 300); do big_http+="X-Padding-$i: aaaaaaaaaaaa"$'\r\n'; done
+big_http=$(hex "$big_http")
 expect_eq "oversized HTTP request" "HTTP/1.1 431 Request Header Fields Too Large" "$(first_line "$big_http")"
 
 # Slow: not complete within --instruction-timeout (2 s).
