@@ -21,7 +21,7 @@ FWD_BUILD=${FWD_BUILD:-$FWD_TOP}
 FWD_KO=$FWD_BUILD/kmod/forwarder.ko
 # Where tests keep helper logs worth reading after a failure.
 FWD_LOGDIR=${FWD_LOGDIR:-$(mktemp -d)}
-mkdir -p "$FWD_LOGDIR"
+[ -d "$FWD_LOGDIR" ] || mkdir -p "$FWD_LOGDIR"
 
 CLI_IP4=10.0.1.2 FWD_CLI_IP4=10.0.1.1 FWD_SRV_IP4=10.0.2.1 SRV_IP4=10.0.2.2
 CLI_IP6=fd00:1::2 FWD_CLI_IP6=fd00:1::1 FWD_SRV_IP6=fd00:2::1 SRV_IP6=fd00:2::2
@@ -92,15 +92,22 @@ finish() {
 	exit 1
 }
 
+# Kills what still runs in the test's namespaces, then deletes them with one
+# ip process (on the debug kernel each process start costs about 0.4 s).
 _fwd_cleanup() {
-	local i ns
+	local i ns p pids=() batch=
 	for ((i = ${#_fwd_cleanups[@]} - 1; i >= 0; i--)); do
 		eval "${_fwd_cleanups[i]}" >/dev/null 2>&1 || true
 	done
-	for ns in "${_fwd_namespaces[@]}"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-		ip netns del "$ns" 2>/dev/null
-	done
+	[ ${#_fwd_namespaces[@]} -eq 0 ] && return
+	for p in /proc/[0-9]*; do
+		for ns in "${_fwd_namespaces[@]}"; do
+			[[ $p/ns/net -ef /run/netns/$ns ]] && pids+=("${p#/proc/}")
+		done
+	done 2>/dev/null
+	[ ${#pids[@]} -gt 0 ] && kill -9 "${pids[@]}" 2>/dev/null
+	for ns in "${_fwd_namespaces[@]}"; do batch+="netns del $ns"$'\n'; done
+	ip -force -batch - <<< "$batch" 2>/dev/null
 }
 trap _fwd_cleanup EXIT
 

@@ -80,9 +80,11 @@ srv sysctl -qw net.ipv4.tcp_timestamps=0
 echo_through "timestamps off on both sides"
 
 # refused_through WHAT: a hand-off of connections that negotiated differently is refused.
+# No greeting: the client waits for one and so cannot half-close its side
+# before the write (that would be refused with ENOTCONN first).
 refused_through() {
 	port=$((port + 1))
-	fwd python3 -S "$tool" handoff --port $port --server $SRV_IP4:9000 > "$L/paths.$port" 2>&1 &
+	fwd python3 -S "$tool" handoff --port $port --server $SRV_IP4:9000 --no-greeting > "$L/paths.$port" 2>&1 &
 	local h=$!
 	wait_listener "$NS_FWD" t $port
 	cli python3 -S "$tool" client --connect $FWD_CLI_IP4:$port --bytes 1000 > /dev/null 2>&1
