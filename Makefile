@@ -33,7 +33,7 @@ KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/
 SIGN_KEY = $(shell sed -n 's/^CONFIG_MODULE_SIG_KEY="*\([^"]*\)"*/\1/p' $(KDIR)/include/config/auto.conf 2>/dev/null)
 NO_SIGN = $(if $(wildcard $(KDIR)/$(SIGN_KEY)),,CONFIG_MODULE_SIG_ALL=)
 
-.PHONY: all module userspace clean module-clean style sparse check demo deps install \
+.PHONY: all module userspace clean module-clean style sparse check stress demo deps install \
 	install-module install-userspace uninstall uninstall-module uninstall-userspace bench \
 	dkms-src dkms-install deb
 
@@ -122,6 +122,10 @@ deps:
 
 check:
 	scripts/check.sh
+
+# The hardening tests at length on the debug kernel; writes RELIABILITY.md.
+stress:
+	scripts/stress.sh
 
 demo:
 	scripts/demo.sh

@@ -92,6 +92,19 @@ finish() {
 	exit 1
 }
 
+# ns_pid NS [COMM]: the PID of a process (named COMM) in namespace NS, found
+# without starting one: its /proc/PID/net shows that namespace's files.
+ns_pid() {
+	local p comm
+	for p in /proc/[0-9]*; do
+		[[ $p/ns/net -ef /run/netns/$1 ]] || continue
+		[ -n "${2:-}" ] && { read -r comm < "$p/comm" && [ "$comm" = "$2" ] || continue; }
+		echo "${p#/proc/}"
+		return 0
+	done 2>/dev/null
+	return 1
+}
+
 # Kills what still runs in the test's namespaces, then deletes them with one
 # ip process (on the debug kernel each process start costs about 0.4 s).
 _fwd_cleanup() {

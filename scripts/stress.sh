@@ -1,0 +1,71 @@
+#!/bin/bash
+# make stress: the hardening tests at length, in one VM boot of the debug
+# kernel (KASAN, lockdep, kmemleak), then RELIABILITY.md's table from their
+# logs. Not part of make check: it need not fit CI's 90 minutes.
+#   FWD_STRESS_FRAMES=N   packet fuzz frames from each side (default 1,000,000)
+#   FWD_STRESS_WRITES=N   /proc/forwarder fuzz writes (default 100,000)
+#   FWD_STRESS_CYCLES=N   rmmod/insmod cycles under traffic (default 100)
+#   FWD_STRESS_KERNEL=debug|stock   which kernel (default debug)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+kernel=${FWD_STRESS_KERNEL:-debug}
+frames=${FWD_STRESS_FRAMES:-1000000}
+writes=${FWD_STRESS_WRITES:-100000}
+cycles=${FWD_STRESS_CYCLES:-100}
+out=$top/tests/out/stress-$kernel
+report=$top/RELIABILITY.md
+
+scripts/deps.sh || exit 1
+make -s -j"$(nproc)" all || exit 1
+build=$top
+if [ "$kernel" = debug ]; then
+	kbuild=$(tests/vm/build-kernel.sh debug) || exit 1
+	build=$top/tests/out/build-stress
+	scripts/copy-tree.sh "$build" || exit 1
+	make -s -j"$(nproc)" -C "$build" KDIR="$kbuild" module || exit 1
+fi
+
+tests=(test_packet_fuzz test_proc_fuzz test_splice_unload)
+rm -rf "$out"
+t0=$SECONDS
+# A day at most; each test has all of it.
+FWD_FUZZ_FRAMES=$frames FWD_FUZZ_WRITES=$writes FWD_UNLOAD_CYCLES=$cycles FWD_TEST_TIMEOUT=86000 \
+	FWD_BUILD=$build FWD_LOGDIR=$out/logs \
+	tests/vm/run.sh -k "$kernel" -o "$out" -t 86400 -- tests/netns/run.sh "${tests[@]}"
+vm_rc=$?
+took=$((SECONDS - t0))
+
+# result NAME: the run's line for NAME ("ok (812s)", "not ok (exit 1, 40s)", "not run").
+result() {
+	local line
+	line=$(grep -E "^(ok|not ok|skip) [0-9]+ $1\b" "$out/output.log" 2>/dev/null) || { echo "not run"; return; }
+	echo "${line/ [0-9]* $1/}"
+}
+seeds() { grep -ho 'seed [0-9]*' "$out/logs/$1.log" 2>/dev/null | sort -u | paste -sd, -; }
+if [ -s "$out/splats.txt" ] || [ -s "$out/kmemleak.txt" ] || [ ! -f "$out/rc" ]; then
+	verdict="**reports** (see \`tests/out/stress-$kernel/\`)"
+else
+	verdict="clean"
+fi
+
+{
+	echo "# Reliability"
+	echo
+	echo "What \`make stress\` tried and what happened, on the $kernel kernel"
+	echo "($(uname -m), qemu TCG, $(nproc) vCPUs), at \`$(git rev-parse --short HEAD)\` on"
+	echo "$(date -u +%Y-%m-%d): one VM boot of $took s. The kernel log (oops, WARN,"
+	echo "KASAN, lockdep, RCU, kmemleak) of the whole boot: $verdict."
+	echo "\`make check\` runs the same tests shorter (25,000 frames a side, 10,000"
+	echo "writes, 20 cycles; a tenth, a fifth and 20 on the debug kernel)."
+	echo
+	echo "| test | what was tried | how many | seeds | result |"
+	echo "| --- | --- | --- | --- | --- |"
+	echo "| test_packet_fuzz | hostile frames from the client and the server side at spliced, tracked and shaped flows, byte-exact echoes beside them | $frames a side | $(seeds test_packet_fuzz) | $(result test_packet_fuzz) |"
+	echo "| test_proc_fuzz | random and grammar-aware writes to every /proc/forwarder file | $writes | $(seeds test_proc_fuzz) | $(result test_proc_fuzz) |"
+	echo "| test_splice_unload | rmmod/insmod with hand-offs and spliced transfers running | $cycles cycles | | $(result test_splice_unload) |"
+	echo
+	echo "Per-test logs: \`tests/out/stress-$kernel/logs/\`."
+} > "$report"
+cat "$report"
+[ $vm_rc -eq 0 ] && [ "$verdict" = clean ]
