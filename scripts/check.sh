@@ -143,11 +143,6 @@ scripts/deps.sh || { result fail "dependencies installed"; summary; }
 kver=$(scripts/debian-kver.sh)
 kver612=$(scripts/debian-kver.sh 6.12) || { result fail "a Debian 6.12 kernel installed"; summary; }
 
-# copy_tree DIR: a second copy of the tree, so builds for several kernels coexist.
-copy_tree() {
-	rm -rf "$1" && mkdir -p "$1"
-	tar -C "$top" --exclude=./tests/out --exclude=./.git -cf - . | tar -C "$1" -xf -
-}
 
 # The debug kernel (cached after its first build) builds at low priority while
 # the static checks and the stock VM run, so a fresh machine does not pay for
@@ -166,7 +161,7 @@ jobs=-j$(nproc)
 step "build against Debian $kver headers (warnings are errors)" "$out/build-stock.log" \
 	make -s $jobs KDIR="/lib/modules/$kver/build" KCFLAGS=-Werror all || summary
 build612=$out/build-6.12$tag
-copy_tree "$build612"
+scripts/copy-tree.sh "$build612"
 step "build against Debian $kver612 headers (warnings are errors)" "$out/build-6.12.log" \
 	make -s $jobs -C "$build612" KDIR="/lib/modules/$kver612/build" KCFLAGS=-Werror module
 # The rest side by side: the listener's tests mostly wait, the others take a
@@ -206,7 +201,7 @@ for k in ${FWD_KERNELS:-stock 6.12 debug}; do
 		kbuild=$(cat "$out/kernel-debug$tag.path")
 		# A second copy of the tree, so the stock and debug builds of the module coexist.
 		build=$out/build-debug$tag
-		copy_tree "$build"
+		scripts/copy-tree.sh "$build"
 		step "build against the debug kernel (with KUnit)" "$out/build-debug.log" \
 			make -s $jobs -C "$build" KDIR="$kbuild" module || continue
 		# The debug kernel runs fewer tests, each several times slower.
