@@ -45,19 +45,12 @@ import struct
 import sys
 import time
 
+from splice_tool import checksum as csum  # the Internet checksum, as the injector computes it
+
 ETH_P_ALL = 0x0003
 ETH_IP, ETH_IP6 = 0x0800, 0x86DD
 KINDS = ("flags", "doff", "trunc", "tcpopt", "ipopt", "frag4", "frag6",
          "icmp4", "icmp6", "udp", "window")
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
 class Fuzzer:
