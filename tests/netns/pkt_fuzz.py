@@ -28,7 +28,7 @@ local stack fixes them up), each one of these kinds, picked at random:
            numbers outside its window
 
 Targets: the live TCP flows seen on IF (learned from the segments the local
-stack sends, on the same socket) with a port in --ports, and random tuples. Every segment aimed at a live
+stack sends past the handshake, on the same socket) with a port in --ports, and random tuples. Every segment aimed at a live
 flow carries a sequence number 2^31 +- 2^29 from the flow's latest, and
 every ICMP error quoting one quotes such a number: no TCP peer may accept
 them, so a byte lost or a connection dropped is the forwarder's doing.
@@ -119,6 +119,11 @@ class Fuzzer:
             if tcp[13] & 0x05:  # RST or FIN: the flow is ending
                 for key in keys:
                     self.flows.pop(key, None)
+                continue
+            if tcp[13] & 0x02:
+                # A handshake is not a live flow yet: a SYN from the peer's side
+                # reaching an end still in SYN_SENT is a simultaneous open (RFC
+                # 793), which the end's own TCP takes, whatever any forwarder does.
                 continue
             self.flows[keys[0]] = (seq, ack, self.drains)
             if tcp[13] & 0x10:

@@ -202,7 +202,11 @@ def client(args):
 
     def reader():
         while True:
-            data = sock.recv(1 << 16)
+            try:
+                data = sock.recv(1 << 16)
+            except OSError as e:
+                print("client: receiving the echo after %d bytes: %r" % (got[0], e), file=sys.stderr)
+                return
             if not data:
                 return
             received.update(data)
@@ -226,6 +230,9 @@ def client(args):
     sock.shutdown(socket.SHUT_WR)
     t.join(120)
     ok = not t.is_alive() and got[0] == total and sent.digest() == received.digest()
+    if not ok:
+        print("client: %s, %d of %d bytes echoed" % ("still reading after 120 s" if t.is_alive()
+                                                     else "echo ended", got[0], total), file=sys.stderr)
     print("client: sent %d sha256 %s received %d sha256 %s" %
           (total, sent.hexdigest(), got[0], received.hexdigest()))
     return 0 if ok else 1
@@ -315,6 +322,7 @@ def clients(args):
     ok = bad = 0
     args.seed, args.bind_port, args.rate, args.first = 1, 0, 0, 0
     while not os.path.exists(args.until):
+        started = time.time()
         try:
             with open(os.devnull, "w") as null:
                 out, sys.stdout = sys.stdout, null
@@ -322,12 +330,16 @@ def clients(args):
                     rc = client(args)
                 finally:
                     sys.stdout = out
-        except OSError:
+        except OSError as e:
+            print("client: %r" % e, file=sys.stderr)
             rc = 1
         if rc == 0:
             ok += 1
         else:
             bad += 1
+            # Which one, and how long it ran: the message above says why.
+            print("clients: connection %d cut short after %.1f s" % (ok + bad, time.time() - started),
+                  file=sys.stderr)
             time.sleep(0.05)
     print("clients: %d byte-exact, %d cut short" % (ok, bad))
     return 0

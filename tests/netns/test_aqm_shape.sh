@@ -24,10 +24,16 @@ check "bind iperf3 to group 1" gcmd "bind 1 proto tcp dport 5201 dir orig"
 bps=$(iperf_bps "$FWD_LOGDIR/shape-10m.json" 10)
 log "shape 10 Mbit/s: $bps bit/s goodput ($(pct_of "$(goodput_of $rate)" "$bps"))"
 rate_ok "shape 10 Mbit/s: goodput within 5% of $(goodput_of $rate)" "$(goodput_of $rate)" "$bps"
-# (The debug kernel's 4 s flow spends most of it below the rate.)
-min_delayed=100
-debug_kernel && min_delayed=1
-check "packets went through the queue (delayed >= $min_delayed)" gfield_ge 1 delayed $min_delayed
+# A flow waits in the queue only where the path carries more than the rate:
+# always on stock; on the debug kernel where its CPU allows (the 64 kbit/s
+# group below is judged for it on every kernel).
+if ! debug_kernel; then
+	check "packets went through the queue (delayed >= 100)" gfield_ge 1 delayed 100
+elif [ "${_aqm_capacity:-0}" -ge $((2 * rate)) ]; then
+	check "packets went through the queue (delayed >= 1)" gfield_ge 1 delayed 1
+else
+	log "skip: queue at 10 Mbit/s on the debug kernel: the path carries $_aqm_capacity bit/s unshaped, under twice the rate"
+fi
 expect_eq "nothing policed (exceed)" 0 "$(gfield 1 exceed_pkts)"
 check "queue empty after the flow" wait_eq 5 0 gfield 1 queued
 
@@ -50,6 +56,7 @@ check "del 1" gcmd "del 1"
 rate_flow shape 64kbit 64000 3000
 pkts=$(gfield 9 conform_pkts) bytes=$(gfield 9 conform_bytes)
 log "64 kbit/s: $pkts packets, $bytes bytes sent, $(gfield 9 delayed) delayed, $(gfield 9 codel_dropped) CoDel drops"
+check "64 kbit/s: packets went through the queue (delayed >= 1)" gfield_ge 9 delayed 1
 check "GSO packets went out as segments (${bytes:-?} bytes in ${pkts:-?} packets: 1500 or less on average)" \
 	test "${pkts:-0}" -gt 0 -a "${bytes:-0}" -le $((${pkts:-0} * 1500))
 expect_eq "CoDel target scaled to the rate (1.5 MTU times)" 281250 "$(gfield 9 codel_target_us)"
