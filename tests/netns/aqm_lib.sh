@@ -7,12 +7,12 @@ gcmd() { fwd_write groups "$1"; }
 
 # gfield ID KEY: a value from group ID's line (key value pairs).
 gfield() {
-	fwd awk -v id="$1" -v k="$2" '$1 == id { for (i = 2; i < NF; i++) if ($i == k) { print $(i + 1); exit } }' \
-		/proc/forwarder/groups
+	awk -v id="$1" -v k="$2" '$1 == id { for (i = 2; i < NF; i++) if ($i == k) { print $(i + 1); exit } }' \
+		$FWD_PROC/groups
 }
 
 # gline ID: group ID's line; lfield LINE KEY: a value from such a line.
-gline() { fwd awk -v id="$1" '$1 == id' /proc/forwarder/groups; }
+gline() { awk -v id="$1" '$1 == id' $FWD_PROC/groups; }
 lfield() {
 	awk -v k="$2" '{ for (i = 2; i < NF; i++) if ($i == k) { print $(i + 1); exit } }' <<<"$1"
 }
@@ -148,7 +148,7 @@ rate_flow() {
 	set -- $rx
 	bps=$(($1 * 8 * 1000000000 / $2))
 	log "$mode $name: $bps bit/s of IP received over $(($2 / 1000000)) ms ($(pct_of "$bits" "$bps") of the rate)"
-	log "group 9: $(fwd awk '$1 == 9' /proc/forwarder/groups)"
+	log "group 9: $(awk '$1 == 9' $FWD_PROC/groups)"
 	# The burst and one full-sized packet, spread over the window.
 	rate_ok "$mode $name: IP bit/s at the server against $bits" "$bits" "$bps" \
 		$(((burst + 1500) * 8 * 1000000000 / $2))

@@ -171,6 +171,22 @@ setup_topology() {
 	EOF
 	_setup_end "$NS_SRV" s0 $SRV_IP4 $SRV_IP6 $FWD_SRV_IP4 $FWD_SRV_IP6 || return 1
 	fwd sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	_fwd_anchor
+}
+
+# FWD_PROC: the forwarder namespace's /proc/forwarder, read from here without
+# a process per read (ip netns exec costs two process starts and a mount;
+# bash reads it with none). A process that stays in the namespace lends it
+# its /proc/PID/net; the cleanup kills it with the rest.
+FWD_PROC=
+_fwd_anchor() {
+	local pid
+	ip netns exec "$NS_FWD" sleep infinity </dev/null >/dev/null 2>&1 &
+	pid=$!
+	# ip enters the namespace, then becomes sleep: until then its /proc/PID/net is ours.
+	_in_fwd_ns() { [[ /proc/$pid/ns/net -ef /run/netns/$NS_FWD ]]; }
+	wait_until 30 _in_fwd_ns || { fail "no process in the forwarder namespace"; return 1; }
+	FWD_PROC=/proc/$pid/net/forwarder
 }
 
 # nap SECONDS: sleep without a process. Starting one costs about a second on
@@ -263,8 +279,8 @@ fwd_write() {
 # splice_state PORT: what a failed splice test needs to be understood, into its log:
 # the splice counters, the pair on the listener's PORT, and both ends' sockets.
 splice_state() {
-	log "splice_stats: $(fwd cat /proc/forwarder/splice_stats | tr '\n' ' ')"
-	log "pair: $(fwd cat /proc/forwarder/show | grep "local $FWD_CLI_IP4:$1 ")"
+	log "splice_stats: $(tr '\n' ' ' < "$FWD_PROC/splice_stats")"
+	log "pair: $(grep "local $FWD_CLI_IP4:$1 " "$FWD_PROC/show")"
 	log "client sockets: $(cli ss -tin | tr '\n' ' ')"
 	log "server sockets: $(srv ss -tin | tr '\n' ' ')"
 }

@@ -2,16 +2,19 @@
 # Helpers shared by the session manager's netns tests (source after lib.sh).
 
 # fstat NAME: a counter from the forwarder namespace's /proc/forwarder/stats.
-fstat() { fwd awk -v k="$1" '$1 == k { print $2 }' /proc/forwarder/stats; }
+fstat() {
+	local k v
+	while read -r k v; do [ "$k" = "$1" ] && { echo "$v"; return; }; done < "$FWD_PROC/stats"
+}
 
 # fset NAME VALUE: write a tunable in the forwarder namespace.
 fset() { fwd bash -c "echo $2 > /proc/forwarder/$1"; }
 
 # sessions_match ERE: some line of the forwarder's session table matches.
-sessions_match() { fwd grep -Eq -- "$1" /proc/forwarder/sessions; }
+sessions_match() { grep -Eq -- "$1" $FWD_PROC/sessions; }
 
 # sessions_count ERE: how many lines match.
-sessions_count() { fwd grep -Ec -- "$1" /proc/forwarder/sessions; }
+sessions_count() { grep -Ec -- "$1" $FWD_PROC/sessions; }
 
 stat_ge() { [ "$(fstat "$1")" -ge "$2" ]; }
 

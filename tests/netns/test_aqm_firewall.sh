@@ -22,8 +22,8 @@ expect_errno "rate-limit group 0" "Invalid argument" fw "add rate-limit group 0 
 expect_errno "rate-limit bad dir" "Invalid argument" fw "add rate-limit group 1 dir up dport 5201"
 check "group 1: shape 10 Mbit/s" gcmd "add 1 rate 10mbit burst 64k mode shape"
 check "rate-limit rule" fw "add rate-limit group 1 dir orig proto tcp dport 5201"
-check "rule listed with its group" fwd grep -q '^1 rate-limit group 1 dir orig proto tcp dport 5201 hits 0$' \
-	/proc/forwarder/firewall
+check "rule listed with its group" grep -q '^1 rate-limit group 1 dir orig proto tcp dport 5201 hits 0$' \
+	$FWD_PROC/firewall
 
 iperf_server 5201 || finish
 iperf_server 5202 || finish
@@ -33,8 +33,8 @@ bps=$(iperf_bps "$FWD_LOGDIR/fw-ratelimit.json" 10 -p 5201)
 log "firewall rate-limit, 10 Mbit/s group: $bps bit/s ($(pct_of "$(goodput_of $rate)" "$bps"))"
 rate_ok "flow in the group within 5% of $(goodput_of $rate)" "$(goodput_of $rate)" "$bps"
 check "the group saw it" gfield_ge 1 conform_bytes $((rate / 8))
-check "the rule counted hits" fwd grep -Eq '^1 rate-limit .* hits [1-9]' /proc/forwarder/firewall
-hits() { fwd sed -n 's/^1 rate-limit .* hits \([0-9]*\)$/\1/p' /proc/forwarder/firewall; }
+check "the rule counted hits" grep -Eq '^1 rate-limit .* hits [1-9]' $FWD_PROC/firewall
+hits() { sed -n 's/^1 rate-limit .* hits \([0-9]*\)$/\1/p' $FWD_PROC/firewall; }
 seen=$(hits)
 bps=$(iperf_bps "$FWD_LOGDIR/fw-other.json" 2 -p 5202)
 # Not limited: the rule never puts its sessions in the group (its hits, one

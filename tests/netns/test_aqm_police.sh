@@ -15,7 +15,7 @@ setup_topology || exit 1
 load_forwarder || finish
 
 # ---- grammar ----------------------------------------------------------------
-check "groups file empty" test -z "$(fwd cat /proc/forwarder/groups)"
+check "groups file empty" test -z "$(<$FWD_PROC/groups)"
 expect_errno "unknown rate unit" "Invalid argument" gcmd "add 1 rate 10mbps7 burst 64k"
 expect_errno "unknown size unit" "Invalid argument" gcmd "add 1 rate 10mbit burst 64q"
 expect_errno "zero rate" "Invalid argument" gcmd "add 1 rate 0mbit burst 64k"
@@ -28,7 +28,7 @@ expect_errno "change of an unknown id" "Invalid argument" gcmd "change 7 rate 1m
 expect_errno "del of an unknown id" "Invalid argument" gcmd "del 7"
 expect_errno "bind to an unknown id" "Invalid argument" gcmd "bind 7 proto tcp"
 expect_errno "unknown command" "Invalid argument" gcmd "flush"
-check "groups file still empty" test -z "$(fwd cat /proc/forwarder/groups)"
+check "groups file still empty" test -z "$(<$FWD_PROC/groups)"
 expect_errno "unprivileged write" "Operation not permitted" \
 	fwd setpriv --inh-caps=-all --bounding-set=-all bash -c 'echo del 1 > /proc/forwarder/groups'
 
@@ -97,7 +97,7 @@ before=$(($1 * 8 * 1000000000 / $2))
 t0=$(date +%s%N)
 check "del 1 while the flow runs" gcmd "del 1"
 log "del 1 took $((($(date +%s%N) - t0) / 1000000)) ms"
-check "bind rules of the group went with it" test -z "$(fwd cat /proc/forwarder/groups)"
+check "bind rules of the group went with it" test -z "$(<$FWD_PROC/groups)"
 set -- $(ip_rx 1)
 after=$(($1 * 8 * 1000000000 / $2))
 check "the UDP flow still ran after the windows" kill -0 $flow

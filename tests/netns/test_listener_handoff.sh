@@ -17,7 +17,7 @@ fwd test -e /proc/forwarder/forward || skip "this module has no /proc/forwarder/
 start_servers
 P=1080
 start_listener ho -p $P -a "10.0.2.0/24 $HTTP_PORT,$ECHO_PORT,$BANNER_PORT" -a "fd00:2::/64 $ECHO_PORT"
-expect_eq "--port wrote /proc/forwarder/listen_port" $P "$(fwd cat /proc/forwarder/listen_port)"
+expect_eq "--port wrote /proc/forwarder/listen_port" $P "$(<$FWD_PROC/listen_port)"
 
 # Clients that pause briefly after the proxy's reply.
 mb5=$(scaled 5000000)
@@ -29,9 +29,9 @@ expect_stat ho handed_off 12
 expect_stat ho fallbacks 0
 expect_stat ho relay_bytes 0
 expect_stat ho early_bytes 0
-installed=$(fwd awk '$1 == "installed" {print $2}' /proc/forwarder/splice_stats)
+installed=$(awk '$1 == "installed" {print $2}' $FWD_PROC/splice_stats)
 check "the kernel installed the 12 pairs (installed $installed)" test "${installed:-0}" -ge 12
-show=$(fwd cat /proc/forwarder/show)
+show=$(<$FWD_PROC/show)
 check "the pairs are listed in /proc/forwarder/show" grep -q "client $CLI_IP4:[0-9]* local $FWD_CLI_IP4:$P" <<<"$show"
 
 # Real clients that talk at once: curl downloads 20 MB over HTTP CONNECT and

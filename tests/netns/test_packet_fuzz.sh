@@ -37,9 +37,9 @@ defer "kill $handoff"
 fwd_write groups "add 7 rate 4mbit burst 16k mode shape" || fail "group 7: shape 4 Mbit/s"
 fwd_write groups "bind 7 proto tcp dport 9001 dir both" || fail "group 7: bound to port 9001"
 wait_listener "$NS_SRV" t 9000 && wait_listener "$NS_SRV" t 9001 && wait_listener "$NS_FWD" t 8700 || finish
-# The forwarder namespace's files, read through the hand-off process's /proc (no process per read).
+# The hand-off process itself, to stop it before the unload.
 fpid=$(ns_pid "$NS_FWD" python3) || { fail "no hand-off process in the forwarder namespace"; finish; }
-fproc=/proc/$fpid/net/forwarder
+fproc=$FWD_PROC
 _group7() {	# _group7 KEY: a value from group 7's line
 	local line
 	while read -r line; do [[ $line == "7 "* && " $line " =~ \ $1\ ([0-9]+)\  ]] && echo "${BASH_REMATCH[1]}"; done < "$fproc/groups"

@@ -54,7 +54,7 @@ for who in "an unprivileged user" "a user-namespace root"; do
 		log "$who: netlink not tried ($ctl is not built)"
 	fi
 done
-expect_eq "the group survived" 1 "$(fwd awk '$1 == 3' /proc/forwarder/groups | wc -l)"
+expect_eq "the group survived" 1 "$(awk '$1 == 3' $FWD_PROC/groups | wc -l)"
 
 # A listener running as a user holding only CAP_NET_ADMIN (no
 # CAP_DAC_OVERRIDE, as a hardened unit runs it) hands off: the write's
@@ -91,6 +91,6 @@ expect_eq "own namespace: its writes take, it sees only its own group, its limit
 expect_eq "forwarder namespace: its files as before" "$before" "$(snapshot)"
 fwd sh -c 'echo 200000 > /proc/forwarder/max_sessions'
 expect_eq "forwarder namespace: its limit is its max_sessions" 200000 \
-	"$(fwd awk '$1 == "sessions_limit" { print $2 }' /proc/forwarder/stats)"
-expect_eq "forwarder namespace: no group 5" 0 "$(fwd awk '$1 == 5' /proc/forwarder/groups | wc -l)"
+	"$(awk '$1 == "sessions_limit" { print $2 }' $FWD_PROC/stats)"
+expect_eq "forwarder namespace: no group 5" 0 "$(awk '$1 == 5' $FWD_PROC/groups | wc -l)"
 finish

@@ -66,14 +66,14 @@ c udp 123 "\x1b$(printf '%047d' 0)"
 c udp 1900 'M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\n\r\n'
 c udp 11211 '\x00\x01\x00\x00\x00\x01\x00\x00stats\r\n'
 
-dfi() { fwd awk -v k="$1" '$1 == k { print $2 }' /proc/forwarder/dfi; }
+dfi() { awk -v k="$1" '$1 == k { print $2 }' $FWD_PROC/dfi; }
 for cls in http tls ssh unknown dns ntp ssdp memcached; do
 	check "one $cls session" wait_eq 20 1 dfi $cls
 done
 expect_eq "one reflection shape (the 600-byte NTP response)" 1 "$(dfi reflection)"
-check "plugins lists dfi" fwd grep -q '^dfi -10 pre ' /proc/forwarder/plugins
+check "plugins lists dfi" grep -q '^dfi -10 pre ' $FWD_PROC/plugins
 check "dfi detached from decided sessions" \
-	test "$(fwd awk '$1 == "dfi" { print $7 }' /proc/forwarder/plugins)" -ge 1
+	test "$(awk '$1 == "dfi" { print $7 }' $FWD_PROC/plugins)" -ge 1
 expect_eq "init_net counts nothing" 0 "$(awk '$1 == "http" { print $2 }' /proc/forwarder/dfi)"
 check "rmmod fwd_dfi" rmmod fwd_dfi
 check "dfi file gone" fwd test ! -e /proc/forwarder/dfi

@@ -27,12 +27,12 @@ expect_errno "bad address" "Invalid argument" fw "add accept src 10.0.0.300"
 expect_errno "bad prefix" "Invalid argument" fw "add accept src 10.0.0.0/33"
 expect_errno "unknown class" "Invalid argument" fw "add accept class gopher"
 expect_errno "unknown command" "Invalid argument" fw "remove 1"
-expect_eq "nothing added by refused writes" 0 "$(fwd grep -c hits /proc/forwarder/firewall)"
+expect_eq "nothing added by refused writes" 0 "$(grep -c hits $FWD_PROC/firewall)"
 
 check "add intercept tcp dport 5002" fw "add intercept proto tcp dport 5002"
 check "add intercept class ssh" fw "add intercept class ssh"
 check "add accept dst 10.0.2.0/24" fw "add accept dst 10.0.2.0/24"
-check "rules listed in order" fwd grep -q '^3 accept dst 10.0.2.0/24 hits 0$' /proc/forwarder/firewall
+check "rules listed in order" grep -q '^3 accept dst 10.0.2.0/24 hits 0$' $FWD_PROC/firewall
 
 dir=$(mktemp -d)
 defer rm -rf "$dir"
@@ -85,12 +85,12 @@ sleep 0.5
 check "SSH session cut once classified: no data reached the server" test ! -s "$dir/got2222"
 
 expect_eq "two sessions intercepted" 2 \
-	"$(fwd awk '$1 == "intercepted_sessions" { print $2 }' /proc/forwarder/firewall)"
-check "packets dropped" test "$(fwd awk '$1 == "dropped_packets" { print $2 }' /proc/forwarder/firewall)" -ge 2
-check "rule 1 hit once" fwd grep -q '^1 intercept proto tcp dport 5002 hits 1$' /proc/forwarder/firewall
-check "rule 2 hit once" fwd grep -q '^2 intercept class ssh hits 1$' /proc/forwarder/firewall
-check "rule 3 hit" fwd grep -Eq '^3 accept dst 10.0.2.0/24 hits [1-9]' /proc/forwarder/firewall
-check "took_over counted" test "$(fwd awk '$1 == "firewall" { print $6 }' /proc/forwarder/plugins)" = 2
+	"$(awk '$1 == "intercepted_sessions" { print $2 }' $FWD_PROC/firewall)"
+check "packets dropped" test "$(awk '$1 == "dropped_packets" { print $2 }' $FWD_PROC/firewall)" -ge 2
+check "rule 1 hit once" grep -q '^1 intercept proto tcp dport 5002 hits 1$' $FWD_PROC/firewall
+check "rule 2 hit once" grep -q '^2 intercept class ssh hits 1$' $FWD_PROC/firewall
+check "rule 3 hit" grep -Eq '^3 accept dst 10.0.2.0/24 hits [1-9]' $FWD_PROC/firewall
+check "took_over counted" test "$(awk '$1 == "firewall" { print $6 }' $FWD_PROC/plugins)" = 2
 check "flush" fw flush
-expect_eq "no rules after flush" 0 "$(fwd grep -c hits /proc/forwarder/firewall)"
+expect_eq "no rules after flush" 0 "$(grep -c hits $FWD_PROC/firewall)"
 finish

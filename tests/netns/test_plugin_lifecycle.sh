@@ -38,7 +38,7 @@ for i in 1 2 3; do
 	load_forwarder || break
 	check "cycle $i: plugin loads under traffic" insmod "$SYNRETX_KO"
 	check "cycle $i: dfi loads under traffic" insmod "$DFI_KO"
-	check "cycle $i: plugin listed" fwd grep -q '^synretx ' /proc/forwarder/plugins
+	check "cycle $i: plugin listed" grep -q '^synretx ' $FWD_PROC/plugins
 	expect_errno "cycle $i: forwarder pinned by the plugin" "in use" rmmod forwarder
 	sleep 0.5
 	# dfi (holding contexts of live sessions) first, then last, then between.
@@ -71,6 +71,6 @@ check "final plugin unload" rmmod fwd_synretx
 insmod "$DFI_KO" || fail "final dfi load"
 sleep 1
 check "dfi called for the new UDP sessions" \
-	test "$(fwd awk '$1 == "dfi" { print $5 }' /proc/forwarder/plugins)" -gt 0
+	test "$(awk '$1 == "dfi" { print $5 }' $FWD_PROC/plugins)" -gt 0
 check "final dfi unload" rmmod fwd_dfi
 finish

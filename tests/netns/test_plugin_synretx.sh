@@ -15,7 +15,7 @@ load_forwarder || finish
 insmod "$SYNRETX_KO" || { fail "insmod fwd_synretx"; finish; }
 defer "rmmod fwd_synretx"
 
-synretx() { fwd awk -v k="$1" '$1 == k { print $2 }' /proc/forwarder/synretx; }
+synretx() { awk -v k="$1" '$1 == k { print $2 }' $FWD_PROC/synretx; }
 
 # connect_for NS SECONDS IP PORT: one TCP connect attempt, given up after SECONDS.
 connect_for() {
@@ -29,10 +29,10 @@ except OSError:
     pass' "$2" "$3" "$4"
 }
 
-check "plugins lists synretx" fwd grep -Eq '^synretx 0 pre [0-9]+ 0 0 0 0 syn_retransmit$' \
-	/proc/forwarder/plugins
-check "plugins lists the UDE on retransmit" fwd grep -Eq '^ude [0-9]+ syn_retransmit base retransmit$' \
-	/proc/forwarder/plugins
+check "plugins lists synretx" grep -Eq '^synretx 0 pre [0-9]+ 0 0 0 0 syn_retransmit$' \
+	$FWD_PROC/plugins
+check "plugins lists the UDE on retransmit" grep -Eq '^ude [0-9]+ syn_retransmit base retransmit$' \
+	$FWD_PROC/plugins
 expect_eq "no SYN retransmission yet" 0 "$(synretx syn_retransmits)"
 
 # Refused at once (RST): one SYN, nothing retransmitted.
@@ -53,7 +53,7 @@ expect_eq "two sessions with retransmitted SYNs" 2 "$(synretx sessions)"
 # The client's namespace sees the same SYNs leave (LOCAL_OUT) and counts its own.
 ncli=$(cli awk '$1 == "syn_retransmits" { print $2 }' /proc/forwarder/synretx)
 expect_eq "the client's namespace counted the same SYNs" "$n6" "$ncli"
-calls=$(fwd awk '$1 == "synretx" { print $5 }' /proc/forwarder/plugins)
+calls=$(awk '$1 == "synretx" { print $5 }' $FWD_PROC/plugins)
 expect_eq "plugin calls (global) = retransmissions in both namespaces" $((n6 + ncli)) "$calls"
 expect_eq "init_net counts nothing (per namespace)" 0 \
 	"$(awk '$1 == "syn_retransmits" { print $2 }' /proc/forwarder/synretx)"

@@ -12,9 +12,9 @@ setup_topology || exit 1
 load_forwarder || finish
 
 # ---- tunables -------------------------------------------------------------
-expect_eq "max_sessions default" 65536 "$(fwd cat /proc/forwarder/max_sessions)"
+expect_eq "max_sessions default" 65536 "$(<$FWD_PROC/max_sessions)"
 for t in timeout_tcp_established timeout_tcp_handshake timeout_tcp_closing timeout_udp; do
-	check "$t readable" fwd grep -qx '[0-9][0-9]*' /proc/forwarder/$t
+	check "$t readable" grep -qx '[0-9][0-9]*' $FWD_PROC/$t
 done
 expect_errno "max_sessions 'abc'" "Invalid argument" fset max_sessions abc
 expect_errno "max_sessions '-1'" "Invalid argument" fset max_sessions -1
@@ -23,12 +23,12 @@ expect_errno "timeout_udp '0'" "Numerical result out of range" fset timeout_udp 
 expect_errno "timeout_udp too large" "Numerical result out of range" fset timeout_udp 99999999999
 expect_errno "timeout_udp '5 6'" "Invalid argument" fset timeout_udp "'5 6'"
 expect_errno "300-byte write" "Invalid argument" fset timeout_udp "$(printf '%0300d' 1)"
-expect_eq "max_sessions unchanged by refused writes" 65536 "$(fwd cat /proc/forwarder/max_sessions)"
-expect_eq "timeout_udp unchanged by refused writes" 60 "$(fwd cat /proc/forwarder/timeout_udp)"
+expect_eq "max_sessions unchanged by refused writes" 65536 "$(<$FWD_PROC/max_sessions)"
+expect_eq "timeout_udp unchanged by refused writes" 60 "$(<$FWD_PROC/timeout_udp)"
 expect_errno "unprivileged write" "Operation not permitted" \
 	fwd setpriv --inh-caps=-all --bounding-set=-all bash -c 'echo 5 > /proc/forwarder/timeout_udp'
 check "set timeout_udp" fset timeout_udp 2
-expect_eq "timeout_udp written" 2 "$(fwd cat /proc/forwarder/timeout_udp)"
+expect_eq "timeout_udp written" 2 "$(<$FWD_PROC/timeout_udp)"
 # Closing sessions stay until the states are read (a slow kernel can take
 # seconds per read); the closing timeout is shortened after that.
 check "set timeout_tcp_closing" fset timeout_tcp_closing 600
@@ -36,8 +36,8 @@ check "set timeout_tcp_handshake" fset timeout_tcp_handshake 3
 # Namespaces are independent.
 expect_eq "init_net keeps its own timeout_udp" 60 "$(cat /proc/forwarder/timeout_udp)"
 
-check "stats readable" fwd grep -q '^sessions_active 0$' /proc/forwarder/stats
-check "sessions header" fwd grep -q '^proto family client' /proc/forwarder/sessions
+check "stats readable" grep -q '^sessions_active 0$' $FWD_PROC/stats
+check "sessions header" grep -q '^proto family client' $FWD_PROC/sessions
 
 # ---- TCP over IPv4 ----------------------------------------------------------
 open_conn $SRV_IP4 5001 || finish
@@ -46,7 +46,7 @@ wait_until 10 received hello || fail "data did not reach the server"
 tcp4="^tcp ipv4 $CLI_IP4 [0-9]+ $SRV_IP4 5001"
 check "IPv4 TCP session established on both sides" \
 	wait_until 10 sessions_match "$tcp4 ESTABLISHED ESTABLISHED 1 "
-line=$(fwd grep -E "$tcp4" /proc/forwarder/sessions)
+line=$(grep -E "$tcp4" $FWD_PROC/sessions)
 log "session: $line"
 read -r _ _ _ _ _ _ _ _ _ _ _ opk oby rpk rby <<<"$line"
 check "client->server packets counted (SYN, ACK, data: >= 3)" test "$opk" -ge 3

@@ -28,8 +28,8 @@ echo before >&5
 wait_until 10 received before || fail "data did not reach the server"
 est="^tcp ipv4 $CLI_IP4 [0-9]+ $SRV_IP4 5001 ESTABLISHED ESTABLISHED 1 "
 check "established session before the flood" wait_until 10 sessions_match "$est"
-cport=$(fwd awk -v c=$CLI_IP4 -v s=$SRV_IP4 \
-	'$1 == "tcp" && $3 == c && $5 == s && $6 == 5001 { print $4 }' /proc/forwarder/sessions)
+cport=$(awk -v c=$CLI_IP4 -v s=$SRV_IP4 \
+	'$1 == "tcp" && $3 == c && $5 == s && $6 == 5001 { print $4 }' $FWD_PROC/sessions)
 
 # A second server for the new connections made after each flood.
 dir=$(mktemp -d)
@@ -78,7 +78,7 @@ flood_report "$FLOOD SYNs"
 active=$(fstat sessions_active)
 check "sessions_active within max_sessions ($active <= $MAX)" test "$active" -le $MAX
 # The listing spans several read() calls: each session once, none missing.
-listing=$(fwd cat /proc/forwarder/sessions | tail -n +2)
+listing=$(tail -n +2 $FWD_PROC/sessions)
 lines=$(grep -c . <<<"$listing")
 expect_eq "listing has one line per active session" "$(fstat sessions_active)" "$lines"
 expect_eq "no line listed twice" "" "$(sort <<<"$listing" | cut -d' ' -f1-6 | uniq -d)"
@@ -140,7 +140,7 @@ echo again >&5
 check "established connection unaffected by a lower limit" wait_until 10 received again
 
 # full_policy pass: the same new flow passes untracked, counted.
-expect_eq "full_policy defaults to drop" drop "$(fwd cat /proc/forwarder/full_policy)"
+expect_eq "full_policy defaults to drop" drop "$(<$FWD_PROC/full_policy)"
 expect_errno "full_policy refuses other words" "Invalid argument" fwd_write full_policy accept
 check "set full_policy pass" fwd_write full_policy pass
 untracked=$(fstat sessions_untracked)

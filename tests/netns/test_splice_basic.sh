@@ -23,7 +23,7 @@ check "$((bytes / 1000000)) MB echoed through the splice, sha256 equal" \
 wait $handoff
 expect_eq "hand-off result" "handoff ok" "$(cat "$FWD_LOGDIR/splice_basic.handoff")"
 
-show=$(fwd cat /proc/forwarder/show)
+show=$(<$FWD_PROC/show)
 log "show: $show"
 check "the pair is listed with the client's tuple" grep -q "client $CLI_IP4:[0-9]* local $FWD_CLI_IP4:8080" <<<"$show"
 c2s=$(sed -n 's/.* c2s_bytes \([0-9]*\).*/\1/p' <<<"$show")
@@ -31,5 +31,5 @@ s2c=$(sed -n 's/.* s2c_bytes \([0-9]*\).*/\1/p' <<<"$show")
 check "client-to-server bytes counted (>= $bytes): $c2s" test "${c2s:-0}" -ge $bytes
 check "server-to-client bytes counted (>= $bytes): $s2c" test "${s2c:-0}" -ge $bytes
 check "both FINs seen: pair in TIME_WAIT" grep -q "state TIME_WAIT" <<<"$show"
-expect_eq "installed counter" "installed 1" "$(fwd grep installed /proc/forwarder/splice_stats)"
+expect_eq "installed counter" "installed 1" "$(grep installed $FWD_PROC/splice_stats)"
 finish

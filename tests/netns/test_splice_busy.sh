@@ -81,7 +81,7 @@ wait_eq 30 3 grep -c 'handoff ok' "$FWD_LOGDIR/splice_busy.reader" ||
 # 4. A full receive queue and a server socket with the smallest send buffer:
 # the drain makes room there, where it used to answer EAGAIN for as long as
 # the client kept its bytes waiting (the hand-off timed out).
-_drained() { fwd awk '$1 == "drained_bytes" { print $2 }' /proc/forwarder/splice_stats; }
+_drained() { awk '$1 == "drained_bytes" { print $2 }' $FWD_PROC/splice_stats; }
 drained=$(_drained)
 fwd python3 -S "$tool" handoff --port 8083 --server $SRV_IP4:9000 --unread 32768 --sndbuf 4096 \
 	> "$FWD_LOGDIR/splice_busy.full" 2>&1 &
@@ -93,7 +93,7 @@ check "handed off with 32 KB unread" grep -q "handoff ok" "$FWD_LOGDIR/splice_bu
 check "32 KB or more drained into the small buffer ($(($(_drained) - drained)) bytes)" \
 	test $(($(_drained) - drained)) -ge 32768
 
-stats=$(fwd cat /proc/forwarder/splice_stats)
+stats=$(<$FWD_PROC/splice_stats)
 log "$stats"
 expect_eq "ten splices installed" "installed 10" "$(grep installed <<<"$stats")"
 finish

@@ -54,7 +54,7 @@ srv sysctl -qw net.ipv4.ip_forward=1
 cli sysctl -qw net.ipv4.ip_forward=1
 
 load_forwarder || finish
-pmtu_count() { fwd awk '$1 == "icmp_pmtu" { print $2 }' /proc/forwarder/splice_stats; }
+pmtu_count() { awk '$1 == "icmp_pmtu" { print $2 }' $FWD_PROC/splice_stats; }
 
 port=8500
 # through NAME CLIENT_NS SERVER_NS SERVER_IP: one spliced echo through a fresh minimal listener.
@@ -84,7 +84,7 @@ through() {
 through "1280-byte link beyond the forwarder, server side" "$NS_CLI" "$NS_FAR" 10.0.3.2
 through "1280-byte link beyond the forwarder, client side" "$NS_CFAR" "$NS_SRV" $SRV_IP4
 
-relayed_count() { fwd awk '$1 == "icmp_relayed" { print $2 }' /proc/forwarder/splice_stats; }
+relayed_count() { awk '$1 == "icmp_relayed" { print $2 }' $FWD_PROC/splice_stats; }
 port=$((port + 1))
 ip netns exec "$NS_FAR" socat -t 30 TCP-LISTEN:$port,reuseaddr EXEC:cat &
 defer "kill $!"

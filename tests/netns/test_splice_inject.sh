@@ -29,11 +29,11 @@ wait_listener "$NS_SRV" t 9000 && wait_listener "$NS_FWD" t 8300 || finish
 cli python3 -S "$tool" client --connect $FWD_CLI_IP4:8300 --bind-port 41000 --bytes "$bytes" \
 	--rate "$rate" --seed 7 > "$L/inject.client" 2>&1 &
 client=$!
-pair() { fwd cat /proc/forwarder/show | grep "client $CLI_IP4:41000 "; }
+pair() { grep "client $CLI_IP4:41000 " $FWD_PROC/show; }
 check "pair spliced" wait_until 60 sh -c "ip netns exec $NS_FWD cat /proc/forwarder/show | grep -q 'client $CLI_IP4:41000 .*state ESTABLISHED'"
 sport=$(pair | sed -n 's/.* server_local [0-9.]*:\([0-9]*\) .*/\1/p')
 [ -n "$sport" ] || { fail "no server-side port in show: $(pair)"; finish; }
-stat() { fwd awk -v k="$1" '$1 == k { print $2 }' /proc/forwarder/splice_stats; }
+stat() { awk -v k="$1" '$1 == k { print $2 }' $FWD_PROC/splice_stats; }
 invalid0=$(stat invalid) challenges0=$(stat challenge_acks)
 
 check "blind RST/SYN/FIN from the client's side sent" \

@@ -47,7 +47,7 @@ cli python3 -S "$tool" download --connect $FWD_CLI_IP4:8400 --greeting --sha256 
 client=$!
 check "hand-off with the greeting unacked" wait_until 60 grep -q "handoff ok" "$L/owed.handoff"
 touch "$L/owed.go"
-_forwarded() { fwd cat /proc/forwarder/show | grep "local $FWD_CLI_IP4:8400 " | grep -q "s2c_bytes [1-9][0-9]\{4,\}"; }
+_forwarded() { grep "local $FWD_CLI_IP4:8400 " $FWD_PROC/show | grep -q "s2c_bytes [1-9][0-9]\{4,\}"; }
 check "server bytes forwarded while the client's ACKs are lost" wait_until 60 _forwarded
 check "the client's ACK of the greeting was lost" \
 	sh -c "ip netns exec $NS_CLI nft list chain inet owed out | grep -q 'counter packets [1-9]'"
@@ -77,5 +77,5 @@ for end in "sport = :8400" "dport = :9400"; do
 	check "spliced socket ($end): no backoff" eval '[[ $st != *backoff:* ]]'
 	check "spliced socket ($end): no timer" eval '[[ $st != *"timer:(on"* && $st != *"timer:(persist"* && $st != *"timer:(keepalive"* ]]'
 done
-expect_eq "owing socket counted" 1 "$(fwd awk '$1 == "owing" { print $2 }' /proc/forwarder/splice_stats)"
+expect_eq "owing socket counted" 1 "$(awk '$1 == "owing" { print $2 }' $FWD_PROC/splice_stats)"
 finish

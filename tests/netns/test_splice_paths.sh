@@ -47,7 +47,7 @@ srv tc qdisc del dev s0 root
 cli sysctl -qw net.ipv4.tcp_rmem="4096 65536 131072"
 srv sysctl -qw net.ipv4.tcp_rmem="4096 131072 33554432"
 echo_through "window scale mismatch"
-scales=$(fwd cat /proc/forwarder/show | sed -n "s/.*local $FWD_CLI_IP4:$port .* wscale \([0-9]*\)>[0-9]*\/\([0-9]*\)>.*/\1 \2/p")
+scales=$(sed -n "s/.*local $FWD_CLI_IP4:$port .* wscale \([0-9]*\)>[0-9]*\/\([0-9]*\)>.*/\1 \2/p" $FWD_PROC/show)
 read -r client_shift server_shift <<<"$scales"
 check "client and server scale differently ($client_shift vs $server_shift)" \
 	test -n "$client_shift" -a "$client_shift" != "$server_shift"

@@ -21,7 +21,7 @@ fwd sh -c 'echo 1 > /proc/forwarder/splice_timeout_closing'
 start_servers
 P=1080
 start_listener scale -p $P -a "10.0.2.0/24 $ECHO_PORT" --max-clients 4000
-installed() { fwd awk '$1 == "installed" { print $2 }' /proc/forwarder/splice_stats; }
+installed() { awk '$1 == "installed" { print $2 }' $FWD_PROC/splice_stats; }
 
 check "1,000 concurrent clients echo 20 KB each" \
 	cli "$PY" -S "$LT_PY" many "$FWD_CLI_IP4" $P "$SRV_IP4" $ECHO_PORT 1000 20000 native 100
@@ -45,7 +45,7 @@ log "handed off $ho, relayed $fb ($(grep '^fallback_' "$L_TMP/scale.stats" | tr 
 check "at least 90% of the sequential pairs handed off ($((ho - 1000)) of $n)" \
 	test $((ho - 1000)) -ge $((n * 9 / 10))
 expect_eq "the kernel installed every pair handed off" "$ho" "$(installed)"
-_drained() { [ "$(fwd awk '$1 == "active" { print $2 }' /proc/forwarder/splice_stats)" = 0 ]; }
+_drained() { [ "$(awk '$1 == "active" { print $2 }' $FWD_PROC/splice_stats)" = 0 ]; }
 check "finished pairs leave the table" wait_until 30 _drained
 
 # 200 MB each way at once through one pair (lt.py echoes while it sends).

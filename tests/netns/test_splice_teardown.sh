@@ -43,7 +43,7 @@ wait_listener "$NS_SRV" t 9101 && handoff_one 8101 9101 || finish
 check "idle client is reset" cli python3 -S "$tool" peer --connect $FWD_CLI_IP4:8101 --greeting --expect reset --timeout 30
 wait $srv_pid
 expect_eq "idle server is reset" "event reset" "$(cat "$L/teardown.idle.srv")"
-check "expiry counted" fwd grep -q "expired [1-9]" /proc/forwarder/splice_stats
+check "expiry counted" grep -q "expired [1-9]" $FWD_PROC/splice_stats
 fwd sh -c 'echo 900 > /proc/forwarder/splice_timeout_established'
 
 # 3. A new SYN on a finished pair's tuple reaches the listener.
@@ -80,7 +80,7 @@ defer "kill $!"
 wait_listener "$NS_SRV" t 9105 && handoff_one 8105 9105 --no-greeting --no-wait || finish
 cli python3 -S "$tool" peer --connect $FWD_CLI_IP4:8105 --expect reset --timeout 60 > "$L/teardown.busy.cli" 2>&1 &
 cli_pid=$!
-_flowing() { fwd cat /proc/forwarder/show | grep "local $FWD_CLI_IP4:8105 " | grep -q "s2c_bytes [0-9]\{8,\}"; }
+_flowing() { grep "local $FWD_CLI_IP4:8105 " $FWD_PROC/show | grep -q "s2c_bytes [0-9]\{8,\}"; }
 check "10 MB+ flowing through the pair" wait_until 60 _flowing
 check "rmmod during the transfer" rmmod forwarder
 wait $cli_pid
