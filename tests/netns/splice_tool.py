@@ -41,10 +41,11 @@
                   [--greeting]
       Connect and read to EOF (after "OK\\n" with --greeting); exit 0 only if
       exactly N bytes with that sha256 arrived.
-  splice_tool.py clients --connect IP:PORT --bytes N --until FILE
+  splice_tool.py clients --connect IP:PORT --bytes N --until FILE [--timeout S]
       Run clients (as above) one after the other until FILE exists,
       whatever happens to them (for unload tests); prints how many ended
-      byte-exact and how many did not.
+      byte-exact and how many did not, and why each that did not. A
+      connection idle for S seconds (default 30) is cut short.
   splice_tool.py inject --src IP:PORT --dst IP:PORT --flags RSF --count N [--seed S]
       Blind injection (raw socket, root): for each flag letter (R RST,
       S SYN, F FIN+ACK), N segments with that 4-tuple and sequence numbers
@@ -174,7 +175,7 @@ def read_line(sock):
 
 
 def client(args):
-    sock = connect(args.connect, args.bind_port, timeout=30)
+    sock = connect(args.connect, args.bind_port, timeout=getattr(args, "timeout", 30))
     hello = read_line(sock)
     if hello is None:
         print("client: connection closed before OK", file=sys.stderr)
@@ -410,6 +411,7 @@ def main():
     m.add_argument("--connect", required=True)
     m.add_argument("--bytes", type=int, required=True)
     m.add_argument("--until", required=True)
+    m.add_argument("--timeout", type=float, default=30)
     j = sub.add_parser("inject")
     j.add_argument("--src", required=True)
     j.add_argument("--dst", required=True)

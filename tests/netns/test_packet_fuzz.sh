@@ -51,11 +51,13 @@ counter() {	# counter FILE NAME
 }
 
 rm -f "$L/fuzz.stop"
+# An echo may wait long for a CPU the fuzzers keep busy (a slow debug-kernel
+# machine): only one idle for two minutes is cut short.
 cli python3 -S "$tool" clients --connect $FWD_CLI_IP4:8700 --bytes 200000 --until "$L/fuzz.stop" \
-	> "$L/fuzz.spliced" 2>&1 &
+	--timeout 120 > "$L/fuzz.spliced" 2>&1 &
 spliced=$!
 cli python3 -S "$tool" clients --connect $SRV_IP4:9001 --bytes 200000 --until "$L/fuzz.stop" \
-	> "$L/fuzz.tracked" 2>&1 &
+	--timeout 120 > "$L/fuzz.tracked" 2>&1 &
 tracked=$!
 defer "touch $L/fuzz.stop"
 _handed_off() { [ "$(count_matching "$L/fuzz.handoff" "handoff ok")" -gt 0 ]; }
