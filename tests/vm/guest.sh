@@ -40,16 +40,31 @@ if [ -w $kmemleak ]; then
 	sleep 6
 	echo scan > $kmemleak
 	echo scan > $kmemleak
-	if [ -s $kmemleak ]; then
+	# A debugfs file's size is 0 whatever it holds: its text is what tells.
+	# One leak is the kernel's, not ours: 6.1's sysfs_slab_add() drops a
+	# new cache's kobject with kobject_del() and no kobject_put() when
+	# sysfs_create_group() fails, leaking the kobject's name; only a failure
+	# injected there (test_fault_inject) takes that path. Any other is judged.
+	leaks=$(awk '/^unreferenced object/ { if (b !~ /kobject_set_name_vargs\+.*sysfs_slab_add\+/) printf "%s", b; b = "" }
+		{ b = b $0 "\n" }
+		END { if (b !~ /kobject_set_name_vargs\+.*sysfs_slab_add\+/) printf "%s", b }' $kmemleak)
+	if [ -n "$leaks" ]; then
 		echo "vm: kmemleak reports leaks:"
-		cat $kmemleak
-		cp $kmemleak "$out/kmemleak.txt"
+		echo "$leaks"
+		echo "$leaks" > "$out/kmemleak.txt"
 		verdict=1
 	fi
 fi
 dmesg > "$out/dmesg.txt"
-grep -E 'BUG:|WARNING:|KASAN|UBSAN|INFO: (possible|suspicious|task)|RCU used illegally|Call Trace:|general protection' \
-	"$out/dmesg.txt" > "$out/splats.txt"
+# An allocation the fault-injection test failed on purpose may be reported
+# with its stack (warn_alloc: "page allocation failure", "vmalloc error";
+# a slab cache's creation):
+# that report's Call Trace is no problem; everything else is judged.
+awk '/: (page allocation failure|vmalloc error): |^\[[ 0-9.]*\] kmem_cache_create[_a-z]*\(.*\) failed with error -[0-9]+$/ { excused = 1 }
+	/Call Trace:/ && excused { excused = 0; next }
+	{ print }' "$out/dmesg.txt" |
+	grep -E 'BUG:|WARNING:|KASAN|UBSAN|INFO: (possible|suspicious|task)|RCU used illegally|Call Trace:|general protection' \
+		> "$out/splats.txt"
 if [ -s "$out/splats.txt" ]; then
 	echo "vm: the kernel reported problems (full log: $out/dmesg.txt):"
 	cat "$out/splats.txt"
