@@ -26,11 +26,11 @@ if [ "$kernel" = debug ]; then
 	make -s -j"$(nproc)" -C "$build" KDIR="$kbuild" module || exit 1
 fi
 
-tests=(test_packet_fuzz test_proc_fuzz test_splice_unload)
+tests=(test_packet_fuzz test_proc_fuzz test_splice_unload test_fault_inject)
 rm -rf "$out"
 t0=$SECONDS
 # A day at most; each test has all of it.
-FWD_FUZZ_FRAMES=$frames FWD_FUZZ_WRITES=$writes FWD_UNLOAD_CYCLES=$cycles FWD_TEST_TIMEOUT=86000 \
+FWD_FUZZ_FRAMES=$frames FWD_FUZZ_WRITES=$writes FWD_UNLOAD_CYCLES=$cycles FWD_FAULT_STRIDE=1 FWD_TEST_TIMEOUT=86000 \
 	FWD_BUILD=$build FWD_LOGDIR=$out/logs \
 	tests/vm/run.sh -k "$kernel" -o "$out" -t 86400 -- tests/netns/run.sh "${tests[@]}"
 vm_rc=$?
@@ -64,6 +64,7 @@ fi
 	echo "| test_packet_fuzz | hostile frames from the client and the server side at spliced, tracked and shaped flows, byte-exact echoes beside them | $frames a side | $(seeds test_packet_fuzz) | $(result test_packet_fuzz) |"
 	echo "| test_proc_fuzz | random and grammar-aware writes to every /proc/forwarder file | $writes | $(seeds test_proc_fuzz) | $(result test_proc_fuzz) |"
 	echo "| test_splice_unload | rmmod/insmod with hand-offs and spliced transfers running | $cycles cycles | | $(result test_splice_unload) |"
+	echo "| test_fault_inject | every allocation of the module's and plugins' loads and of the allocating writes failed, one at a time | all | | $(result test_fault_inject) |"
 	echo
 	echo "Per-test logs: \`tests/out/stress-$kernel/logs/\`."
 } > "$report"

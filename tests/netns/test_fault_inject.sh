@@ -1,0 +1,64 @@
+#!/bin/bash
+# Allocation failures, one at a time: the module and each plugin are loaded
+# with their 1st, 2nd, ... allocation failed (fault_tool.py, fail-nth) while
+# two namespaces exist, and the writes that allocate (a rate group, its bind
+# rule, a firewall rule) likewise. Each failure must unwind: the load fails
+# with an errno and leaves nothing loaded, the write fails with ENOMEM and
+# changes nothing; every load that succeeds unloads. KASAN, lockdep and
+# kmemleak judge what the unwinding touched, frees twice or forgets.
+# Every second allocation from a random first one (each run covers the
+# other half at random); FWD_FAULT_STRIDE=1 tries all (make stress).
+. "$(dirname "$0")/lib.sh"
+require_cmd python3
+debug_kernel || skip "fault injection is in the debug kernel only (tests/vm/debug.config)"
+tool=$FWD_TOP/tests/netns/fault_tool.py
+stride=${FWD_FAULT_STRIDE:-2}
+kmod=$FWD_BUILD/kmod
+plugin_ko() { echo "$kmod/plugins/$1/fwd_$1.ko"; }
+
+[ -w /proc/thread-self/fail-nth ] || { fail "no /proc/thread-self/fail-nth: CONFIG_FAULT_INJECTION missing"; finish; }
+# GFP_KERNEL allocations too (by default only atomic ones may fail), and no
+# stack dump per injected failure (the kernel log stays for real problems).
+for f in failslab fail_page_alloc; do
+	d=/sys/kernel/debug/$f
+	[ -d $d ] || { fail "no $d: CONFIG_${f^^} missing"; finish; }
+	echo N > $d/ignore-gfp-wait && echo 0 > $d/verbose || { fail "$d settings"; finish; }
+	defer "echo Y > $d/ignore-gfp-wait; echo 2 > $d/verbose"
+done
+new_ns NS_OTHER || finish	# a second namespace for every per-namespace init and its unwinding
+
+sweep() {	# sweep DESCRIPTION fault_tool.py ARGS...
+	local what=$1 out
+	shift
+	out=$(python3 -S "$tool" "$@" --stride "$stride" 2>&1)
+	local rc=$?
+	log "$out"
+	check "$what" test $rc -eq 0
+}
+
+sweep "forwarder.ko: every failed load unwound, every load unloads" \
+	load "$kmod/forwarder.ko" --check /proc/forwarder/stats
+check "forwarder loads" insmod "$FWD_KO"
+defer "rmmod forwarder"
+for p in dfi synretx firewall; do
+	sweep "fwd_$p.ko: every failed load unwound" load "$(plugin_ko $p)" --check /proc/forwarder/$p
+done
+
+sweep "groups add: ENOMEM and no group, or the group" \
+	write /proc/forwarder/groups "add 1 rate 10mbit burst 16k mode shape" --undo "del 1"
+check "group 1 for its bind rules" proc_write groups "add 1 rate 10mbit burst 16k mode shape"
+sweep "groups bind: ENOMEM and no rule, or the rule" \
+	write /proc/forwarder/groups "bind 1 proto tcp dport 80 dir both" --undo "unbind 1"
+check "del 1" proc_write groups "del 1"
+
+check "fwd_firewall loads" insmod "$(plugin_ko firewall)"
+defer "rmmod fwd_firewall"
+sweep "firewall add: ENOMEM and no rule, or the rule" \
+	write /proc/forwarder/firewall "add accept proto tcp dport 22" --undo flush
+
+check "rmmod fwd_firewall" rmmod fwd_firewall
+check "rmmod forwarder: nothing left holding it" rmmod forwarder
+
+# What the unwinding leaked is judged with every other leak at the end of
+# the VM run (tests/vm/guest.sh: a scan now could still see stale references).
+finish
