@@ -183,6 +183,7 @@ _fwd_anchor() {
 	local pid
 	ip netns exec "$NS_FWD" sleep infinity </dev/null >/dev/null 2>&1 &
 	pid=$!
+	disown $pid	# killed at cleanup without a "Killed" notice
 	# ip enters the namespace, then becomes sleep: until then its /proc/PID/net is ours.
 	_in_fwd_ns() { [[ /proc/$pid/ns/net -ef /run/netns/$NS_FWD ]]; }
 	wait_until 30 _in_fwd_ns || { fail "no process in the forwarder namespace"; return 1; }
