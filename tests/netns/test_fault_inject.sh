@@ -4,11 +4,15 @@
 # two namespaces exist, and the writes that allocate (a rate group, its bind
 # rule, a firewall rule) likewise. Each failure must unwind: the load fails
 # with an errno and leaves nothing loaded, the write fails with ENOMEM and
-# changes nothing; every load that succeeds unloads. KASAN, lockdep and
-# kmemleak judge what the unwinding touched, frees twice or forgets.
+# changes nothing; every load that succeeds unloads. Then a quarter of the
+# session cache's allocations fail under traffic (softirq): connections
+# still come through on their SYN's retransmission, the failures are
+# counted, no session slot is lost. KASAN, lockdep and kmemleak judge what
+# the unwinding touched, frees twice or forgets.
 # Every second allocation from a random first one (each run covers the
 # other half at random); FWD_FAULT_STRIDE=1 tries all (make stress).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/session_lib.sh"
 require_cmd python3
 debug_kernel || skip "fault injection is in the debug kernel only (tests/vm/debug.config)"
 tool=$FWD_TOP/tests/netns/fault_tool.py
@@ -57,6 +61,41 @@ sweep "firewall add: ENOMEM and no rule, or the rule" \
 	write /proc/forwarder/firewall "add accept proto tcp dport 22" --undo flush
 
 check "rmmod fwd_firewall" rmmod fwd_firewall
+
+# ---- no memory for a session, in softirq ------------------------------------
+# Now only the session cache fails (cache-filter), a quarter of its
+# allocations wherever they happen: a SYN the forwarder finds no memory for
+# is dropped and counted, its retransmission gets a session, and every slot
+# reserved for one is given back.
+cache=/sys/kernel/slab/fwd_session fs=/sys/kernel/debug/failslab
+if [ -L $cache ] || [ ! -w $cache/failslab ]; then
+	log "skip: no memory for a session: the session cache is merged with others ($cache), failing it would fail them too"
+else
+	setup_topology || finish
+	srv socat -t 30 TCP-LISTEN:7000,fork,reuseaddr EXEC:cat &
+	defer "kill $!"
+	wait_listener "$NS_SRV" t 7000 || finish
+	failed0=$(fstat alloc_failures)
+	defer "echo 0 > $fs/probability; echo 1 > $fs/times; echo N > $fs/cache-filter; echo 0 > $cache/failslab"
+	echo 1 > $cache/failslab && echo Y > $fs/cache-filter && echo -1 > $fs/times &&
+		echo 25 > $fs/probability || fail "failslab on the session cache"
+	# One bash for all 40 connections: connect, echo, close.
+	got=$(cli bash -c 'n=0
+		for i in {1..40}; do
+			exec 3<>/dev/tcp/$0/7000 || continue
+			echo ping >&3
+			read -r -t 60 r <&3 && [ "$r" = ping ] && n=$((n + 1))
+			exec 3<&-
+		done
+		echo $n' $SRV_IP4)
+	echo 0 > $fs/probability
+	expect_eq "echoes through a forwarder out of memory for a quarter of its sessions" 40 "$got"
+	failed=$(fstat alloc_failures)
+	check "the failed allocations counted ($failed0 -> $failed)" test "$failed" -gt "$failed0"
+	check "timeout_tcp_closing 1" fset timeout_tcp_closing 1
+	_no_sessions() { [ "$(fstat sessions_active)" = 0 ]; }
+	check "every session slot given back once the sessions expired" wait_until 60 _no_sessions
+fi
 check "rmmod forwarder: nothing left holding it" rmmod forwarder
 
 # What the unwinding leaked is judged with every other leak at the end of
