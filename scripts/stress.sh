@@ -65,7 +65,7 @@ fi
 	echo "| test_packet_fuzz | hostile frames from the client and the server side at spliced, tracked and shaped flows, byte-exact echoes beside them | $frames a side | $(seeds test_packet_fuzz) | $(result test_packet_fuzz) |"
 	echo "| test_proc_fuzz | random and grammar-aware writes to every /proc/forwarder file | $writes | $(seeds test_proc_fuzz) | $(result test_proc_fuzz) |"
 	echo "| test_splice_unload | rmmod/insmod with hand-offs and spliced transfers running | $cycles cycles | | $(result test_splice_unload) |"
-	echo "| test_fault_inject | every allocation of the module's and plugins' loads and of the allocating writes failed, one at a time; a quarter of the session allocations failed under traffic | every allocation, 40 connections | | $(result test_fault_inject) |"
+	echo "| test_fault_inject | every allocation of the module's and plugins' loads and of the allocating writes failed, one at a time; a quarter of the session allocations failed under traffic | every allocation; 20 connections or more | | $(result test_fault_inject) |"
 	echo
 	echo "Per-test logs: \`tests/out/stress-$kernel/logs/\`."
 } > "$report"

@@ -9,7 +9,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/aqm_lib.sh"
 require_cmd iperf3 python3
-stock_only "rates are judged on stock; the meter runs under KASAN in KUnit and through test_aqm_firewall's police group; the CI budget"
 
 setup_topology || exit 1
 load_forwarder || finish

@@ -12,7 +12,6 @@ ctl=$FWD_BUILD/userspace/ctl/fwdctl
 # The longest test on the debug kernel (Python and socat starts by the
 # dozen, a 10,000-session dump): run on stock only until make check has the
 # room for it (genl.c did not change this round; its last debug runs were clean).
-stock_only "the netlink paths ran clean under KASAN in the last CI runs; the CI budget"
 tmp=$(mktemp -d)
 defer rm -rf "$tmp"
 

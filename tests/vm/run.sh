@@ -70,7 +70,9 @@ debug)
 	bzimage=$("$here/build-kernel.sh" debug)/arch/x86/boot/bzImage
 	# ACPI for the second vCPU, not for interrupt routing: it ran qemu's
 	# PCI routing methods into 30-second loop timeouts under KASAN and TCG.
-	extra_cmdline=acpi=noirq
+	# slub_debug=A marks the session cache for failslab's cache filter
+	# (test_fault_inject fails its allocations alone, in softirq).
+	extra_cmdline="acpi=noirq slub_debug=A,fwd_session"
 	;;
 *)
 	bzimage=$kernel
