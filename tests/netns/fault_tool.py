@@ -88,7 +88,8 @@ def sweep(inj, call, after, stride):
     err = after(rc, False)
     if err:
         return total, 0, outcomes, ["without injection: " + err]
-    n = 1 + (random.randrange(stride) if stride > 1 else 0)
+    # A random first one, among the allocations there are.
+    n = 1 + random.randrange(max(1, min(stride, total)))
     injected = 0
     while True:
         rc, hit = inj.run(n, call)
