@@ -1,17 +1,17 @@
 #!/usr/bin/env python3
 """Allocation-failure sweeps, for the debug kernel's fault injection.
 
-  fault_tool.py load KO [--args ARGS] [--stride K] [--check FILE]
+  fault_tool.py load KO [--stride K] [--check FILE]
       finit_module(KO) with the 1st, 2nd, ... allocation of this thread
       failed (/proc/thread-self/fail-nth), until a load takes no injected
       failure. Every failed load must fail with an errno and leave the
       module out (/sys/module/NAME gone); every load that succeeds is
       unloaded again (FILE, if given, must be readable while it is
       loaded).
-  fault_tool.py write FILE CMD [--undo CMD] [--stride K] [--listing FILE2]
+  fault_tool.py write FILE CMD [--undo CMD] [--stride K]
       write(CMD) to FILE the same way: a write that took an injected
-      failure must fail with ENOMEM and leave FILE2's listing (default
-      FILE) as it was; one that succeeds is undone with --undo.
+      failure must fail with ENOMEM and leave FILE's listing as it was;
+      one that succeeds is undone with --undo.
 
 --stride K tries every Kth allocation (from a random first one) instead of
 all. Prints one summary line per sweep: how many allocations the call
@@ -28,7 +28,6 @@ import sys
 
 libc = ctypes.CDLL(None, use_errno=True)
 SYS_finit_module, SYS_delete_module = 313, 176  # x86_64
-O_NONBLOCK = os.O_NONBLOCK
 FAIL_NTH = "/proc/thread-self/fail-nth"
 LOTS = 1 << 30
 
@@ -49,24 +48,24 @@ class Injector:
     def disarm(self):
         self.arm(0)
 
-    def run(self, n, call):
-        """call() with the nth allocation failed; (result or -errno, injected?)."""
+    def _armed(self, n, call):
+        """(call()'s result, calls still to go when it returned)."""
         self.arm(n)
         try:
             rc = call()
         finally:
             left = self.left()
             self.disarm()
+        return rc, left
+
+    def run(self, n, call):
+        """call() with the nth allocation failed; (result or -errno, injected?)."""
+        rc, left = self._armed(n, call)
         return rc, left == 0
 
     def count(self, call):
         """How many fault-injectable calls call() makes (none is failed)."""
-        self.arm(LOTS)
-        try:
-            rc = call()
-        finally:
-            left = self.left()
-            self.disarm()
+        rc, left = self._armed(LOTS, call)
         return rc, LOTS - left
 
 
@@ -120,10 +119,9 @@ def cmd_load(args):
     inj = Injector()
     name = module_name(args.ko)
     fd = os.open(args.ko, os.O_RDONLY)
-    params = args.args.encode()
 
     def call():
-        return syscall(SYS_finit_module, fd, params, 0)
+        return syscall(SYS_finit_module, fd, b"", 0)
 
     def loaded():
         try:
@@ -150,7 +148,7 @@ def cmd_load(args):
             except OSError as e:
                 problem = "loaded, but %s: %s" % (args.check, e.strerror)
         # Unloaded whatever the verdict, so the next load starts afresh.
-        rc = syscall(SYS_delete_module, name.encode(), O_NONBLOCK)
+        rc = syscall(SYS_delete_module, name.encode(), os.O_NONBLOCK)
         if rc < 0 and not problem:
             problem = "unload: %s" % os.strerror(-rc)
         return problem
@@ -160,31 +158,25 @@ def cmd_load(args):
 
 def cmd_write(args):
     inj = Injector()
-    listing = args.listing or args.file
     data, undo = args.cmd.encode(), args.undo.encode() if args.undo else None
 
     def read_listing():
-        with open(listing) as f:
+        with open(args.file) as f:
             return f.read()
 
-    def write(what, fd=None):
-        own = fd is None
-        if own:
-            fd = os.open(args.file, os.O_WRONLY)
+    # Opened once: only the write's own allocations are counted and failed.
+    fd = os.open(args.file, os.O_WRONLY)
+
+    def write(what):
         try:
             return os.write(fd, what)
         except OSError as e:
             return -e.errno
-        finally:
-            if own:
-                os.close(fd)
 
     before = read_listing()
-    # Opened once: only the write's own allocations are counted and failed.
-    wfd = os.open(args.file, os.O_WRONLY)
 
     def call():
-        return write(data, wfd)
+        return write(data)
 
     def after(rc, hit):
         if rc < 0:
@@ -194,14 +186,14 @@ def cmd_write(args):
                 return "failed with %s, not ENOMEM" % errno.errorcode.get(-rc)
             now = read_listing()
             if now != before:
-                return "a failed write changed %s: %r" % (listing, now)
+                return "a failed write changed %s: %r" % (args.file, now)
             return None
         if undo is not None:
             # A failure injected into the undo would be the undo's own sweep.
             if write(undo) < 0:
                 return "undo failed"
             if read_listing() != before:
-                return "the undo left %s changed" % listing
+                return "the undo left %s changed" % args.file
         return None
 
     return report("write %r to %s" % (args.cmd, os.path.basename(args.file)),
@@ -213,13 +205,11 @@ def main():
     sub = p.add_subparsers(dest="cmd_name", required=True)
     lo = sub.add_parser("load")
     lo.add_argument("ko")
-    lo.add_argument("--args", default="")
     lo.add_argument("--check")
     wr = sub.add_parser("write")
     wr.add_argument("file")
     wr.add_argument("cmd")
     wr.add_argument("--undo")
-    wr.add_argument("--listing")
     for s in (lo, wr):
         s.add_argument("--stride", type=int, default=1)
         s.add_argument("--seed", type=int)

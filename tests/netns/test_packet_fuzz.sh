@@ -39,14 +39,13 @@ fwd_write groups "bind 7 proto tcp dport 9001 dir both" || fail "group 7: bound 
 wait_listener "$NS_SRV" t 9000 && wait_listener "$NS_SRV" t 9001 && wait_listener "$NS_FWD" t 8700 || finish
 # The hand-off process itself, to stop it before the unload.
 fpid=$(ns_pid "$NS_FWD" python3) || { fail "no hand-off process in the forwarder namespace"; finish; }
-fproc=$FWD_PROC
 _group7() {	# _group7 KEY: a value from group 7's line
 	local line
-	while read -r line; do [[ $line == "7 "* && " $line " =~ \ $1\ ([0-9]+)\  ]] && echo "${BASH_REMATCH[1]}"; done < "$fproc/groups"
+	while read -r line; do [[ $line == "7 "* && " $line " =~ \ $1\ ([0-9]+)\  ]] && echo "${BASH_REMATCH[1]}"; done < "$FWD_PROC/groups"
 }
 counter() {	# counter FILE NAME
 	local k v
-	while read -r k v; do [ "$k" = "$2" ] && { echo "$v"; return; }; done < "$fproc/$1"
+	while read -r k v; do [ "$k" = "$2" ] && { echo "$v"; return; }; done < "$FWD_PROC/$1"
 	echo "missing"
 }
 
@@ -111,13 +110,13 @@ check "the session table within its limit ($active of $limit)" test "$active" -l
 # Every connection ended: no pair may still be open (FIN_WAIT, TIME_WAIT, CLOSE are ends).
 _none_open() {
 	local line
-	[ -r "$fproc/show" ] || return 1
-	while IFS= read -r line; do [[ $line == *" state ESTABLISHED "* ]] && return 1; done < "$fproc/show"
+	[ -r "$FWD_PROC/show" ] || return 1
+	while IFS= read -r line; do [[ $line == *" state ESTABLISHED "* ]] && return 1; done < "$FWD_PROC/show"
 	return 0
 }
 if ! wait_until 30 _none_open; then
 	fail "pairs left ESTABLISHED after their connections ended"
-	log "$(grep ESTABLISHED "$fproc/show")"
+	log "$(grep ESTABLISHED "$FWD_PROC/show")"
 fi
 kill "$fpid" $handoff
 wait $handoff 2>/dev/null

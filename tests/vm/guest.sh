@@ -45,9 +45,10 @@ if [ -w $kmemleak ]; then
 	# new cache's kobject with kobject_del() and no kobject_put() when
 	# sysfs_create_group() fails, leaking the kobject's name; only a failure
 	# injected there (test_fault_inject) takes that path. Any other is judged.
-	leaks=$(awk '/^unreferenced object/ { if (b !~ /kobject_set_name_vargs\+.*sysfs_slab_add\+/) printf "%s", b; b = "" }
+	leaks=$(awk 'function judge() { if (b !~ /kobject_set_name_vargs\+.*sysfs_slab_add\+/) printf "%s", b; b = "" }
+		/^unreferenced object/ { judge() }
 		{ b = b $0 "\n" }
-		END { if (b !~ /kobject_set_name_vargs\+.*sysfs_slab_add\+/) printf "%s", b }' $kmemleak)
+		END { judge() }' $kmemleak)
 	if [ -n "$leaks" ]; then
 		echo "vm: kmemleak reports leaks:"
 		echo "$leaks"
