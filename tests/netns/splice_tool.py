@@ -86,6 +86,17 @@ def settled(sock):
     return queued(sock, SIOCOUTQ) == 0 and unacked(sock) == 0
 
 
+def forward_once(c, s):
+    """One write(2) of the pair. A buffered file object would write again
+    when close() flushes after an EAGAIN: that second write can install the
+    pair while the caller sees EAGAIN, retries, and is told EBUSY."""
+    fd = os.open("/proc/forwarder/forward", os.O_WRONLY)
+    try:
+        os.write(fd, b"%d %d\n" % (c.fileno(), s.fileno()))
+    finally:
+        os.close(fd)
+
+
 def handoff(args):
     host, port = args.server.rsplit(":", 1)
     lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -119,8 +130,7 @@ def handoff(args):
                 time.sleep(0.001)
                 continue
             try:
-                with open("/proc/forwarder/forward", "w") as f:
-                    f.write("%d %d\n" % (c.fileno(), s.fileno()))
+                forward_once(c, s)
                 result = "ok"
                 break
             except OSError as e:
