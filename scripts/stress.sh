@@ -56,7 +56,7 @@ fi
 	echo "($(uname -m), qemu TCG, $(nproc) vCPUs), at \`$(git rev-parse --short HEAD)\` on"
 	echo "$(date -u +%Y-%m-%d): one VM boot of $took s. The kernel log (oops, WARN,"
 	echo "KASAN, lockdep, RCU, kmemleak) of the whole boot: $verdict."
-	echo "\`make check\` runs the same tests shorter (25,000 frames a side, 10,000"
+	echo "\`make check\` runs the same tests shorter (50,000 frames a side, 10,000"
 	echo "writes, 20 cycles; a tenth, a fifth and 20 on the debug kernel; every second"
 	echo "allocation)."
 	echo

@@ -19,9 +19,10 @@ tool=$FWD_TOP/tests/netns/splice_tool.py
 fuzz=$FWD_TOP/tests/netns/pkt_fuzz.py
 L=$FWD_LOGDIR
 seed=${FWD_FUZZ_SEED:-$RANDOM}
-# 25,000 frames from each side; a tenth on the debug kernel, where KASAN
-# under TCG makes every frame ten times dearer: the same kinds, fewer of each.
-frames=${FWD_FUZZ_FRAMES:-$(scaled 25000)}
+# 50,000 frames from each side (100,000 in all); a tenth on the debug
+# kernel, where KASAN under TCG makes every frame ten times dearer: the same
+# kinds, fewer of each.
+frames=${FWD_FUZZ_FRAMES:-$(scaled 50000)}
 log "seed $seed (FWD_FUZZ_SEED=$seed repeats it), $frames frames from each side"
 
 setup_topology || exit 1
