@@ -342,6 +342,7 @@ static int fw_write(struct file *file, char *buf, size_t size)
 	struct fw_table *old, *t = NULL;
 	const char *why = "";
 	struct fw_rule rule;
+	char shown[65];	/* the parser splits the line in place */
 	unsigned int n;
 	char *line;
 	int err;
@@ -356,6 +357,7 @@ static int fw_write(struct file *file, char *buf, size_t size)
 		return -EINVAL;
 	}
 	line = strim(buf);
+	strscpy(shown, line, sizeof(shown));
 	mutex_lock(&fn->lock);
 	old = rcu_dereference_protected(fn->table, lockdep_is_held(&fn->lock));
 	if (!strcmp(line, "flush")) {
@@ -377,6 +379,7 @@ static int fw_write(struct file *file, char *buf, size_t size)
 		goto out;
 	}
 	err = -ENOMEM;
+	why = "out of memory";
 	t = kzalloc(struct_size(t, r, n + 1), GFP_KERNEL_ACCOUNT);
 	if (!t)
 		goto out;
@@ -393,7 +396,7 @@ publish:
 out:
 	mutex_unlock(&fn->lock);
 	if (err)
-		pr_info_ratelimited("firewall: refused '%.64s': %s\n", line, why);
+		pr_info_ratelimited("firewall: refused '%s': %s\n", shown, why);
 	return err;
 }
 
