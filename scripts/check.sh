@@ -130,6 +130,8 @@ vm_results() {	# vm_results LABEL OUTDIR VM_RC
 		result fail "$label: VM finished" "panic, hang or boot failure, console in $dir/console.log"
 	elif [ -s "$dir/splats.txt" ] || [ -s "$dir/kmemleak.txt" ]; then
 		result fail "$label: kernel log clean (no oops, WARN, KASAN, lockdep, RCU, kmemleak)" "$dir/splats.txt"
+		# The report itself, so a CI log that keeps nothing else can be diagnosed.
+		cat "$dir/splats.txt" "$dir/kmemleak.txt" 2>/dev/null | head -n 60 | sed 's/^/#   /'
 	else
 		result ok "$label: kernel log clean (no oops, WARN, KASAN, lockdep, RCU, kmemleak)"
 	fi
