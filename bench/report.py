@@ -246,6 +246,10 @@ def main():
         if m and n >= 100000:
             t.plain("kernel memory per session at %s sessions" % "{:,}".format(n), "%.0f bytes" % m[0],
                     "-", "-", "<= 256" + (" (met)" if m[0] <= 256 else " (**missed**)"))
+    for k in sorted(k for k in se if k.startswith("plugmem_")):
+        n, m = int(k.split("_")[1]), se[k]
+        t.plain("kernel memory per session at %s sessions, firewall + dfi loaded" % "{:,}".format(n),
+                "%.0f bytes" % m[0], "-", "-", "<= 384" + (" (met)" if m[0] <= 384 else " (**missed**)"))
     base = "scale_pps_%d" % scales[0] if scales else None
     for n in scales[1:]:
         t.ratio("lookup packets/s at %s sessions" % "{:,}".format(n), se.get("scale_pps_%d" % n),

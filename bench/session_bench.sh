@@ -18,7 +18,8 @@
 #     blackhole route) created by pktgen, then packets/s of lookups hitting
 #     them (scale_pps_N) and kernel memory per session (mem_N: SUnreclaim +
 #     VmallocUsed growth per session in the table, so the hash table's buckets
-#     are included).
+#     are included); mem with the firewall and dfi plugins loaded
+#     (plugmem_N, N = BENCH_PLUGIN_SCALE, 1M by default).
 # Env: BENCH_RUNS (3), BENCH_PKTS (packets per measurement, 200000),
 # BENCH_SCALES ("1000 100000 1000000").
 here=$(cd "$(dirname "$0")" && pwd)
@@ -113,13 +114,16 @@ fstat() { fwd awk -v k="$1" '$1 == k { print $2 }' /proc/forwarder/stats; }
 
 # N sessions as A source addresses x P source ports with A and P coprime, so
 # pktgen's two counters step through every pair before repeating.
-for n in $SCALES; do
-	case $n in
+scale_of() {	# scale_of N: sets a and p for N sessions, or fails
+	case $1 in
 	1000) a=8 p=125 ;;
 	100000) a=32 p=3125 ;;
 	1000000) a=64 p=15625 ;;
-	*) echo "info scale $n not supported" >&2; continue ;;
+	*) echo "info scale $1 not supported" >&2; return 1 ;;
 	esac
+}
+for n in $SCALES; do
+	scale_of "$n" || continue
 	insmod "$FWD_KO" || continue
 	echo 2000000 | fwd tee /proc/forwarder/max_sessions > /dev/null
 	echo 86400 | fwd tee /proc/forwarder/timeout_udp > /dev/null
@@ -139,6 +143,25 @@ for n in $SCALES; do
 	[ "$n" = "${SCALES%% *}" ] && echo "info session_size $(fstat session_size) slab_size $(cat /sys/kernel/slab/fwd_session/slab_size 2>/dev/null || echo unknown)"
 	unload_all
 done
+
+# The same table with the firewall and dfi plugins loaded: their per-session
+# state (the manager's record, their contexts, dfi's metadata) on top.
+n=${BENCH_PLUGIN_SCALE:-1000000}
+if scale_of "$n" && insmod "$FWD_KO"; then
+	for k in $FWD_BUILD/kmod/plugins/firewall/fwd_firewall.ko $FWD_BUILD/kmod/plugins/dfi/fwd_dfi.ko; do
+		insmod "$k" || echo "info insmod $k failed" >&2
+	done
+	echo 2000000 | fwd tee /proc/forwarder/max_sessions > /dev/null
+	echo 86400 | fwd tee /proc/forwarder/timeout_udp > /dev/null
+	sleep 1
+	m0=$(kmem)
+	pgsend "$n" 10.0.3.1 10.0.1.$((a + 1)) "$p" > /dev/null
+	sleep 2
+	active=$(fstat sessions_active)
+	echo "info plugin scale $n: active $active, plugins $(fwd cat /proc/forwarder/plugins | tr '\n' ' ')"
+	[ "${active:-0}" -gt 0 ] && echo "plugmem_$n $((($(kmem) - m0) / active))"
+	unload_all
+fi
 
 for k in $(printf '%s\n' "${!runs[@]}" | sort); do
 	echo "$k${runs[$k]}"
