@@ -15,11 +15,14 @@
  * metadata functions, pm_skb_writable(), pm_session_detach_me() and
  * pm_session_take_over().
  *
- * Per-session context: if ctx_size is not zero, the manager allocates (zeroed)
- * ctx_size bytes for a session right before the plugin's first callback for
- * it, passes it to every callback, and frees it when the session dies (after
- * the CLOSING event of the plugin's phase) or when the plugin unregisters,
- * calling ctx_free(ctx) first if set. ctx_free must not sleep.
+ * Per-session context: if ctx_size is not zero, the manager keeps ctx_size
+ * zeroed bytes for the plugin in the session's plugin record (8-byte
+ * aligned), passes them to every callback, and frees them when the session
+ * dies (after the CLOSING event of the plugin's phase) or when the plugin
+ * unregisters, calling ctx_free(ctx) first if set and if a callback got it.
+ * ctx_free must not sleep. The context may move between two callbacks (when
+ * a plugin registered later makes room in the record, as conntrack's
+ * extensions move): keep no pointer to it past the callback.
  *
  * Detach and take over (the Stellar plugin manager's semantics):
  *

@@ -7,10 +7,10 @@
  * Registered plugins are published as an RCU snapshot (array sorted by
  * priority) rebuilt under pm_mutex; unregistering publishes a snapshot without
  * the plugin and waits a grace period, so no callback runs afterwards.
- * Per-session state (struct pm_sess) hangs off fwd_session::pm, is only used
- * under the session lock, and is freed after the session's CLOSING POST.
- * Contexts are also on their plugin's list (pm_ctx_lock) so unregistering can
- * free those of live sessions.
+ * Per-session state (struct pm_sess, the contexts inside) hangs off
+ * fwd_session::pm, is used under the session lock, and is freed after the
+ * session's CLOSING POST. Every such record is also on pm_all (pm_ctx_lock)
+ * so unregistering can free the plugin's contexts in live sessions.
  */
 #include <linux/kernel.h>
 #include <linux/delay.h>
@@ -37,7 +37,6 @@ struct pm_entry {
 	const struct pm_plugin *p;
 	unsigned int slot;
 	u32 gen;
-	struct list_head ctxs;		/* struct pm_ctx, under pm_ctx_lock */
 	struct pm_stats __percpu *stats;
 };
 
@@ -55,32 +54,43 @@ struct pm_ude {
 	void *priv;
 };
 
-struct pm_ctx {
-	struct list_head node;
-	struct pm_sess *ps;
-	unsigned int slot;
-	void (*ctx_free)(void *ctx);
-	u64 data[];
-};
-
 #define PM_F_CALLED	0x01
 #define PM_F_DETACHED	0x02
+#define PM_F_CTX	0x04	/* the context was handed out: ctx_free is owed */
 
+#define PM_NO_CTX	0xffff
+#define PM_NO_OWNER	(-1)
+#define PM_OWNER_GONE	(-2)	/* the owner unregistered: nobody owns, nobody else is called */
+
+/* A plugin's state in one session. */
 struct pm_slot {
-	struct pm_ctx *ctx;
-	u32 gen;
-	u8 flags;
+	u32 gen;		/* the entry's gen this state is for, 0 for none */
+	u16 off;		/* its context at pm_data() + off, or PM_NO_CTX */
+	u8 flags;		/* PM_F_* */
 };
 
+/*
+ * One record per session that met a plugin, with the plugins' contexts in
+ * it (as conntrack's extensions are): a separate allocation per context and
+ * a pointer per possible plugin cost more than the session itself. Sized
+ * for the plugins registered when the session first met one; grown (and so
+ * moved) when a plugin registered later needs room. Used under the session
+ * lock; the list and every resize also under pm_ctx_lock, so that
+ * unregistering can free a plugin's contexts in every live session.
+ */
 struct pm_sess {
-	int cur;			/* slot of the running callback, -1 */
-	int owner;			/* slot of the take-over owner, -1 */
-	u32 owner_gen;
-	struct pm_slot slot[PM_MAX_PLUGINS];
+	struct list_head node;		/* on pm_all */
+	s8 cur;				/* slot of the running callback, -1 */
+	s8 owner;			/* take-over owner's slot, PM_NO_OWNER, PM_OWNER_GONE */
+	u8 nslots;
+	u16 used;			/* bytes of context data */
+	struct pm_slot slot[];		/* nslots, then the contexts */
 };
 
 static DEFINE_MUTEX(pm_mutex);
 static DEFINE_SPINLOCK(pm_ctx_lock);
+static LIST_HEAD(pm_all);				/* under pm_ctx_lock */
+static struct pm_entry *pm_live[PM_MAX_PLUGINS];	/* under pm_ctx_lock */
 static struct pm_entry *pm_slots[PM_MAX_PLUGINS];	/* under pm_mutex */
 static u32 pm_gen;
 static struct pm_snap __rcu *pm_snap;
@@ -89,85 +99,155 @@ static const struct fwd_event_sink __rcu *pm_tap;
 
 /* ---- contexts ---------------------------------------------------------- */
 
-/* Under pm_ctx_lock. */
-static void pm_ctx_destroy(struct pm_ctx *c)
+static u8 *pm_data(struct pm_sess *ps)
 {
-	list_del(&c->node);
-	WRITE_ONCE(c->ps->slot[c->slot].ctx, NULL);
-	if (c->ctx_free)
-		c->ctx_free(c->data);
-	kfree(c);
+	return (u8 *)&ps->slot[ps->nslots];
+}
+
+static size_t pm_ctx_room(const struct pm_plugin *p)
+{
+	return round_up(p->ctx_size, sizeof(u64));
+}
+
+/* Under pm_ctx_lock: the context of slot @i goes, ctx_free first if owed. */
+static void pm_slot_release(struct pm_sess *ps, unsigned int i, struct pm_entry *e)
+{
+	struct pm_slot *sl = &ps->slot[i];
+
+	if ((sl->flags & PM_F_CTX) && e->p->ctx_free)
+		e->p->ctx_free(pm_data(ps) + sl->off);
+	WRITE_ONCE(sl->gen, 0);
+	WRITE_ONCE(sl->flags, 0);
+	sl->off = PM_NO_CTX;
+	if (READ_ONCE(ps->owner) == (int)i)
+		WRITE_ONCE(ps->owner, PM_OWNER_GONE);
 }
 
 static void pm_sess_free(struct fwd_session *s)
 {
 	struct pm_sess *ps = s->pm;
-	int i;
+	unsigned int i;
 
 	if (!ps)
 		return;
 	spin_lock(&pm_ctx_lock);
-	for (i = 0; i < PM_MAX_PLUGINS; i++)
-		if (ps->slot[i].ctx)
-			pm_ctx_destroy(ps->slot[i].ctx);
+	for (i = 0; i < ps->nslots; i++) {
+		struct pm_entry *e = pm_live[i];
+
+		if (e && ps->slot[i].gen == e->gen)
+			pm_slot_release(ps, i, e);
+	}
+	list_del(&ps->node);
 	spin_unlock(&pm_ctx_lock);
 	s->pm = NULL;
 	kfree(ps);
 }
 
-static struct pm_sess *pm_sess_get(struct fwd_session *s)
+static struct pm_sess *pm_sess_alloc(unsigned int nslots, size_t used)
 {
+	struct pm_sess *ps;
+
+	if (nslots > PM_MAX_PLUGINS || used >= PM_NO_CTX)
+		return NULL;
+	ps = kzalloc(struct_size(ps, slot, nslots) + used, GFP_ATOMIC | __GFP_ACCOUNT);
+	if (!ps)
+		return NULL;
+	ps->nslots = nslots;
+	ps->used = used;
+	return ps;
+}
+
+/* The session's record, made room in for every plugin of @snap. */
+static struct pm_sess *pm_sess_get(struct fwd_session *s, const struct pm_snap *snap)
+{
+	unsigned int i, nslots = 0;
 	struct pm_sess *ps = s->pm;
+	size_t used = 0;
 
 	if (ps)
 		return ps;
-	ps = kzalloc(sizeof(*ps), GFP_ATOMIC | __GFP_ACCOUNT);
+	for (i = 0; i < snap->n; i++) {
+		nslots = max(nslots, snap->e[i]->slot + 1);
+		used += pm_ctx_room(snap->e[i]->p);
+	}
+	ps = pm_sess_alloc(nslots, used);
 	if (!ps)
 		return NULL;
 	ps->cur = -1;
-	ps->owner = -1;
+	ps->owner = PM_NO_OWNER;
+	for (i = 0; i < nslots; i++)
+		ps->slot[i].off = PM_NO_CTX;
+	for (used = 0, i = 0; i < snap->n; i++) {
+		struct pm_entry *e = snap->e[i];
+
+		ps->slot[e->slot].gen = e->gen;
+		if (e->p->ctx_size) {
+			ps->slot[e->slot].off = used;
+			used += pm_ctx_room(e->p);
+		}
+	}
+	spin_lock(&pm_ctx_lock);
+	list_add(&ps->node, &pm_all);
+	spin_unlock(&pm_ctx_lock);
 	s->pm = ps;
 	return ps;
 }
 
-static void *pm_ctx_get(struct pm_sess *ps, struct pm_entry *e)
+/*
+ * Slot @e->slot is not @e's yet (registered after the session met the
+ * plugins, or the slot was another plugin's): fresh state, and a zeroed
+ * context appended if it has one. A departed plugin's bytes stay unused.
+ */
+static struct pm_sess *pm_slot_claim(struct fwd_session *s, struct pm_entry *e)
 {
-	const struct pm_plugin *p = e->p;
-	struct pm_ctx *c = ps->slot[e->slot].ctx;
+	struct pm_sess *old = s->pm, *ps = old;
+	size_t room = pm_ctx_room(e->p);
+	unsigned int nslots = max_t(unsigned int, old->nslots, e->slot + 1);
 
-	if (c)
-		return c->data;
-	c = kzalloc(sizeof(*c) + p->ctx_size, GFP_ATOMIC | __GFP_ACCOUNT);
-	if (!c)
-		return NULL;
-	c->ps = ps;
-	c->slot = e->slot;
-	c->ctx_free = p->ctx_free;
+	if (room || nslots > old->nslots) {
+		ps = pm_sess_alloc(nslots, old->used + room);
+		if (!ps)
+			return NULL;
+	}
 	spin_lock(&pm_ctx_lock);
-	list_add(&c->node, &e->ctxs);
-	ps->slot[e->slot].ctx = c;
+	if (ps != old) {
+		ps->cur = old->cur;
+		ps->owner = old->owner;
+		memcpy(ps->slot, old->slot, old->nslots * sizeof(old->slot[0]));
+		memset(&ps->slot[old->nslots], 0, (nslots - old->nslots) * sizeof(ps->slot[0]));
+		memcpy(pm_data(ps), pm_data(old), old->used);
+		list_replace(&old->node, &ps->node);
+	}
+	ps->slot[e->slot].gen = e->gen;
+	ps->slot[e->slot].flags = 0;
+	ps->slot[e->slot].off = room ? old->used : PM_NO_CTX;
 	spin_unlock(&pm_ctx_lock);
-	return c->data;
+	if (ps != old) {
+		s->pm = ps;
+		kfree(old);
+	}
+	return ps;
 }
 
 /* ---- dispatch ---------------------------------------------------------- */
 
+/* The owner's slot is reset when it unregisters, so the slot says who. */
 static bool pm_is_owner(const struct pm_sess *ps, const struct pm_entry *e)
 {
-	return ps->owner == (int)e->slot && ps->owner_gen == e->gen;
+	return READ_ONCE(ps->owner) == (int)e->slot;
 }
 
 /* Whether @e may receive @type for this session (D1, T1-T3). */
 static bool pm_may_call(const struct pm_sess *ps, const struct pm_entry *e,
 			enum fwd_event_type type)
 {
-	const struct pm_slot *sl = &ps->slot[e->slot];
+	u8 flags = ps->slot[e->slot].flags;
 
-	if (sl->flags & PM_F_DETACHED)
+	if (flags & PM_F_DETACHED)
 		return false;
-	if (ps->owner < 0 || pm_is_owner(ps, e))
+	if (READ_ONCE(ps->owner) == PM_NO_OWNER || pm_is_owner(ps, e))
 		return true;
-	return type == FWD_EV_CLOSING && (sl->flags & PM_F_CALLED) &&
+	return type == FWD_EV_CLOSING && (flags & PM_F_CALLED) &&
 	       (e->p->events & PM_EV(FWD_EV_CLOSING));
 }
 
@@ -180,11 +260,8 @@ static void pm_call_one(struct fwd_session *s, struct pm_sess *ps, struct pm_ent
 	if (!pm_may_call(ps, e, call->ev->type))
 		return;
 	if (e->p->ctx_size) {
-		ctx = pm_ctx_get(ps, e);
-		if (!ctx) {
-			this_cpu_inc(e->stats->ctx_fail);
-			return;
-		}
+		ctx = pm_data(ps) + sl->off;
+		sl->flags |= PM_F_CTX;
 	}
 	call->event = id;
 	sl->flags |= PM_F_CALLED;
@@ -224,25 +301,25 @@ static void pm_dispatch(struct fwd_session *s, const struct fwd_event *ev, void 
 	mask |= udes;
 	if (!(snap->listen[ev->phase] & mask))
 		goto out;
-	ps = pm_sess_get(s);
-	if (!ps)
+	if (!pm_sess_get(s, snap))
 		goto out;
 	for (i = 0; i < snap->n; i++) {
 		struct pm_entry *e = snap->e[i];
-		struct pm_slot *sl = &ps->slot[e->slot];
 		u32 m = e->p->events & mask;
 
 		if (e->p->phase != ev->phase || !m)
 			continue;
-		if (sl->gen != e->gen) {
-			/* The slot was another plugin's: start afresh. */
-			sl->gen = e->gen;
-			sl->flags = 0;
+		ps = s->pm;
+		if ((e->slot >= ps->nslots || ps->slot[e->slot].gen != e->gen) &&
+		    !pm_slot_claim(s, e)) {
+			this_cpu_inc(e->stats->ctx_fail);
+			continue;
 		}
 		while (m) {
 			id = __ffs(m);
 			m &= m - 1;
-			pm_call_one(s, ps, e, &call, id);
+			/* Re-read: a callback cannot move it, but cheap to be sure. */
+			pm_call_one(s, s->pm, e, &call, id);
 		}
 	}
 out:
@@ -296,10 +373,9 @@ int pm_session_take_over(struct fwd_session *s)
 	e = pm_cur_entry(ps);
 	if (!e)
 		return -EINVAL;
-	if (ps->owner >= 0)
+	if (READ_ONCE(ps->owner) != PM_NO_OWNER)
 		return pm_is_owner(ps, e) ? 0 : -EBUSY;
-	ps->owner = e->slot;
-	ps->owner_gen = e->gen;
+	WRITE_ONCE(ps->owner, e->slot);
 	this_cpu_inc(e->stats->took_over);
 	return 0;
 }
@@ -400,7 +476,6 @@ int pm_plugin_register(const struct pm_plugin *p)
 		err = -ENOMEM;
 		goto err_free;
 	}
-	INIT_LIST_HEAD(&e->ctxs);
 	e->p = p;
 
 	mutex_lock(&pm_mutex);
@@ -414,10 +489,16 @@ int pm_plugin_register(const struct pm_plugin *p)
 	if (slot == PM_MAX_PLUGINS)
 		goto err_unlock;
 	e->slot = slot;
-	e->gen = ++pm_gen;
+	e->gen = ++pm_gen ?: ++pm_gen;	/* 0 is a free slot's */
 	pm_slots[slot] = e;
+	spin_lock_bh(&pm_ctx_lock);
+	pm_live[slot] = e;
+	spin_unlock_bh(&pm_ctx_lock);
 	err = pm_publish();
 	if (err) {
+		spin_lock_bh(&pm_ctx_lock);
+		pm_live[slot] = NULL;
+		spin_unlock_bh(&pm_ctx_lock);
 		pm_slots[slot] = NULL;
 		goto err_unlock;
 	}
@@ -442,6 +523,7 @@ EXPORT_SYMBOL_GPL(pm_plugin_register);
  */
 void pm_plugin_unregister(const struct pm_plugin *p)
 {
+	struct pm_sess *ps;
 	struct pm_entry *e;
 
 	mutex_lock(&pm_mutex);
@@ -457,8 +539,10 @@ void pm_plugin_unregister(const struct pm_plugin *p)
 	synchronize_rcu();
 	/* No callback of @p runs; free its contexts in live sessions. */
 	spin_lock_bh(&pm_ctx_lock);
-	while (!list_empty(&e->ctxs))
-		pm_ctx_destroy(list_first_entry(&e->ctxs, struct pm_ctx, node));
+	list_for_each_entry(ps, &pm_all, node)
+		if (e->slot < ps->nslots && ps->slot[e->slot].gen == e->gen)
+			pm_slot_release(ps, e->slot, e);
+	pm_live[e->slot] = NULL;
 	spin_unlock_bh(&pm_ctx_lock);
 	mutex_unlock(&pm_mutex);
 	free_percpu(e->stats);

@@ -26,7 +26,8 @@ struct pm_tctx {
 	int act[NPLUG];			/* one-shot action */
 	unsigned int act_event[NPLUG];	/* ... on this event id */
 	int act_ret[NPLUG];
-	void *ctx_seen[NPLUG];
+	void *ctx_seen[NPLUG];		/* the first context each plugin was passed */
+	void *ctx_last[NPLUG];		/* the latest */
 	int log_plug[LOGMAX];
 	unsigned int log_ev[LOGMAX];
 	int nlog;
@@ -43,7 +44,7 @@ static void pt_ctx_free(void *ctx)
 	int i;
 
 	for (i = 0; pt && i < NPLUG; i++)
-		if (ctx && pt->ctx_seen[i] == ctx)
+		if (ctx && pt->ctx_last[i] == ctx)
 			pt->frees++;
 }
 
@@ -61,6 +62,7 @@ static void pt_event(int i, struct fwd_session *s, const struct pm_call *c, void
 			pt->ctx_seen[i] = ERR_PTR(-EINVAL);	/* context changed */
 		else
 			pt->ctx_seen[i] = ctx;
+		pt->ctx_last[i] = ctx;
 	}
 	if (pt->act[i] != ACT_NONE && pt->act_event[i] == c->event) {
 		if (pt->act[i] == ACT_DETACH)
@@ -349,6 +351,55 @@ static void pm_test_ctx_lifetime(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, pt->s->pm);
 }
 
+/*
+ * A plugin registered while the session lives gets a zeroed context when it
+ * first meets the session; the record grows, and the contexts already in it
+ * move with their contents intact.
+ */
+static void pm_test_ctx_grow(struct kunit *test)
+{
+	pt_setup(test, 0, 0, P | C);
+	pt_raise2(FWD_EV_PACKET);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pt->ctx_last[0]);
+	memset(pt->ctx_last[0], 0xab, 16);
+	pt_setup(test, 1, 1, P | C);
+	/* p1 meets the session after p0's call: p0 learns the new place on the next. */
+	pt_raise2(FWD_EV_PACKET);
+	pt_raise2(FWD_EV_PACKET);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, pt->ctx_last[1]);
+	KUNIT_EXPECT_NULL(test, memchr_inv(pt->ctx_last[0], 0xab, 16));
+	KUNIT_EXPECT_NULL(test, memchr_inv(pt->ctx_last[1], 0, 16));
+	KUNIT_EXPECT_EQ(test, ((unsigned long)pt->ctx_last[1]) % sizeof(u64), 0);
+	memset(pt->ctx_last[1], 0xcd, 16);
+	pt_raise2(FWD_EV_PACKET);
+	KUNIT_EXPECT_NULL(test, memchr_inv(pt->ctx_last[0], 0xab, 16));
+	KUNIT_EXPECT_NULL(test, memchr_inv(pt->ctx_last[1], 0xcd, 16));
+	pt_raise2(FWD_EV_CLOSING);
+	KUNIT_EXPECT_EQ(test, pt->frees, 2);
+	KUNIT_EXPECT_NULL(test, pt->s->pm);
+}
+
+/* The owner unregistering leaves nobody in charge: the others get only T2's CLOSING. */
+static void pm_test_owner_unregister(struct kunit *test)
+{
+	static const int plug[] = { 0, 1, 0 };
+	static const unsigned int ev[] = { EP, EP, EC };
+
+	pt_setup(test, 0, 0, P | C);
+	pt_setup(test, 1, 1, P | C);
+	pt->act[1] = ACT_TAKE_OVER;
+	pt->act_event[1] = EP;
+	pt_raise2(FWD_EV_PACKET);
+	KUNIT_EXPECT_EQ(test, pt->act_ret[1], 0);
+	pm_plugin_unregister(&pt->p[1]);
+	pt->reg[1] = false;
+	KUNIT_EXPECT_EQ(test, pt->frees, 1);
+	pt_raise2(FWD_EV_PACKET);
+	pt_raise2(FWD_EV_CLOSING);
+	pt_expect_log(test, plug, ev, 3);
+	KUNIT_EXPECT_EQ(test, pt->frees, 2);
+}
+
 /* Unregistering frees the plugin's contexts in live sessions; no call after it. */
 static void pm_test_unregister_live(struct kunit *test)
 {
@@ -380,6 +431,8 @@ static struct kunit_case pm_cases[] = {
 	KUNIT_CASE(pm_test_take_over_detach),
 	KUNIT_CASE(pm_test_ude),
 	KUNIT_CASE(pm_test_ctx_lifetime),
+	KUNIT_CASE(pm_test_ctx_grow),
+	KUNIT_CASE(pm_test_owner_unregister),
 	KUNIT_CASE(pm_test_unregister_live),
 	{}
 };
