@@ -58,6 +58,8 @@ within() {
 measure_capacity() {
 	_aqm_capacity=$(iperf_bps "$FWD_LOGDIR/capacity.json" 2 -p "${1:-5201}")
 	log "unshaped capacity: $_aqm_capacity bit/s"
+	# 0 is iperf3 failing (its output is in capacity.json), on any kernel.
+	check "the unshaped path carries data ($_aqm_capacity bit/s)" test "$_aqm_capacity" -gt 0
 }
 
 # On the stock kernel every rate is judged from above: a group never lets
@@ -93,7 +95,9 @@ rate_ok() {
 	_aqm_capacity=${_aqm_capacity:-0}
 	[ "$2" -lt 1000000 ] && below=25
 	if debug_kernel; then
-		log "not judged on the debug kernel: $1 ($3)"
+		# The rate is not judged, but a flow that moved nothing (iperf3
+		# failed) is a failure on any kernel.
+		check "$1: the flow moved data ($3 bit/s; the rate is not judged on the debug kernel)" test "$3" -gt 0
 		return
 	fi
 	check "$1: $3 bit/s, at most 5% (+$extra bit/s of burst) above" \

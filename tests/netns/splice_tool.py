@@ -46,6 +46,13 @@
       whatever happens to them (for unload tests); prints how many ended
       byte-exact and how many did not, and why each that did not. A
       connection idle for S seconds (default 30) is cut short.
+  splice_tool.py hold (--connect IP:PORT | --listen PORT) --count N
+                [--greeting] [--ready FILE] [--timeout S]
+      N idle connections at once (connected one after the other, each
+      reading the greeting first with --greeting, or accepted); once all are
+      up, creates FILE. Then waits until each is reset or closed, or S
+      seconds (default 300) pass; prints "hold N reset R eof E open O";
+      exit 0 only if every connection was reset.
   splice_tool.py inject --src IP:PORT --dst IP:PORT --flags RSF --count N [--seed S]
       Blind injection (raw socket, root): for each flag letter (R RST,
       S SYN, F FIN+ACK), N segments with that 4-tuple and sequence numbers
@@ -57,6 +64,7 @@ import fcntl
 import hashlib
 import os
 import random
+import selectors
 import socket
 import struct
 import sys
@@ -356,6 +364,47 @@ def clients(args):
     return 0
 
 
+def hold(args):
+    socks = []
+    if args.listen:
+        lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lsock.bind(("0.0.0.0", args.listen))
+        lsock.listen(1024)
+    for _ in range(args.count):
+        if args.listen:
+            sock, _addr = lsock.accept()
+        else:
+            sock = connect(args.connect)
+            if args.greeting and read_line(sock) is None:
+                print("hold: closed before the greeting after %d connections" % len(socks), flush=True)
+                return 1
+        socks.append(sock)
+    if args.ready:
+        open(args.ready, "w").close()
+    events = {"reset": 0, "eof": 0}
+    sel = selectors.DefaultSelector()
+    for sock in socks:
+        sock.setblocking(False)
+        sel.register(sock, selectors.EVENT_READ)
+    deadline = time.time() + args.timeout
+    while sel.get_map() and time.time() < deadline:
+        for key, _mask in sel.select(max(0.0, deadline - time.time())):
+            try:
+                # Idle peers send nothing: anything readable is the end.
+                if key.fileobj.recv(1 << 16):
+                    continue
+                events["eof"] += 1
+            except ConnectionResetError:
+                events["reset"] += 1
+            except BlockingIOError:
+                continue
+            sel.unregister(key.fileobj)
+    print("hold %d reset %d eof %d open %d" % (len(socks), events["reset"], events["eof"],
+                                               len(sel.get_map())), flush=True)
+    return 0 if events["reset"] == len(socks) else 1
+
+
 def checksum(data):
     if len(data) % 2:
         data += b"\0"
@@ -439,9 +488,17 @@ def main():
     e.add_argument("--recverr", action="store_true")
     e.add_argument("--expect", choices=["eof", "reset", "unreachable"])
     e.add_argument("--timeout", type=float, default=30)
+    o = sub.add_parser("hold")
+    o.add_argument("--connect")
+    o.add_argument("--listen", type=int)
+    o.add_argument("--count", type=int, required=True)
+    o.add_argument("--greeting", action="store_true")
+    o.add_argument("--ready")
+    o.add_argument("--timeout", type=float, default=300)
     args = p.parse_args()
     return {"handoff": handoff, "client": client, "download": download,
-            "peer": peer, "inject": inject, "clients": clients}[args.cmd](args)
+            "peer": peer, "inject": inject, "clients": clients,
+            "hold": hold}[args.cmd](args)
 
 
 if __name__ == "__main__":

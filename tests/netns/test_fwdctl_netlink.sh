@@ -158,7 +158,9 @@ import json, sys
 d = json.load(sys.stdin)
 assert isinstance(d[\"plugins\"], list) and isinstance(d[\"user_events\"], list), d'"
 synretx=$FWD_BUILD/kmod/plugins/synretx/fwd_synretx.ko
-if [ -f "$synretx" ] && insmod "$synretx"; then
+if ! insmod "$synretx"; then
+	fail "insmod $synretx (the plugin list checks need a plugin loaded)"
+else
 	defer "rmmod fwd_synretx"
 	check "plugin list -j shows synretx" sh -c "ip netns exec $NS_FWD $ctl -j plugin list | python3 -S -c '
 import json, sys

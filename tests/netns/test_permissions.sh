@@ -51,7 +51,7 @@ for who in "an unprivileged user" "a user-namespace root"; do
 		expect_errno "$who: netlink set" "CAP_NET_ADMIN" fwd "${runner[@]}" "$ctl" set timeout_udp 5
 		expect_errno "$who: netlink group del" "permission denied" fwd "${runner[@]}" "$ctl" group del 3
 	else
-		log "$who: netlink not tried ($ctl is not built)"
+		fail "$who: netlink not tried ($ctl is not built)"
 	fi
 done
 expect_eq "the group survived" 1 "$(awk '$1 == 3' $FWD_PROC/groups | wc -l)"

@@ -1,0 +1,221 @@
+#!/bin/bash
+# Spliced and tracked flows when things around them die (issue 14 §4,
+# faults): the listener killed in the middle of hand-offs and after them; a
+# link going down and up mid-transfer; the devices queued spliced segments
+# came in and go out on, deleted while a 64 kbit/s group holds them (with an
+# nft postrouting rule reading meta iifname); the server's namespace
+# deleted mid-transfer; the module unloaded under 10,000 live sessions and
+# 100 live splices. Transfers that outlive a fault arrive byte-exact, pairs
+# are released, devices unregister without waiting on a reference we hold,
+# every rmmod succeeds and resets what was alive. The VM judges the kernel
+# log (KASAN, lockdep, kmemleak on the debug kernel).
+. "$(dirname "$0")/lib.sh"
+require_cmd socat python3 nft
+tool=$FWD_TOP/tests/netns/splice_tool.py
+L=$FWD_LOGDIR/fault_teardown
+rm -rf "$L" && mkdir -p "$L" || exit 1
+
+setup_topology || exit 1
+load_forwarder || finish
+srv socat -t 30 TCP-LISTEN:9000,fork,reuseaddr EXEC:cat &
+defer "kill $!"
+wait_listener "$NS_SRV" t 9000 || finish
+fwd_write splice_timeout_closing 1
+
+# pairs PORT: how many pairs on the listener's PORT are in /proc/forwarder/show.
+pairs() { count_matching "$FWD_PROC/show" "local $FWD_CLI_IP4:$1 "; }
+_no_pairs() { [ "$(pairs "$1")" -eq 0 ]; }
+# proc_counter FILE NAME: a counter of /proc/forwarder/FILE.
+proc_counter() {
+	local k v
+	while read -r k v; do
+		[ "$k" = "$2" ] && { echo "$v"; return; }
+	done < "$FWD_PROC/$1"
+}
+# handoff PORT ARGS...: splice_tool's listener on PORT in the background; its
+# pid in $HPID (ip netns exec execs it, in place of a subshell to kill).
+handoff() {
+	local port=$1
+	shift
+	ip netns exec "$NS_FWD" python3 -S "$tool" handoff --port "$port" "$@" >> "$L/handoff.$port" 2>&1 &
+	HPID=$!
+	defer "kill -9 $HPID 2>/dev/null"
+	wait_listener "$NS_FWD" t "$port"
+}
+handoffs() { count_matching "$L/handoff.$1" "handoff ok"; }
+_more_handoffs() { [ "$(handoffs "$1")" -gt "$2" ]; }
+
+# 1. The listener killed in the middle of its hand-offs, five times, while
+# clients connect one after the other: the pairs it installed keep
+# forwarding, connections it held die with it, and nothing is left behind.
+handoff 8700 --server $SRV_IP4:9000 --count 1000000 --no-wait || finish
+cli python3 -S "$tool" clients --connect $FWD_CLI_IP4:8700 --bytes "$(scaled 200000)" --until "$L/kill.stop" \
+	> "$L/kill.clients" 2>&1 &
+clients=$!
+defer "touch $L/kill.stop"
+for ((i = 1; i <= 5; i++)); do
+	before=$(handoffs 8700)
+	wait_until 60 _more_handoffs 8700 "$before" || { fail "kill $i: no hand-off in 60 s"; break; }
+	kill -9 $HPID
+	wait $HPID 2>/dev/null
+	handoff 8700 --server $SRV_IP4:9000 --count 1000000 --no-wait || break
+done
+log "killed the listener $((i - 1)) times, restarting it each time"
+before=$(handoffs 8700)
+check "hand-offs go on after the last kill" wait_until 60 _more_handoffs 8700 "$before"
+touch "$L/kill.stop"
+wait $clients
+summary=$(awk '/^clients: [0-9]+ byte-exact/' "$L/kill.clients")
+log "$summary (cut short: refused or closed by a killed listener before their hand-off)"
+ok=$(awk '{print $2}' <<<"$summary")
+check "clients echoed byte-exact across the kills ($ok)" test "${ok:-0}" -ge 5
+# A connection the kernel spliced either echoes everything or is cut short;
+# an echo of the full length that differs would be corruption.
+check "no echo of the full length with other bytes" \
+	awk '/bytes echoed/ && $4 == $6 {print; bad = 1} END {exit bad}' "$L/kill.clients"
+kill -9 $HPID
+check "every pair released once its connections ended" wait_until 60 _no_pairs 8700
+
+# 2. The listener killed after the hand-off, the transfer still running: it
+# goes on to its end, byte-exact.
+# (--count 2: still running, waiting for the next client, when killed.)
+handoff 8710 --server $SRV_IP4:9000 --count 2 || finish
+rate=$(scaled 400000)
+cli python3 -S "$tool" client --connect $FWD_CLI_IP4:8710 --bytes $((rate * 8)) --rate $rate \
+	> "$L/after.client" 2>&1 &
+cpid=$!
+check "hand-off done" wait_until 60 _more_handoffs 8710 0
+kill -9 $HPID
+check "the transfer outlives its listener, byte-exact" wait $cpid
+
+# 3. The server-side link down for two seconds mid-transfer: TCP's
+# retransmissions carry the pair over it.
+handoff 8720 --server $SRV_IP4:9000 || finish
+cli python3 -S "$tool" client --connect $FWD_CLI_IP4:8720 --bytes $((rate * 10)) --rate $rate \
+	> "$L/flap.client" 2>&1 &
+cpid=$!
+_flowing() { grep "local $FWD_CLI_IP4:$1 " "$FWD_PROC/show" | grep -q "c2s_bytes [0-9]\{$2,\}"; }
+check "data flowing through the pair" wait_until 60 _flowing 8720 6
+fwd ip link set f1 down
+nap 2
+fwd ip link set f1 up
+check "the transfer survives the link flap, byte-exact" wait $cpid
+
+# 4. Devices deleted while a 64 kbit/s shaping group holds spliced
+# segments, with a postrouting rule reading meta iifname. The splice sends
+# them out as the server side's own (skb->dev f1), so deleting the client
+# side's f0, where they came in, leaves them queued; deleting f1 drops them
+# (counted). Neither deletion may wait on the queue, and no freed device
+# may be read when what is left is sent.
+fwd nft -f - <<-EOF || fail "nft ruleset"
+	table inet fault_teardown {
+		chain post {
+			type filter hook postrouting priority 0; policy accept;
+			meta iifname "f0" counter
+		}
+	}
+EOF
+fwd_write groups "add 7 rate 64kbit burst 3000 mode shape limit 2000p limit 4m" || fail "group add"
+fwd_write groups "bind 7 proto tcp dport 9000 dir orig" || fail "bind"
+handoff 8730 --server $SRV_IP4:9000 || finish
+ip netns exec "$NS_CLI" python3 -S "$tool" client --connect $FWD_CLI_IP4:8730 --bytes 200000 > "$L/queued.client" 2>&1 &
+cpid=$!
+# group_key KEY: group 7's KEY now.
+group_key() {
+	local line
+	line=$(grep "^7 " "$FWD_PROC/groups") && [[ $line =~ " $1 "([0-9]+) ]] && echo "${BASH_REMATCH[1]}"
+}
+_queued() { [ "$(group_key queued)" -ge "$1" ]; }
+check "spliced segments wait in the 64 kbit/s group" wait_until 60 _queued 10
+check "f0 (where they came in) deleted at once" timeout 30 ip -n "$NS_FWD" link del f0
+kill -9 $cpid 2>/dev/null
+wait $cpid 2>/dev/null
+queued=$(group_key queued) dropped=$(group_key dropped)
+log "after f0: queued $queued, dropped $dropped"
+check "the segments stay queued: they do not name f0" _queued 10
+check "f1 (where they go out) deleted at once" timeout 30 ip -n "$NS_FWD" link del f1
+queued=$(group_key queued) dropped_now=$(group_key dropped)
+log "after f1: queued $queued, dropped $dropped_now"
+expect_eq "nothing left queued for the deleted f1" 0 "$queued"
+check "the dropped segments counted ($dropped -> $dropped_now)" test "$dropped_now" -gt "$dropped"
+fwd_write groups "del 7" || fail "group del"
+fwd nft delete table inet fault_teardown
+# Both links again, as setup_topology built them.
+ip -batch - <<-EOF || fail "veths again"
+	link add c0 netns $NS_CLI type veth peer name f0 netns $NS_FWD
+	link add s0 netns $NS_SRV type veth peer name f1 netns $NS_FWD
+EOF
+_setup_end "$NS_CLI" c0 $CLI_IP4 $CLI_IP6 $FWD_CLI_IP4 $FWD_CLI_IP6 || fail "client end again"
+_setup_end "$NS_SRV" s0 $SRV_IP4 $SRV_IP6 $FWD_SRV_IP4 $FWD_SRV_IP6 || fail "server end again"
+ip -n "$NS_FWD" -batch - <<-EOF || fail "f0 and f1 again"
+	addr add $FWD_CLI_IP4/24 dev f0
+	addr add $FWD_CLI_IP6/64 dev f0 nodad
+	addr add $FWD_SRV_IP4/24 dev f1
+	addr add $FWD_SRV_IP6/64 dev f1 nodad
+	link set f0 up
+	link set f1 up
+EOF
+
+# 5. The server's namespace deleted in the middle of a transfer: a second
+# server behind its own link, streaming to a spliced client. Its devices
+# must unregister (no reference of ours kept), and the orphaned client end
+# is reset by the unload below at the latest.
+new_ns NS_SRV2 || finish
+ip link add s0 netns "$NS_SRV2" type veth peer name f2 netns "$NS_FWD" || finish
+ip -n "$NS_FWD" -batch - <<-EOF || finish
+	addr add 10.0.3.1/24 dev f2
+	link set f2 up
+EOF
+_setup_end "$NS_SRV2" s0 10.0.3.2 fd00:3::2 10.0.3.1 fd00:3::1 || finish
+ip netns exec "$NS_SRV2" socat TCP-LISTEN:9001,reuseaddr SYSTEM:'cat /dev/zero' &
+spid=$!
+wait_listener "$NS_SRV2" t 9001 || finish
+handoff 8740 --server 10.0.3.2:9001 --no-greeting --no-wait || finish
+cli python3 -S "$tool" peer --connect $FWD_CLI_IP4:8740 --expect reset --timeout 1800 > "$L/srvgone.cli" 2>&1 &
+orphan=$!
+_streaming() { grep "local $FWD_CLI_IP4:8740 " "$FWD_PROC/show" | grep -q "s2c_bytes [0-9]\{6,\}"; }
+check "the second server streams through the pair" wait_until 60 _streaming
+kill -9 $spid
+ip netns del "$NS_SRV2"
+_f2_gone() { [[ $(<"$FWD_PROC/../dev") != *" f2:"* ]]; }
+check "the deleted namespace's link unregisters" wait_until 60 _f2_gone
+
+# 6. Unload under 100 live splices and 10,000 live sessions: rmmod resets
+# both ends of every pair, and a new load starts from an empty table.
+fwd_write timeout_udp 600
+srv python3 -S "$tool" hold --listen 9002 --count 100 > "$L/unload.srv" 2>&1 &
+hsrv=$!
+wait_listener "$NS_SRV" t 9002 || finish
+handoff 8750 --server $SRV_IP4:9002 --count 100 || finish
+cli python3 -S "$tool" hold --connect $FWD_CLI_IP4:8750 --count 100 --greeting --ready "$L/unload.ready" \
+	> "$L/unload.cli" 2>&1 &
+hcli=$!
+check "100 connections up" wait_until 300 test -e "$L/unload.ready"
+_all_spliced() { [ "$(handoffs 8750)" -eq 100 ]; }
+check "100 pairs spliced" wait_until 300 _all_spliced
+expect_eq "100 pairs listed" 100 "$(pairs 8750)"
+# 10,000 UDP flows, one datagram each, from one socket to 10,000 ports.
+cli python3 -S -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for p in range(20000, 30000):
+    s.sendto(b'x', ('$SRV_IP4', p))
+"
+active=$(proc_counter stats sessions_active)
+check "10,000 sessions or more alive ($active)" test "${active:-0}" -ge 10000
+check "rmmod with 100 live pairs and $active sessions" rmmod forwarder
+wait $hcli
+wait $hsrv
+log "client side: $(<"$L/unload.cli"), server side: $(<"$L/unload.srv")"
+expect_eq "every client end reset by the unload" "hold 100 reset 100 eof 0 open 0" "$(<"$L/unload.cli")"
+expect_eq "every server end reset by the unload" "hold 100 reset 100 eof 0 open 0" "$(<"$L/unload.srv")"
+wait $orphan
+orphaned=$(<"$L/srvgone.cli")
+check "the orphaned client of the deleted server was closed, not left hanging ($orphaned)" \
+	test "$orphaned" = "event reset" -o "$orphaned" = "event eof"
+load_forwarder || finish
+expect_eq "a new load starts with no session" 0 "$(proc_counter stats sessions_created)"
+handoff 8760 --server $SRV_IP4:9000 || finish
+check "a spliced echo after the reload, byte-exact" \
+	cli python3 -S "$tool" client --connect $FWD_CLI_IP4:8760 --bytes "$(scaled 1000000)"
+finish
