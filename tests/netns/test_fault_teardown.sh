@@ -2,7 +2,7 @@
 # Spliced and tracked flows when things around them die (issue 14 §4,
 # faults): the listener killed in the middle of hand-offs and after them; a
 # link going down and up mid-transfer; the devices queued spliced segments
-# came in and go out on, deleted while a 64 kbit/s group holds them (with an
+# came in and go out on, deleted while a shaping group holds them (with an
 # nft postrouting rule reading meta iifname); the server's namespace
 # deleted mid-transfer; the module unloaded under 10,000 live sessions and
 # 100 live splices. Transfers that outlive a fault arrive byte-exact, pairs
@@ -101,12 +101,14 @@ nap 2
 fwd ip link set f1 up
 check "the transfer survives the link flap, byte-exact" wait $cpid
 
-# 4. Devices deleted while a 64 kbit/s shaping group holds spliced
-# segments, with a postrouting rule reading meta iifname. The splice sends
-# them out as the server side's own (skb->dev f1), so deleting the client
-# side's f0, where they came in, leaves them queued; deleting f1 drops them
-# (counted). Neither deletion may wait on the queue, and no freed device
-# may be read when what is left is sent.
+# 4. Devices deleted while a shaping group holds spliced segments, with a
+# postrouting rule reading meta iifname. The splice sends a segment out as
+# the server side's own (skb->dev f1), so deleting the client side's f0,
+# where it came in, drops none of them; deleting f1, where they go out,
+# drops all that wait (counted). Neither deletion may wait on the queue,
+# and no freed device may be read when the rest is sent. 16 kbit/s: ten
+# queued segments take seven seconds to leave, time enough to delete a
+# device under them even on the debug kernel.
 fwd nft -f - <<-EOF || fail "nft ruleset"
 	table inet fault_teardown {
 		chain post {
@@ -115,46 +117,67 @@ fwd nft -f - <<-EOF || fail "nft ruleset"
 		}
 	}
 EOF
-fwd_write groups "add 7 rate 64kbit burst 3000 mode shape limit 2000p limit 4m" || fail "group add"
+fwd_write groups "add 7 rate 16kbit burst 3000 mode shape limit 2000p limit 4m" || fail "group add"
 fwd_write groups "bind 7 proto tcp dport 9000 dir orig" || fail "bind"
-handoff 8730 --server $SRV_IP4:9000 || finish
-ip netns exec "$NS_CLI" python3 -S "$tool" client --connect $FWD_CLI_IP4:8730 --bytes 200000 > "$L/queued.client" 2>&1 &
-cpid=$!
-# group_key KEY: group 7's KEY now.
+# group_key KEY [LINE]: group 7's KEY, from LINE (default: the group's line now).
 group_key() {
-	local line
-	line=$(grep "^7 " "$FWD_PROC/groups") && [[ $line =~ " $1 "([0-9]+) ]] && echo "${BASH_REMATCH[1]}"
+	local line=${2:-$(grep "^7 " "$FWD_PROC/groups")}
+	[[ $line =~ " $1 "([0-9]+) ]] && echo "${BASH_REMATCH[1]}"
 }
-_queued() { [ "$(group_key queued)" -ge "$1" ]; }
-check "spliced segments wait in the 64 kbit/s group" wait_until 60 _queued 10
+# Drops for a device gone: all drops but the queue limits' and CoDel's,
+# from one reading of the group's line (CoDel may drop between two).
+device_drops() {
+	local line
+	line=$(grep "^7 " "$FWD_PROC/groups")
+	echo $(($(group_key dropped "$line") - $(group_key overlimit "$line") - $(group_key codel_dropped "$line")))
+}
+_queued() { [ "$(group_key queued)" -ge 10 ]; }
+# queue_spliced PORT: a spliced client on PORT streaming into group 7 until killed; its pid in $CPID.
+queue_spliced() {
+	handoff "$1" --server $SRV_IP4:9000 || return 1
+	ip netns exec "$NS_CLI" python3 -S "$tool" client --connect "$FWD_CLI_IP4:$1" --bytes 200000 \
+		> "$L/queued.client.$1" 2>&1 &
+	CPID=$!
+	defer "kill -9 $CPID 2>/dev/null"
+	check "spliced segments wait in the 16 kbit/s group" wait_until 60 _queued
+}
+# client_link_again, server_link_again: a veth as setup_topology built it
+# (deleting one end took its peer along).
+client_link_again() {
+	ip link add c0 netns "$NS_CLI" type veth peer name f0 netns "$NS_FWD" || fail "client veth again"
+	_setup_end "$NS_CLI" c0 $CLI_IP4 $CLI_IP6 $FWD_CLI_IP4 $FWD_CLI_IP6 || fail "client end again"
+	ip -n "$NS_FWD" -batch - <<-EOF || fail "f0 again"
+		addr add $FWD_CLI_IP4/24 dev f0
+		addr add $FWD_CLI_IP6/64 dev f0 nodad
+		link set f0 up
+	EOF
+}
+server_link_again() {
+	ip link add s0 netns "$NS_SRV" type veth peer name f1 netns "$NS_FWD" || fail "server veth again"
+	_setup_end "$NS_SRV" s0 $SRV_IP4 $SRV_IP6 $FWD_SRV_IP4 $FWD_SRV_IP6 || fail "server end again"
+	ip -n "$NS_FWD" -batch - <<-EOF || fail "f1 again"
+		addr add $FWD_SRV_IP4/24 dev f1
+		addr add $FWD_SRV_IP6/64 dev f1 nodad
+		link set f1 up
+	EOF
+}
+queue_spliced 8730
+before=$(device_drops)
 check "f0 (where they came in) deleted at once" timeout 30 ip -n "$NS_FWD" link del f0
-kill -9 $cpid 2>/dev/null
-wait $cpid 2>/dev/null
-queued=$(group_key queued) dropped=$(group_key dropped)
-log "after f0: queued $queued, dropped $dropped"
-check "the segments stay queued: they do not name f0" _queued 10
+log "after f0: queued $(group_key queued), device drops $before -> $(device_drops)"
+expect_eq "no segment dropped for f0: they do not name it" "$before" "$(device_drops)"
+kill -9 $CPID 2>/dev/null
+client_link_again
+queue_spliced 8731
+before=$(device_drops)
 check "f1 (where they go out) deleted at once" timeout 30 ip -n "$NS_FWD" link del f1
-queued=$(group_key queued) dropped_now=$(group_key dropped)
-log "after f1: queued $queued, dropped $dropped_now"
-expect_eq "nothing left queued for the deleted f1" 0 "$queued"
-check "the dropped segments counted ($dropped -> $dropped_now)" test "$dropped_now" -gt "$dropped"
+log "after f1: queued $(group_key queued), device drops $before -> $(device_drops)"
+expect_eq "nothing left queued for the deleted f1" 0 "$(group_key queued)"
+check "the dropped segments counted" test "$(device_drops)" -gt "$before"
+kill -9 $CPID 2>/dev/null
 fwd_write groups "del 7" || fail "group del"
 fwd nft delete table inet fault_teardown
-# Both links again, as setup_topology built them.
-ip -batch - <<-EOF || fail "veths again"
-	link add c0 netns $NS_CLI type veth peer name f0 netns $NS_FWD
-	link add s0 netns $NS_SRV type veth peer name f1 netns $NS_FWD
-EOF
-_setup_end "$NS_CLI" c0 $CLI_IP4 $CLI_IP6 $FWD_CLI_IP4 $FWD_CLI_IP6 || fail "client end again"
-_setup_end "$NS_SRV" s0 $SRV_IP4 $SRV_IP6 $FWD_SRV_IP4 $FWD_SRV_IP6 || fail "server end again"
-ip -n "$NS_FWD" -batch - <<-EOF || fail "f0 and f1 again"
-	addr add $FWD_CLI_IP4/24 dev f0
-	addr add $FWD_CLI_IP6/64 dev f0 nodad
-	addr add $FWD_SRV_IP4/24 dev f1
-	addr add $FWD_SRV_IP6/64 dev f1 nodad
-	link set f0 up
-	link set f1 up
-EOF
+server_link_again
 
 # 5. The server's namespace deleted in the middle of a transfer: a second
 # server behind its own link, streaming to a spliced client. Its devices
