@@ -4,6 +4,7 @@
 # logs. Not part of make check: it need not fit CI's 90 minutes.
 #   FWD_STRESS_FRAMES=N   packet fuzz frames from each side (default 1,000,000)
 #   FWD_STRESS_WRITES=N   /proc/forwarder fuzz writes (default 100,000)
+#   FWD_STRESS_NLMSGS=N   netlink fuzz datagrams (default 1,000,000)
 #   FWD_STRESS_CYCLES=N   rmmod/insmod cycles under traffic (default 100)
 #   FWD_STRESS_KERNEL=debug|stock   which kernel (default debug)
 set -uo pipefail
@@ -12,6 +13,7 @@ cd "$top" || exit 1
 kernel=${FWD_STRESS_KERNEL:-debug}
 frames=${FWD_STRESS_FRAMES:-1000000}
 writes=${FWD_STRESS_WRITES:-100000}
+nlmsgs=${FWD_STRESS_NLMSGS:-1000000}
 cycles=${FWD_STRESS_CYCLES:-100}
 out=$top/tests/out/stress-$kernel
 report=$top/RELIABILITY.md
@@ -30,7 +32,7 @@ tests=(test_packet_fuzz test_proc_fuzz test_splice_unload test_fault_inject)
 rm -rf "$out"
 t0=$SECONDS
 # A day at most; each test has all of it.
-FWD_FUZZ_FRAMES=$frames FWD_FUZZ_WRITES=$writes FWD_UNLOAD_CYCLES=$cycles FWD_FAULT_STRIDE=1 FWD_TEST_TIMEOUT=86000 \
+FWD_FUZZ_FRAMES=$frames FWD_FUZZ_WRITES=$writes FWD_FUZZ_NLMSGS=$nlmsgs FWD_UNLOAD_CYCLES=$cycles FWD_FAULT_STRIDE=1 FWD_TEST_TIMEOUT=86000 \
 	FWD_BUILD=$build FWD_LOGDIR=$out/logs \
 	tests/vm/run.sh -k "$kernel" -o "$out" -t 86400 -- tests/netns/run.sh "${tests[@]}"
 vm_rc=$?
@@ -63,7 +65,7 @@ fi
 	echo "| test | what was tried | how many | seeds | result |"
 	echo "| --- | --- | --- | --- | --- |"
 	echo "| test_packet_fuzz | hostile frames from the client and the server side at spliced, tracked and shaped flows, byte-exact echoes beside them | $frames a side | $(seeds test_packet_fuzz) | $(result test_packet_fuzz) |"
-	echo "| test_proc_fuzz | random and grammar-aware writes to every /proc/forwarder file | $writes | $(seeds test_proc_fuzz) | $(result test_proc_fuzz) |"
+	echo "| test_proc_fuzz | random and grammar-aware writes to every /proc/forwarder file; netlink datagrams to the family | $writes writes, $nlmsgs datagrams | $(seeds test_proc_fuzz) | $(result test_proc_fuzz) |"
 	echo "| test_splice_unload | rmmod/insmod with hand-offs and spliced transfers running | $cycles cycles | | $(result test_splice_unload) |"
 	echo "| test_fault_inject | every allocation of the module's and plugins' loads and of the allocating writes failed, one at a time; a quarter of the session allocations failed under traffic | every allocation; 20 connections or more | | $(result test_fault_inject) |"
 	echo
