@@ -10,6 +10,7 @@
  * about a forwarded segment are relayed to the other peer. A second hook at
  * LOCAL_OUT keeps the two spliced sockets silent.
  */
+#include <kunit/visibility.h>
 #include <linux/icmp.h>
 #include <linux/ip.h>
 #include <linux/netfilter.h>
@@ -39,24 +40,25 @@ static bool fwd_splice_too_big(struct sk_buff *skb, struct rtable *rt)
 	return true;
 }
 
-enum fwd_splice_verdict {
-	FWD_SPLICE_FORWARD,
-	FWD_SPLICE_CHALLENGE,	/* drop it, answer with a challenge ACK */
-	FWD_SPLICE_REJECT,	/* drop it, count it as invalid */
-};
-
-/* What a challenge ACK to one side's peer carries. */
-struct fwd_splice_challenge {
-	u32 seq, ack;
-	u16 win;
-};
-
 /* Our window towards @side's peer: what the far end offers, in that peer's scale. */
 static u16 fwd_splice_window_to(const struct fwd_splice_pair *pair, int side)
 {
 	u8 shift = min_t(u8, pair->xlate[!side].wscale_out, TCP_MAX_WSCALE);
 
 	return min_t(u32, pair->wnd[!side] >> shift, 0xffff);
+}
+
+/* @side's FIN is in (pair locked): the new close state, and the timeout it starts (0: none). */
+static u32 fwd_splice_fin(struct fwd_splice_pair *pair, int side)
+{
+	pair->fin |= BIT(side);
+	pair->fin_ahead &= ~BIT(side);
+	if (pair->fin != (BIT(0) | BIT(1))) {
+		pair->state = FWD_SPLICE_FIN_WAIT;
+		return 0;
+	}
+	pair->state = FWD_SPLICE_TIME_WAIT;
+	return fwd_splice_timeout(pair);
 }
 
 /*
@@ -69,7 +71,7 @@ static u16 fwd_splice_window_to(const struct fwd_splice_pair *pair, int side)
  * the pair's view of the sender's window, and a FIN that follows the data we
  * carried moves the close state.
  */
-static enum fwd_splice_verdict
+enum fwd_splice_verdict
 fwd_splice_judge(struct fwd_splice_pair *pair, int side, const struct tcphdr *th,
 		 unsigned int payload, struct fwd_splice_challenge *c)
 {
@@ -104,15 +106,18 @@ fwd_splice_judge(struct fwd_splice_pair *pair, int side, const struct tcphdr *th
 		if (before(fin, lo) ? !(pair->fin & BIT(side)) : after(fin, hi))
 			return FWD_SPLICE_REJECT;
 		/*
-		 * Only a FIN that ends the stream we carried closes our view;
-		 * one ahead of it goes on, for the receiver to judge.
+		 * A FIN that ends the stream we carried closes our view. One
+		 * ahead of it (data lost before us) goes on, for the receiver
+		 * to judge: its ACK of the FIN closes our view then, as the
+		 * sender never resends a FIN the receiver SACKed.
 		 */
-		if (!(pair->fin & BIT(side)) && !after(seq, pair->snd_end[peer])) {
-			pair->fin |= BIT(side);
-			pair->state = pair->fin == (BIT(0) | BIT(1)) ?
-				      FWD_SPLICE_TIME_WAIT : FWD_SPLICE_FIN_WAIT;
-			if (pair->state == FWD_SPLICE_TIME_WAIT)
-				timeout = fwd_splice_timeout(pair);
+		if (!(pair->fin & BIT(side))) {
+			if (!after(seq, pair->snd_end[peer])) {
+				timeout = fwd_splice_fin(pair, side);
+			} else {
+				pair->fin_ahead |= BIT(side);
+				pair->fin_end[side] = fin + 1;
+			}
 		}
 	}
 	/*
@@ -132,6 +137,8 @@ fwd_splice_judge(struct fwd_splice_pair *pair, int side, const struct tcphdr *th
 					  min_t(u8, x->wscale_in, TCP_MAX_WSCALE);
 			if (after(ack + pair->wnd[side], pair->maxend[side]))
 				pair->maxend[side] = ack + pair->wnd[side];
+			if ((pair->fin_ahead & BIT(peer)) && !before(ack, pair->fin_end[peer]))
+				timeout = fwd_splice_fin(pair, peer);
 		}
 	}
 	/* A shorter timeout takes effect now; longer ones are re-armed lazily by the timer. */
@@ -145,6 +152,7 @@ challenge:
 	c->win = fwd_splice_window_to(pair, side);
 	return FWD_SPLICE_CHALLENGE;
 }
+EXPORT_SYMBOL_IF_KUNIT(fwd_splice_judge);
 
 /* At most FWD_SPLICE_CHALLENGE_LIMIT challenge ACKs a second per namespace, as TCP limits its own. */
 #define FWD_SPLICE_CHALLENGE_LIMIT	1000

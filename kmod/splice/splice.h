@@ -42,6 +42,7 @@ struct file;
 struct net;
 struct sk_buff;
 struct sock;
+struct tcphdr;
 struct fwd_net;
 
 enum fwd_splice_side {
@@ -102,9 +103,11 @@ struct fwd_splice_pair {
 	struct file *file[2];			/* our references keep the sockets open */
 	struct fwd_net *fn;
 
-	spinlock_t lock;			/* state, fin, snd_end, acked, wnd, stats */
+	spinlock_t lock;			/* state, fin*, snd_end, acked, wnd, stats */
 	enum fwd_splice_state state;
 	u8 fin;					/* BIT(side) once that side sent FIN */
+	u8 fin_ahead;				/* BIT(side): its FIN came ahead of a gap */
+	u32 fin_end[2];				/* per sender: the ack that covers its FIN */
 	/*
 	 * Per side, in the sequence space of our socket on that side: the next
 	 * seq we send towards that side's peer, the highest ack it sent us
@@ -175,6 +178,21 @@ void fwd_splice_kill(struct fwd_splice_pair *pair, bool reset);
 u32 fwd_splice_timeout(const struct fwd_splice_pair *pair);
 
 /* hook.c */
+enum fwd_splice_verdict {
+	FWD_SPLICE_FORWARD,
+	FWD_SPLICE_CHALLENGE,	/* drop it, answer with a challenge ACK */
+	FWD_SPLICE_REJECT,	/* drop it, count it as invalid */
+};
+
+/* What a challenge ACK to one side's peer carries. */
+struct fwd_splice_challenge {
+	u32 seq, ack;
+	u16 win;
+};
+
+enum fwd_splice_verdict
+fwd_splice_judge(struct fwd_splice_pair *pair, int side, const struct tcphdr *th,
+		 unsigned int payload, struct fwd_splice_challenge *c);
 int fwd_splice_hooks_init(struct net *net);
 void fwd_splice_hooks_exit(struct net *net);
 

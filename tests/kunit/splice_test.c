@@ -18,6 +18,7 @@
 #include <net/tcp.h>
 #include <asm/unaligned.h>
 
+#include "forwarder.h"
 #include "splice/splice.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
@@ -387,6 +388,74 @@ static void mss_fitting(struct kunit *test)
 	kfree_skb(skb);
 }
 
+static void test_judge_timer(struct timer_list *t)
+{
+}
+
+/*
+ * test_judge_seg - one segment from @side through the pair's judge: @seq,
+ * @ack (with the ACK flag), @payload bytes, a FIN if @fin.
+ */
+static enum fwd_splice_verdict test_judge_seg(struct fwd_splice_pair *pair, int side, u32 seq,
+					      u32 ack, unsigned int payload, bool fin)
+{
+	struct fwd_splice_challenge c;
+	struct tcphdr th = {
+		.seq = htonl(seq),
+		.ack_seq = htonl(ack),
+		.ack = 1,
+		.fin = fin,
+		.doff = sizeof(th) / 4,
+		.window = htons(0xffff),
+	};
+
+	return fwd_splice_judge(pair, side, &th, payload, &c);
+}
+
+/*
+ * A FIN that reaches the pair ahead of data lost before it (the sender
+ * resends the data; the receiver SACKed the FIN, so it is never resent):
+ * the receiver's ACK of the FIN closes that side, and after the other
+ * side's FIN the pair is in TIME_WAIT, not left open until its idle timeout.
+ */
+static void judge_fin_ahead_of_loss(struct kunit *test)
+{
+	struct fwd_net *fn = kunit_kzalloc(test, sizeof(*fn), GFP_KERNEL);
+	struct fwd_splice_pair *pair = kunit_kzalloc(test, sizeof(*pair), GFP_KERNEL);
+	const int cli = FWD_SPLICE_CLIENT, srv = FWD_SPLICE_SERVER;
+
+	KUNIT_ASSERT_NOT_NULL(test, fn);
+	KUNIT_ASSERT_NOT_NULL(test, pair);
+	fn->splice.timeout_established = 900;
+	fn->splice.timeout_closing = 60;
+	pair->fn = fn;
+	spin_lock_init(&pair->lock);
+	timer_setup(&pair->timer, test_judge_timer, 0);
+	pair->state = FWD_SPLICE_ESTABLISHED;
+	/* No translation: client bytes from 1000 on, server bytes from 5000 on. */
+	pair->snd_end[srv] = 1000;
+	pair->acked[srv] = 1000;
+	pair->maxend[srv] = 1000 + 0xffff;
+	pair->wnd[srv] = 0xffff;
+	pair->snd_end[cli] = 5000;
+	pair->acked[cli] = 5000;
+	pair->maxend[cli] = 5000 + 0xffff;
+	pair->wnd[cli] = 0xffff;
+
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, cli, 1000, 5000, 100, false), FWD_SPLICE_FORWARD);
+	/* 1100-1199 lost before us; the FIN at 1200 comes first. */
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, cli, 1200, 5000, 0, true), FWD_SPLICE_FORWARD);
+	KUNIT_EXPECT_EQ(test, pair->state, FWD_SPLICE_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, cli, 1100, 5000, 100, false), FWD_SPLICE_FORWARD);
+	KUNIT_EXPECT_EQ(test, pair->state, FWD_SPLICE_ESTABLISHED);
+	/* The server acks everything, the FIN included: the client's side is closed. */
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, srv, 5000, 1201, 0, false), FWD_SPLICE_FORWARD);
+	KUNIT_EXPECT_EQ(test, pair->state, FWD_SPLICE_FIN_WAIT);
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, srv, 5000, 1201, 0, true), FWD_SPLICE_FORWARD);
+	KUNIT_EXPECT_EQ(test, pair->state, FWD_SPLICE_TIME_WAIT);
+	del_timer_sync(&pair->timer);
+}
+
 static struct kunit_case fwd_splice_cases[] = {
 	KUNIT_CASE(xlate_header_fields),
 	KUNIT_CASE(xlate_ack_needs_ack_flag),
@@ -398,6 +467,7 @@ static struct kunit_case fwd_splice_cases[] = {
 	KUNIT_CASE(xlate_checksum_complete),
 	KUNIT_CASE(xlate_nonlinear),
 	KUNIT_CASE(mss_fitting),
+	KUNIT_CASE(judge_fin_ahead_of_loss),
 	{}
 };
 
