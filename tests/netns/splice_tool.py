@@ -28,11 +28,13 @@
       the stream; --first sends N bytes and waits for their echo first (so
       the splice's first segments are small).
   splice_tool.py peer (--connect IP:PORT | --listen PORT) [--greeting]
-                [--go FILE] [--send N] [--file PATH] [--rst] [--recverr]
+                [--go FILE] [--send N] [--tail TEXT] [--file PATH] [--rst] [--recverr]
                 [--expect eof|reset|unreachable] [--timeout S]
       One end of a connection for teardown tests: optionally read the
       greeting, wait until FILE exists (the test creates it once the pair is
-      spliced), send N bytes (or PATH's bytes, then half-close), close with
+      spliced), send N bytes (then, with --tail, once they are acked, TEXT
+      in a segment of its own and a FIN in another; or PATH's bytes, then
+      half-close), close with
       a RST, then wait for the other
       end's EOF, RST or (with --recverr: IP_RECVERR, ICMP errors reported
       at once) host or network unreachable; prints "event
@@ -292,6 +294,14 @@ def peer(args):
             time.sleep(0.01)
     if args.send:
         sock.sendall(b"x" * args.send)
+    if args.tail:
+        # Its own segment after everything before it is acked, then a FIN
+        # of its own: a test can lose the one and not the other.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        while not settled(sock):
+            time.sleep(0.01)
+        sock.sendall(args.tail.encode())
+        sock.shutdown(socket.SHUT_WR)
     if args.file:
         with open(args.file, "rb") as f:
             sock.sendall(f.read())
@@ -484,6 +494,7 @@ def main():
     e.add_argument("--go")
     e.add_argument("--send", type=int, default=0)
     e.add_argument("--file")
+    e.add_argument("--tail")
     e.add_argument("--rst", action="store_true")
     e.add_argument("--recverr", action="store_true")
     e.add_argument("--expect", choices=["eof", "reset", "unreachable"])

@@ -141,24 +141,15 @@ queue_spliced() {
 	defer "kill -9 $CPID 2>/dev/null"
 	check "spliced segments wait in the 16 kbit/s group" wait_until 60 _queued
 }
-# client_link_again, server_link_again: a veth as setup_topology built it
-# (deleting one end took its peer along).
-client_link_again() {
-	ip link add c0 netns "$NS_CLI" type veth peer name f0 netns "$NS_FWD" || fail "client veth again"
-	_setup_end "$NS_CLI" c0 $CLI_IP4 $CLI_IP6 $FWD_CLI_IP4 $FWD_CLI_IP6 || fail "client end again"
-	ip -n "$NS_FWD" -batch - <<-EOF || fail "f0 again"
-		addr add $FWD_CLI_IP4/24 dev f0
-		addr add $FWD_CLI_IP6/64 dev f0 nodad
-		link set f0 up
-	EOF
-}
-server_link_again() {
-	ip link add s0 netns "$NS_SRV" type veth peer name f1 netns "$NS_FWD" || fail "server veth again"
-	_setup_end "$NS_SRV" s0 $SRV_IP4 $SRV_IP6 $FWD_SRV_IP4 $FWD_SRV_IP6 || fail "server end again"
-	ip -n "$NS_FWD" -batch - <<-EOF || fail "f1 again"
-		addr add $FWD_SRV_IP4/24 dev f1
-		addr add $FWD_SRV_IP6/64 dev f1 nodad
-		link set f1 up
+# link_again NS DEV FWD_DEV IP4 IP6 FWD_IP4 FWD_IP6: a veth between NS and the
+# forwarder as setup_topology built it (deleting one end took its peer along).
+link_again() {
+	ip link add "$2" netns "$1" type veth peer name "$3" netns "$NS_FWD" || fail "$3 again"
+	_setup_end "$1" "$2" "$4" "$5" "$6" "$7" || fail "$2 again"
+	ip -n "$NS_FWD" -batch - <<-EOF || fail "$3's addresses again"
+		addr add $6/24 dev $3
+		addr add $7/64 dev $3 nodad
+		link set $3 up
 	EOF
 }
 queue_spliced 8730
@@ -167,7 +158,7 @@ check "f0 (where they came in) deleted at once" timeout 30 ip -n "$NS_FWD" link 
 log "after f0: queued $(group_key queued), device drops $before -> $(device_drops)"
 expect_eq "no segment dropped for f0: they do not name it" "$before" "$(device_drops)"
 kill -9 $CPID 2>/dev/null
-client_link_again
+link_again "$NS_CLI" c0 f0 $CLI_IP4 $CLI_IP6 $FWD_CLI_IP4 $FWD_CLI_IP6
 queue_spliced 8731
 before=$(device_drops)
 check "f1 (where they go out) deleted at once" timeout 30 ip -n "$NS_FWD" link del f1
@@ -177,7 +168,7 @@ check "the dropped segments counted" test "$(device_drops)" -gt "$before"
 kill -9 $CPID 2>/dev/null
 fwd_write groups "del 7" || fail "group del"
 fwd nft delete table inet fault_teardown
-server_link_again
+link_again "$NS_SRV" s0 f1 $SRV_IP4 $SRV_IP6 $FWD_SRV_IP4 $FWD_SRV_IP6
 
 # 5. The server's namespace deleted in the middle of a transfer: a second
 # server behind its own link, streaming to a spliced client. Its devices

@@ -1,7 +1,8 @@
 #!/bin/bash
 # How spliced pairs end: a RST from the client reaches the server; an idle
 # pair is reset on both ends after the configured timeout; a new SYN on a
-# finished pair's tuple gets through to the listener; unloading the module
+# finished pair's tuple gets through to the listener; a FIN that overtakes
+# a lost segment still closes the pair; unloading the module
 # resets both ends of a live pair, idle or in the middle of a transfer.
 . "$(dirname "$0")/lib.sh"
 require_cmd socat python3
@@ -59,6 +60,42 @@ check "second download from the same port is spliced anew" \
 	cli python3 -S "$tool" download --connect $FWD_CLI_IP4:8102 --sha256 "$sum" --bytes 1000000 --bind-port 40000
 _two_handoffs() { [ "$(grep -c 'handoff ok' "$L/teardown.handoff.8102")" -eq 2 ]; }
 check "two hand-offs" wait_until 30 _two_handoffs
+
+# 3b. A FIN that reaches the pair ahead of a segment lost before it: the
+# client's last data segment is dropped once on its way out (its payload
+# matched by nft), so its FIN arrives first and the retransmitted data
+# after. Once both ends have closed, the pair must know it (TIME_WAIT, then
+# released), not wait out the idle timeout as an open pair.
+cli nft -f - <<-EOF || fail "nft ruleset"
+	table inet lost_segment {
+		chain out {
+			type filter hook output priority 0;
+			tcp dport 8106 @ih,0,56 0x4c415354534547 limit rate 1/hour burst 1 packets counter drop
+		}
+	}
+EOF
+srv python3 -S "$tool" peer --listen 9106 --expect eof > "$L/teardown.ooofin.srv" 2>&1 &
+srv_pid=$!
+wait_listener "$NS_SRV" t 9106 && handoff_one 8106 9106 || finish
+cli python3 -S "$tool" peer --connect $FWD_CLI_IP4:8106 --greeting --go "$L/teardown.go.8106" \
+	--send 100000 --tail LASTSEG --expect eof > "$L/teardown.ooofin.cli" 2>&1 &
+cli_pid=$!
+check "hand-off done" wait_until 60 spliced 8106
+touch "$L/teardown.go.8106"
+check "client sends, loses its last segment, half-closes, sees the server's EOF" wait $cli_pid
+check "server reads to the client's EOF" wait $srv_pid
+check "exactly one segment lost" sh -c "ip netns exec $NS_CLI nft list table inet lost_segment | grep -q 'counter packets 1 '"
+_finished() {
+	local line
+	line=$(grep "local $FWD_CLI_IP4:8106 " "$FWD_PROC/show")
+	[ -z "$line" ] || [[ $line == *"state TIME_WAIT"* ]]
+}
+log "pair once both ends closed: $(grep "local $FWD_CLI_IP4:8106 " "$FWD_PROC/show")"
+if wait_until 20 _finished; then
+	log "ok: the pair saw both FINs (TIME_WAIT or released)"
+else
+	fail "the pair saw both FINs: $(grep "local $FWD_CLI_IP4:8106 " "$FWD_PROC/show")"
+fi
 
 # 4. Unloading the module resets both ends of a live pair.
 srv python3 -S "$tool" peer --listen 9103 --expect reset > "$L/teardown.unload.srv" 2>&1 &
