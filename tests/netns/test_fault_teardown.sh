@@ -10,6 +10,7 @@
 # every rmmod succeeds and resets what was alive. The VM judges the kernel
 # log (KASAN, lockdep, kmemleak on the debug kernel).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/session_lib.sh"
 require_cmd socat python3 nft
 tool=$FWD_TOP/tests/netns/splice_tool.py
 L=$FWD_LOGDIR/fault_teardown
@@ -25,13 +26,6 @@ fwd_write splice_timeout_closing 1
 # pairs PORT: how many pairs on the listener's PORT are in /proc/forwarder/show.
 pairs() { count_matching "$FWD_PROC/show" "local $FWD_CLI_IP4:$1 "; }
 _no_pairs() { [ "$(pairs "$1")" -eq 0 ]; }
-# proc_counter FILE NAME: a counter of /proc/forwarder/FILE.
-proc_counter() {
-	local k v
-	while read -r k v; do
-		[ "$k" = "$2" ] && { echo "$v"; return; }
-	done < "$FWD_PROC/$1"
-}
 # handoff PORT ARGS...: splice_tool's listener on PORT in the background; its
 # pid in $HPID (ip netns exec execs it, in place of a subshell to kill).
 handoff() {
@@ -215,7 +209,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for p in range(20000, 30000):
     s.sendto(b'x', ('$SRV_IP4', p))
 "
-active=$(proc_counter stats sessions_active)
+active=$(fstat sessions_active)
 check "10,000 sessions or more alive ($active)" test "${active:-0}" -ge 10000
 check "rmmod with 100 live pairs and $active sessions" rmmod forwarder
 wait $hcli
@@ -228,7 +222,7 @@ orphaned=$(<"$L/srvgone.cli")
 check "the orphaned client of the deleted server was closed, not left hanging ($orphaned)" \
 	test "$orphaned" = "event reset" -o "$orphaned" = "event eof"
 load_forwarder || finish
-expect_eq "a new load starts with no session" 0 "$(proc_counter stats sessions_created)"
+expect_eq "a new load starts with no session" 0 "$(fstat sessions_created)"
 handoff 8760 --server $SRV_IP4:9000 || finish
 check "a spliced echo after the reload, byte-exact" \
 	cli python3 -S "$tool" client --connect $FWD_CLI_IP4:8760 --bytes "$(scaled 1000000)"
