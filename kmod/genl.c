@@ -33,9 +33,6 @@ enum {
 
 static struct genl_family fwd_genl_family;
 
-/* Cleared before the family goes away: the event path must not use it. */
-static bool fwd_genl_ready;
-
 static const struct nla_policy fwd_genl_policy[FWD_A_MAX + 1] = {
 	[FWD_A_SESSION_ID]	= { .type = NLA_U64 },
 };
@@ -438,15 +435,16 @@ static int fwd_nl_put_event(struct sk_buff *skb, const struct fwd_session *s,
 	return fwd_nl_put_session(skb, s, jiffies);
 }
 
-/**
- * fwd_genl_session_event - multicast a session event to "events" listeners
- * @s: the session, locked, in an RCU read-side section
- * @ev: the event (post phase)
+/*
+ * The netlink sink: multicasts a session event, after the plugins saw it, to
+ * the "events" listeners of the session's namespace. Called with the session
+ * locked, in an RCU read-side section.
  *
  * Loss-tolerant like ctnetlink events: never blocks, and a message that
  * cannot be allocated or delivered is counted in nl_events_dropped.
  */
-void fwd_genl_session_event(struct fwd_session *s, const struct fwd_event *ev)
+static void fwd_genl_session_event(struct fwd_session *s, const struct fwd_event *ev,
+				   void *priv)
 {
 	struct fwd_session_table *tbl = s->table;
 	struct net *net = tbl->net;
@@ -468,7 +466,8 @@ void fwd_genl_session_event(struct fwd_session *s, const struct fwd_event *ev)
 	default:
 		return;
 	}
-	if (!net || !READ_ONCE(fwd_genl_ready) ||
+	/* Listeners see the outcome: after the state update, after plugins. */
+	if (ev->phase != FWD_PHASE_POST || !net ||
 	    !genl_has_listeners(&fwd_genl_family, net, FWD_NL_GRP_EVENTS))
 		return;
 
@@ -491,6 +490,11 @@ void fwd_genl_session_event(struct fwd_session *s, const struct fwd_event *ev)
 drop:
 	fwd_stat_inc(tbl, nl_events_dropped);
 }
+
+static struct fwd_event_sink fwd_genl_sink = {
+	.event	= fwd_genl_session_event,
+	.order	= FWD_SINK_ORDER_LISTENERS,
+};
 
 /* ---- family --------------------------------------------------------------- */
 
@@ -532,14 +536,16 @@ int fwd_genl_init(void)
 	err = genl_register_family(&fwd_genl_family);
 	if (err)
 		return err;
-	WRITE_ONCE(fwd_genl_ready, true);
-	return 0;
+	/* Events go out once the family exists. */
+	err = fwd_event_sink_register(&fwd_genl_sink);
+	if (err)
+		genl_unregister_family(&fwd_genl_family);
+	return err;
 }
 
 void fwd_genl_exit(void)
 {
-	WRITE_ONCE(fwd_genl_ready, false);
-	/* Event senders run under RCU: none is left using the family after this. */
-	synchronize_rcu();
+	/* Waits for the event senders: none is left using the family after this. */
+	fwd_event_sink_unregister(&fwd_genl_sink);
 	genl_unregister_family(&fwd_genl_family);
 }

@@ -152,14 +152,26 @@ struct fwd_event {
 	struct sk_buff *skb;		/* NULL when no packet caused the event */
 };
 
+/* Where a sink runs among the others: lower first. */
+enum fwd_event_sink_order {
+	FWD_SINK_ORDER_FIRST		= -100,	/* watchers of every event (tests) */
+	FWD_SINK_ORDER_PLUGINS		= 0,	/* the plugin manager */
+	FWD_SINK_ORDER_LISTENERS	= 100,	/* netlink: sees what plugins did */
+};
+
+/*
+ * A receiver of session events, called with the session locked in an RCU
+ * read-side section, in atomic context.
+ */
 struct fwd_event_sink {
 	void (*event)(struct fwd_session *s, const struct fwd_event *ev, void *priv);
 	void *priv;
+	int order;		/* enum fwd_event_sink_order */
+	struct list_head list;	/* the event dispatcher's */
 };
 
-/* Installed by the plugin manager; NULL to remove. Returns -EBUSY if one is set. */
-int fwd_event_sink_register(const struct fwd_event_sink *sink);
-void fwd_event_sink_unregister(const struct fwd_event_sink *sink);
+int fwd_event_sink_register(struct fwd_event_sink *sink);
+void fwd_event_sink_unregister(struct fwd_event_sink *sink);
 
 /*
  * Metadata: opaque values attached to a session under an integer key.

@@ -95,7 +95,6 @@ static struct pm_entry *pm_slots[PM_MAX_PLUGINS];	/* under pm_mutex */
 static u32 pm_gen;
 static struct pm_snap __rcu *pm_snap;
 static struct pm_ude __rcu *pm_udes[PM_UDE_MAX];
-static const struct fwd_event_sink __rcu *pm_tap;
 
 /* ---- contexts ---------------------------------------------------------- */
 
@@ -273,7 +272,6 @@ static void pm_call_one(struct fwd_session *s, struct pm_sess *ps, struct pm_ent
 
 static void pm_dispatch(struct fwd_session *s, const struct fwd_event *ev, void *priv)
 {
-	const struct fwd_event_sink *tap = rcu_dereference(pm_tap);
 	struct pm_call call = {
 		.ev = ev, .skb = ev->skb, .dir = ev->dir,
 	};
@@ -282,8 +280,6 @@ static void pm_dispatch(struct fwd_session *s, const struct fwd_event *ev, void 
 	u32 mask, udes = 0;
 	unsigned int i, id;
 
-	if (tap)
-		tap->event(s, ev, tap->priv);
 	snap = rcu_dereference(pm_snap);
 	if (!snap)
 		goto out;
@@ -327,8 +323,9 @@ out:
 		pm_sess_free(s);
 }
 
-static const struct fwd_event_sink pm_sink = {
-	.event = pm_dispatch,
+static struct fwd_event_sink pm_sink = {
+	.event	= pm_dispatch,
+	.order	= FWD_SINK_ORDER_PLUGINS,
 };
 
 /* ---- calls from callbacks ---------------------------------------------- */
@@ -609,19 +606,6 @@ void pm_ude_unregister(int id)
 	kfree(u);
 }
 EXPORT_SYMBOL_GPL(pm_ude_unregister);
-
-/* ---- KUnit: the session tests' capturing sink -------------------------- */
-
-/* Receives every event before the plugins; NULL removes it (waits for callers). */
-void fwd_pm_test_tap(const struct fwd_event_sink *tap)
-{
-	mutex_lock(&pm_mutex);
-	rcu_assign_pointer(pm_tap, tap);
-	mutex_unlock(&pm_mutex);
-	if (!tap)
-		synchronize_rcu();
-}
-EXPORT_SYMBOL_IF_KUNIT(fwd_pm_test_tap);
 
 /* ---- /proc/forwarder/plugins ------------------------------------------- */
 

@@ -15,8 +15,6 @@ void fwd_pm_exit(void);
 int fwd_pm_net_init(struct fwd_net *fn);
 void fwd_pm_net_exit(struct fwd_net *fn);
 
-/* KUnit only: an extra sink called before the plugins (NULL removes it). */
-void fwd_pm_test_tap(const struct fwd_event_sink *tap);
 /* KUnit only: dispatch @ev for @s as the session manager would. */
 void fwd_pm_test_dispatch(struct fwd_session *s, const struct fwd_event *ev);
 

@@ -1,70 +1,70 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The single dispatch point of session events. One sink (the plugin manager)
- * may be installed; every event is counted per type and phase whether or not
- * a sink listens, so tests can see them fire.
+ * The single dispatch point of session events, like conntrack's event
+ * notifier: the plugin manager, netlink and tests register sinks here, and
+ * the session table knows none of them. Every event is counted per type and
+ * phase whether or not a sink listens, so tests can see them fire.
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
-#include <linux/rcupdate.h>
+#include <linux/rculist.h>
 
 #include "session_core.h"
 
-static const struct fwd_event_sink __rcu *fwd_sink;
-static DEFINE_MUTEX(fwd_sink_mutex);
+static LIST_HEAD(fwd_sinks);		/* by order; RCU readers */
+static DEFINE_MUTEX(fwd_sinks_mutex);	/* writers */
 
 /**
- * fwd_event_sink_register - install the receiver of all session events
- * @sink: stays valid until fwd_event_sink_unregister() returns
+ * fwd_event_sink_register - add a receiver of every session event
+ * @sink: called before the sinks of a higher @sink->order, after those of a
+ *	lower or equal one; stays valid until fwd_event_sink_unregister() returns
  *
- * Return: 0, or -EBUSY if another sink is installed.
+ * Return: 0, or -EEXIST if @sink is registered already.
  */
-int fwd_event_sink_register(const struct fwd_event_sink *sink)
+int fwd_event_sink_register(struct fwd_event_sink *sink)
 {
+	struct list_head *before = &fwd_sinks;
+	struct fwd_event_sink *pos;
 	int err = 0;
 
-	mutex_lock(&fwd_sink_mutex);
-	if (rcu_access_pointer(fwd_sink))
-		err = -EBUSY;
-	else
-		rcu_assign_pointer(fwd_sink, sink);
-	mutex_unlock(&fwd_sink_mutex);
+	mutex_lock(&fwd_sinks_mutex);
+	list_for_each_entry(pos, &fwd_sinks, list) {
+		if (pos == sink) {
+			err = -EEXIST;
+			goto out;
+		}
+		if (pos->order > sink->order && before == &fwd_sinks)
+			before = &pos->list;
+	}
+	list_add_tail_rcu(&sink->list, before);
+out:
+	mutex_unlock(&fwd_sinks_mutex);
 	return err;
 }
 EXPORT_SYMBOL_GPL(fwd_event_sink_register);
 
 /**
- * fwd_event_sink_unregister - remove @sink; on return no callback is running
- * @sink: the installed sink (anything else is ignored)
+ * fwd_event_sink_unregister - remove a registered @sink
+ * @sink: the sink; on return none of its callbacks is running
  */
-void fwd_event_sink_unregister(const struct fwd_event_sink *sink)
+void fwd_event_sink_unregister(struct fwd_event_sink *sink)
 {
-	bool removed = false;
-
-	mutex_lock(&fwd_sink_mutex);
-	if (rcu_access_pointer(fwd_sink) == sink) {
-		RCU_INIT_POINTER(fwd_sink, NULL);
-		removed = true;
-	}
-	mutex_unlock(&fwd_sink_mutex);
-	if (removed)
-		synchronize_rcu();
+	mutex_lock(&fwd_sinks_mutex);
+	list_del_rcu(&sink->list);
+	mutex_unlock(&fwd_sinks_mutex);
+	synchronize_rcu();
 }
 EXPORT_SYMBOL_GPL(fwd_event_sink_unregister);
 
 /* Called with s->lock held, in an RCU read-side section. */
 void fwd_event_raise(struct fwd_session *s, const struct fwd_event *ev)
 {
-	const struct fwd_event_sink *sink;
+	struct fwd_event_sink *sink;
 
 	fwd_stat_inc(s->table, events[ev->type][ev->phase]);
-	sink = rcu_dereference(fwd_sink);
-	if (sink)
+	list_for_each_entry_rcu(sink, &fwd_sinks, list)
 		sink->event(s, ev, sink->priv);
-	/* Listeners see the outcome: after the state update, after plugins. */
-	if (ev->phase == FWD_PHASE_POST)
-		fwd_genl_session_event(s, ev);
 }
 
 static const char * const fwd_event_names[FWD_EV_MAX] = {

@@ -177,7 +177,6 @@ void fwd_session_stats_sum(struct fwd_session_table *tbl, struct fwd_session_sta
 void fwd_event_raise(struct fwd_session *s, const struct fwd_event *ev);
 
 /* genl.c */
-void fwd_genl_session_event(struct fwd_session *s, const struct fwd_event *ev);
 int fwd_genl_init(void);
 void fwd_genl_exit(void);
 

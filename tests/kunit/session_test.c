@@ -398,7 +398,10 @@ static void capture_event(struct fwd_session *s, const struct fwd_event *ev, voi
 		session_drop_current_packet(s);
 }
 
-static struct fwd_event_sink capture_sink = { .event = capture_event };
+static struct fwd_event_sink capture_sink = {
+	.event	= capture_event,
+	.order	= FWD_SINK_ORDER_FIRST,		/* before the plugins */
+};
 
 struct tctx {
 	struct fwd_session_cfg cfg;
@@ -416,8 +419,7 @@ static int session_table_test_init(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, fwd_session_table_init(&t->tbl, &t->cfg), 0);
 	t->cap.tbl = &t->tbl;
 	capture_sink.priv = &t->cap;
-	/* The plugin manager holds the sink: capture through its test tap. */
-	fwd_pm_test_tap(&capture_sink);
+	KUNIT_ASSERT_EQ(test, fwd_event_sink_register(&capture_sink), 0);
 	t->sink = true;
 	cap = &t->cap;
 	test->priv = t;
@@ -430,7 +432,7 @@ static void session_table_test_exit(struct kunit *test)
 
 	fwd_session_table_destroy(&t->tbl);
 	if (t->sink)
-		fwd_pm_test_tap(NULL);
+		fwd_event_sink_unregister(&capture_sink);
 	rcu_barrier();	/* free callbacks before the test's memory goes */
 	cap = NULL;
 }
@@ -468,6 +470,54 @@ static u64 tstat(struct fwd_session_table *tbl, size_t off)
 
 #define CLI 0x0a000102
 #define SRV 0x0a000202
+
+/* Sinks that log which of them saw the first event of the test's table. */
+struct order_sink {
+	struct fwd_event_sink sink;
+	struct fwd_session_table *tbl;
+	int id, *log, *n;
+};
+
+static void order_event(struct fwd_session *s, const struct fwd_event *ev, void *priv)
+{
+	struct order_sink *o = priv;
+
+	if (s->table == o->tbl && ev->type == FWD_EV_SESSION_NEW &&
+	    ev->phase == FWD_PHASE_PRE && *o->n < 8)
+		o->log[(*o->n)++] = o->id;
+}
+
+/* One dispatch point: sinks run by order, equal orders as registered. */
+static void table_sink_order(struct kunit *test)
+{
+	static const int orders[] = { 150, -50, 50, 50 };
+	struct tctx *t = test->priv;
+	struct order_sink o[ARRAY_SIZE(orders)];
+	int log[8], n = 0, i;
+	struct fwd_pkt p;
+
+	for (i = 0; i < ARRAY_SIZE(o); i++) {
+		o[i] = (struct order_sink){
+			.sink = { .event = order_event, .priv = &o[i], .order = orders[i] },
+			.tbl = &t->tbl, .id = i, .log = log, .n = &n,
+		};
+		KUNIT_ASSERT_EQ(test, fwd_event_sink_register(&o[i].sink), 0);
+	}
+	KUNIT_EXPECT_EQ(test, fwd_event_sink_register(&o[2].sink), -EEXIST);
+	pkt4(&p, CLI, 40001, SRV, 80, IPPROTO_TCP, S_SYN, C, 0, 0);
+	fwd_session_process(&t->tbl, &p, jiffies);
+	for (i = 0; i < ARRAY_SIZE(o); i++)
+		fwd_event_sink_unregister(&o[i].sink);
+	KUNIT_ASSERT_EQ(test, n, 4);
+	KUNIT_EXPECT_EQ(test, log[0], 1);	/* -50 */
+	KUNIT_EXPECT_EQ(test, log[1], 2);	/* 50, registered first */
+	KUNIT_EXPECT_EQ(test, log[2], 3);	/* 50 */
+	KUNIT_EXPECT_EQ(test, log[3], 0);	/* 150 */
+	/* Gone: a new session reaches none of them. */
+	pkt4(&p, CLI, 40002, SRV, 80, IPPROTO_TCP, S_SYN, C, 0, 0);
+	fwd_session_process(&t->tbl, &p, jiffies);
+	KUNIT_EXPECT_EQ(test, n, 4);
+}
 
 /* A full TCP connection through the table, with counters and events. */
 static void table_tcp_events(struct kunit *test)
@@ -953,6 +1003,7 @@ static struct kunit_suite session_logic_suite = {
 
 static struct kunit_case session_table_cases[] = {
 	KUNIT_CASE(table_tcp_events),
+	KUNIT_CASE(table_sink_order),
 	KUNIT_CASE(table_timeouts),
 	KUNIT_CASE(table_eviction),
 	KUNIT_CASE(table_flood_ack),
