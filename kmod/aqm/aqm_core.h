@@ -174,6 +174,13 @@ int aqm_group_change(struct aqm_net *an, u8 id, const struct aqm_cfg *cfg);
 int aqm_group_del(struct aqm_net *an, u8 id);
 int aqm_cfg_check(const struct aqm_cfg *cfg, const char **why);
 void aqm_stats_sum(struct aqm_group *g, struct aqm_stats *sum);
+void aqm_groups_destroy(struct aqm_net *an);
+
+/* bind.c */
+int aqm_bind_add(struct aqm_net *an, const struct aqm_bind *b);
+int aqm_bind_del_group(struct aqm_net *an, u8 id);
+void aqm_binds_free(struct aqm_net *an);
+u8 aqm_bind_lookup(void *priv, const struct fwd_pkt *pkt, u8 *dirs);
 
 /* queue.c */
 unsigned int aqm_shape(struct aqm_group *g, const struct aqm_params *p, struct sk_buff *skb,
@@ -186,13 +193,14 @@ void aqm_notifier_exit(void);
 /* proc.c */
 int aqm_proc_init(struct fwd_net *fn);
 void aqm_proc_exit(struct fwd_net *fn);
-u8 aqm_bind_lookup(void *priv, const struct fwd_pkt *pkt, u8 *dirs);
 
-/* Entry points for the core (netns.c, main.c, the session hooks). */
+/* net.c: entry points for the core (netns.c, main.c) */
 int fwd_aqm_net_init(struct fwd_net *fn);
 void fwd_aqm_net_exit(struct fwd_net *fn);
 int fwd_aqm_init(void);
 void fwd_aqm_exit(void);
+
+/* group.c: the session hooks' */
 unsigned int fwd_aqm_apply(struct fwd_net *fn, u8 gid, struct sk_buff *skb,
 			   const struct nf_hook_state *state, nf_hookfn *self);
 

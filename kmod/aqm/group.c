@@ -369,38 +369,12 @@ int session_set_ratelimit_group(struct fwd_session *s, unsigned int id, u8 dir_m
 }
 EXPORT_SYMBOL_GPL(session_set_ratelimit_group);
 
-/* ---- per namespace ----------------------------------------------------- */
-
-int fwd_aqm_net_init(struct fwd_net *fn)
+/* Namespace exit, its /proc file and hooks gone: free every group, queues dropped. */
+void aqm_groups_destroy(struct aqm_net *an)
 {
-	struct aqm_net *an;
-	int err;
-
-	an = kzalloc(sizeof(*an), GFP_KERNEL_ACCOUNT);
-	if (!an)
-		return -ENOMEM;
-	an->net = fn->net;
-	mutex_init(&an->lock);
-	atomic_long_set(&an->mem_used, 0);
-	fn->aqm = an;
-	err = aqm_proc_init(fn);
-	if (err) {
-		fn->aqm = NULL;
-		kfree(an);
-	}
-	return err;
-}
-
-/* The hooks are gone: drop what is queued, free every group. */
-void fwd_aqm_net_exit(struct fwd_net *fn)
-{
-	struct aqm_net *an = fn->aqm;
 	struct aqm_group *g, *dead = NULL;
 	unsigned int i;
 
-	aqm_proc_exit(fn);
-	/* The device notifier finds nothing from now on (after the grace period below). */
-	WRITE_ONCE(fn->aqm, NULL);
 	mutex_lock(&an->lock);
 	for (i = 1; i <= AQM_GROUPS_MAX; i++) {
 		g = aqm_group_get_locked(an, i);
@@ -417,19 +391,4 @@ void fwd_aqm_net_exit(struct fwd_net *fn)
 		dead = g->dead_next;
 		aqm_group_free(g, false);
 	}
-	kfree(rcu_dereference_protected(an->binds, 1));
-	kfree(an);
-}
-
-int fwd_aqm_init(void)
-{
-	/* A session keeps one byte per direction for its group id. */
-	BUILD_BUG_ON(AQM_GROUPS_MAX > U8_MAX);
-	BUILD_BUG_ON(sizeof_field(struct fwd_session, rl_group) != FWD_DIR_MAX);
-	return aqm_notifier_init();
-}
-
-void fwd_aqm_exit(void)
-{
-	aqm_notifier_exit();
 }

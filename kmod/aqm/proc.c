@@ -278,39 +278,11 @@ static int aqm_cmd_add_change(struct aqm_net *an, bool add, char **w, int n,
 	return err;
 }
 
-static int aqm_binds_publish(struct aqm_net *an, struct aqm_binds *nb)
-{
-	struct aqm_binds *old;
-
-	old = rcu_replace_pointer(an->binds, nb, lockdep_is_held(&an->lock));
-	if (old)
-		kfree_rcu(old, rcu);
-	return 0;
-}
-
-/* A copy of the bind rules without those of @drop (0: keep all), with room for @extra. */
-static struct aqm_binds *aqm_binds_copy(struct aqm_net *an, u8 drop, unsigned int extra)
-{
-	struct aqm_binds *old, *nb;
-	unsigned int i, n;
-
-	old = rcu_dereference_protected(an->binds, lockdep_is_held(&an->lock));
-	n = old ? old->n : 0;
-	nb = kzalloc(struct_size(nb, b, n + extra), GFP_KERNEL_ACCOUNT);
-	if (!nb)
-		return NULL;
-	for (i = 0; i < n; i++)
-		if (old->b[i].group != drop)
-			nb->b[nb->n++] = old->b[i];
-	return nb;
-}
-
 static int aqm_cmd_bind(struct aqm_net *an, char **w, int n, const char **why)
 {
 	struct aqm_bind b = { .dirs = AQM_DIR_BOTH };
-	struct aqm_binds *nb;
 	u32 port;
-	int i;
+	int i, err;
 
 	if (n < 1 || aqm_parse_id(w[0], &b.group)) {
 		*why = "group id is 1..255";
@@ -343,18 +315,10 @@ static int aqm_cmd_bind(struct aqm_net *an, char **w, int n, const char **why)
 	}
 	if (i != n || !b.proto)
 		goto bad;
-	nb = aqm_binds_copy(an, 0, 1);
-	if (!nb) {
-		*why = "out of memory";
-		return -ENOMEM;
-	}
-	if (nb->n >= AQM_BINDS_MAX) {
-		kfree(nb);
-		*why = "too many bind rules";
-		return -ENOSPC;
-	}
-	nb->b[nb->n++] = b;
-	return aqm_binds_publish(an, nb);
+	err = aqm_bind_add(an, &b);
+	if (err)
+		*why = err == -ENOSPC ? "too many bind rules" : "out of memory";
+	return err;
 
 bad:
 	*why = "expected bind ID proto tcp|udp [sport N] [dport N] [dir orig|reply|both]";
@@ -363,13 +327,11 @@ bad:
 
 static int aqm_cmd_unbind(struct aqm_net *an, u8 id, const char **why)
 {
-	struct aqm_binds *nb = aqm_binds_copy(an, id, 0);
+	int err = aqm_bind_del_group(an, id);
 
-	if (!nb) {
+	if (err)
 		*why = "out of memory";
-		return -ENOMEM;
-	}
-	return aqm_binds_publish(an, nb);
+	return err;
 }
 
 static int aqm_groups_cmd(struct aqm_net *an, char *buf, const char **why)
@@ -433,35 +395,6 @@ static int aqm_groups_write(struct file *file, char *buf, size_t size)
 	if (err)
 		pr_info_ratelimited("groups: refused '%s': %s\n", line, why);
 	return err;
-}
-
-/**
- * aqm_bind_lookup - the group a new session joins, from the bind rules
- * @priv: the namespace's struct aqm_net
- * @pkt: the session's first packet (client to server)
- * @dirs: receives the AQM_DIR_* mask
- *
- * Called under rcu_read_lock(). Return: the group id, 0 for none.
- */
-u8 aqm_bind_lookup(void *priv, const struct fwd_pkt *pkt, u8 *dirs)
-{
-	struct aqm_net *an = priv;
-	const struct aqm_binds *bs = rcu_dereference(an->binds);
-	unsigned int i;
-
-	for (i = 0; bs && i < bs->n; i++) {
-		const struct aqm_bind *b = &bs->b[i];
-
-		if (b->proto != pkt->t.proto)
-			continue;
-		if (b->sport && b->sport != ntohs(pkt->t.sport))
-			continue;
-		if (b->dport && b->dport != ntohs(pkt->t.dport))
-			continue;
-		*dirs = b->dirs;
-		return b->group;
-	}
-	return 0;
 }
 
 int aqm_proc_init(struct fwd_net *fn)
