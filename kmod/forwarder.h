@@ -8,6 +8,7 @@
 #include <linux/types.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include <forwarder/control.h>
 
 #include "session/session_core.h"
 
@@ -37,7 +38,7 @@ static inline struct fwd_net *fwd_pernet(const struct net *net)
 int fwd_netns_init(void);
 void fwd_netns_exit(void);
 
-/* proc.c */
+/* proc.c (and fwd_proc_write(), in forwarder/control.h) */
 int fwd_proc_net_init(struct fwd_net *fn);
 void fwd_proc_net_exit(struct fwd_net *fn);
 int fwd_proc_init(void);

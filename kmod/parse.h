@@ -8,9 +8,6 @@
 
 #include <linux/types.h>
 
-/* Longest command accepted by any /proc/forwarder file, NUL excluded. */
-#define FWD_CMD_MAX	256
-
 int fwd_parse_u64(const char *buf, u64 min, u64 max, u64 *out);
 int fwd_split_words(char *buf, char **words, int max_words);
 

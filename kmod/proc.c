@@ -3,13 +3,68 @@
  * /proc/forwarder: one directory per network namespace (/proc/net/forwarder),
  * and /proc/forwarder as a symlink to self/net/forwarder, the way /proc/net
  * itself works, so every process sees the directory of its own namespace.
+ * Every write to a control file comes in through fwd_proc_write().
  */
 #include <linux/module.h>
+#include <linux/capability.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/seq_file_net.h>
+#include <linux/string.h>
 #include <net/net_namespace.h>
 
 #include "forwarder.h"
+#include "parse.h"
+
+/* The most words of any command (a rate group's add). */
+#define FWD_WORDS_MAX	32
+
+/**
+ * fwd_proc_write - the front door of every /proc/forwarder write
+ * @file: the file written (opened with proc_create_net_single_write())
+ * @buf: what was written, NUL-terminated; split in place
+ * @size: its length
+ * @cmd: the file's command
+ * @max_words: the most words @cmd takes (at most FWD_WORDS_MAX)
+ *
+ * In this order: CAP_NET_ADMIN in the user namespace that owns the file's
+ * network namespace (-EPERM), at most FWD_PROC_WRITE_MAX - 1 bytes (-EINVAL), one
+ * to @max_words words (-EINVAL), then @cmd. Every refusal is logged, rate
+ * limited, with the file's name and why.
+ *
+ * Return: 0, or the negative errno of the refusal.
+ */
+int fwd_proc_write(struct file *file, char *buf, size_t size, fwd_proc_cmd_t cmd,
+		   int max_words)
+{
+	struct net *net = seq_file_single_net(file->private_data);
+	char *w[FWD_WORDS_MAX];
+	const char *why = NULL;
+	char line[64];
+	int n, err;
+
+	if (!file_ns_capable(file, net->user_ns, CAP_NET_ADMIN)) {
+		pr_info_ratelimited("%pD: write refused: CAP_NET_ADMIN required\n", file);
+		return -EPERM;
+	}
+	if (size >= FWD_PROC_WRITE_MAX) {
+		pr_info_ratelimited("%pD: write refused: longer than %d bytes\n", file,
+				    FWD_PROC_WRITE_MAX - 1);
+		return -EINVAL;
+	}
+	strscpy(line, strim(buf), sizeof(line));
+	n = fwd_split_words(buf, w, min(max_words, FWD_WORDS_MAX));
+	if (n <= 0) {
+		why = n ? "too many words" : "empty command";
+		err = -EINVAL;
+	} else {
+		err = cmd(net, pde_data(file_inode(file)), w, n, &why);
+	}
+	if (err && why)
+		pr_info_ratelimited("%pD: refused '%s': %s\n", file, line, why);
+	return err;
+}
+EXPORT_SYMBOL_GPL(fwd_proc_write);
 
 static int fwd_version_show(struct seq_file *seq, void *v)
 {

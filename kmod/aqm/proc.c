@@ -13,7 +13,6 @@
  * line per bind rule.
  */
 #include <linux/kernel.h>
-#include <linux/capability.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/seq_file_net.h>
@@ -334,17 +333,11 @@ static int aqm_cmd_unbind(struct aqm_net *an, u8 id, const char **why)
 	return err;
 }
 
-static int aqm_groups_cmd(struct aqm_net *an, char *buf, const char **why)
+static int aqm_groups_do(struct aqm_net *an, char **w, int n, const char **why)
 {
-	char *w[AQM_WORDS_MAX];
-	int n, err;
+	int err;
 	u8 id;
 
-	n = fwd_split_words(buf, w, AQM_WORDS_MAX);
-	if (n <= 0) {
-		*why = n ? "too many words" : "empty command";
-		return -EINVAL;
-	}
 	if (!strcmp(w[0], "add") || !strcmp(w[0], "change"))
 		return aqm_cmd_add_change(an, w[0][0] == 'a', w + 1, n - 1, why);
 	if (!strcmp(w[0], "bind"))
@@ -369,32 +362,23 @@ static int aqm_groups_cmd(struct aqm_net *an, char *buf, const char **why)
 	return -EINVAL;
 }
 
-static int aqm_groups_write(struct file *file, char *buf, size_t size)
+static int aqm_groups_cmd(struct net *net, const void *data, char **w, int n,
+			  const char **why)
 {
-	struct net *net = seq_file_single_net(file->private_data);
 	struct aqm_net *an = fwd_pernet(net)->aqm;
-	char line[64];
-	const char *why = "";
 	int err;
 
-	if (!file_ns_capable(file, net->user_ns, CAP_NET_ADMIN)) {
-		pr_info_ratelimited("groups: write refused: CAP_NET_ADMIN required\n");
-		return -EPERM;
-	}
-	if (size >= FWD_CMD_MAX) {
-		pr_info_ratelimited("groups: write refused: longer than %d bytes\n",
-				    FWD_CMD_MAX - 1);
-		return -EINVAL;
-	}
 	if (!an)
 		return -ENOENT;
-	strscpy(line, strim(buf), sizeof(line));
 	mutex_lock(&an->lock);
-	err = aqm_groups_cmd(an, buf, &why);
+	err = aqm_groups_do(an, w, n, why);
 	mutex_unlock(&an->lock);
-	if (err)
-		pr_info_ratelimited("groups: refused '%s': %s\n", line, why);
 	return err;
+}
+
+static int aqm_groups_write(struct file *file, char *buf, size_t size)
+{
+	return fwd_proc_write(file, buf, size, aqm_groups_cmd, AQM_WORDS_MAX);
 }
 
 int aqm_proc_init(struct fwd_net *fn)

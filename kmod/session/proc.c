@@ -9,7 +9,6 @@
  * restarts the walk of the new table, which may repeat lines (never crashes).
  */
 #include <linux/kernel.h>
-#include <linux/capability.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/seq_file_net.h>
@@ -234,30 +233,24 @@ static int fwd_full_policy_show(struct seq_file *seq, void *v)
 }
 
 /* "drop" or "pass" (proc_api.md, max_sessions); anything else is -EINVAL. */
-static int fwd_full_policy_write(struct file *file, char *buf, size_t size)
+static int fwd_full_policy_cmd(struct net *net, const void *data, char **w, int n,
+			       const char **why)
 {
-	struct net *net = seq_file_single_net(file->private_data);
 	unsigned int i;
-	char *word;
 
-	if (!file_ns_capable(file, net->user_ns, CAP_NET_ADMIN)) {
-		pr_info_ratelimited("full_policy: write refused: CAP_NET_ADMIN required\n");
-		return -EPERM;
-	}
-	if (size >= FWD_CMD_MAX) {
-		pr_info_ratelimited("full_policy: write refused: longer than %d bytes\n",
-				    FWD_CMD_MAX - 1);
-		return -EINVAL;
-	}
-	word = strim(buf);
 	for (i = 0; i < ARRAY_SIZE(fwd_full_policy_names); i++) {
-		if (!strcmp(word, fwd_full_policy_names[i])) {
+		if (!strcmp(w[0], fwd_full_policy_names[i])) {
 			WRITE_ONCE(fwd_pernet(net)->sess_cfg.full_policy, i);
 			return 0;
 		}
 	}
-	pr_info_ratelimited("full_policy: refused '%.32s': expected drop or pass\n", word);
+	*why = "expected drop or pass";
 	return -EINVAL;
+}
+
+static int fwd_full_policy_write(struct file *file, char *buf, size_t size)
+{
+	return fwd_proc_write(file, buf, size, fwd_full_policy_cmd, 1);
 }
 
 int fwd_session_proc_init(struct fwd_net *fn)

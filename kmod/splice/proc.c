@@ -3,7 +3,6 @@
  * /proc/forwarder files of the splicer: forward (hand-off), show (pairs),
  * listen_port, the two timeouts and the splice counters.
  */
-#include <linux/capability.h>
 #include <linux/proc_fs.h>
 #include <linux/rhashtable.h>
 #include <linux/seq_file.h>
@@ -11,6 +10,7 @@
 
 #include "forwarder.h"
 #include "parse.h"
+#include "tunable.h"
 #include "splice.h"
 
 static const char *const fwd_splice_state_names[] = {
@@ -22,39 +22,23 @@ static const char *const fwd_splice_state_names[] = {
 	[FWD_SPLICE_DEAD]		= "DEAD",
 };
 
-static struct net *fwd_splice_file_net(struct file *file)
+static int fwd_splice_forward_cmd(struct net *net, const void *data, char **w, int n,
+				  const char **why)
 {
-	return seq_file_single_net(file->private_data);
-}
+	u64 fd[2];
 
-static int fwd_splice_may_write(struct file *file, struct net *net, size_t size)
-{
-	if (!file_ns_capable(file, net->user_ns, CAP_NET_ADMIN))
-		return -EPERM;
-	if (size > FWD_CMD_MAX) {
-		pr_info_ratelimited("write of %zu bytes refused: at most %d\n", size, FWD_CMD_MAX);
+	if (n != 2 || fwd_parse_u64(w[0], 0, INT_MAX, &fd[0]) ||
+	    fwd_parse_u64(w[1], 0, INT_MAX, &fd[1])) {
+		*why = "expected \"<client_fd> <server_fd>\"";
 		return -EINVAL;
 	}
-	return 0;
+	/* Each refusal of a pair of sockets is logged where it is found. */
+	return fwd_splice_install(fwd_pernet(net), fd[0], fd[1]);
 }
 
 static int fwd_splice_forward_write(struct file *file, char *buf, size_t size)
 {
-	struct net *net = fwd_splice_file_net(file);
-	u64 fd[2];
-	char *w[3];
-	int err, n;
-
-	err = fwd_splice_may_write(file, net, size);
-	if (err)
-		return err;
-	n = fwd_split_words(buf, w, ARRAY_SIZE(w));
-	if (n != 2 || fwd_parse_u64(w[0], 0, INT_MAX, &fd[0]) ||
-	    fwd_parse_u64(w[1], 0, INT_MAX, &fd[1])) {
-		pr_info_ratelimited("forward: expected \"<client_fd> <server_fd>\"\n");
-		return -EINVAL;
-	}
-	return fwd_splice_install(fwd_pernet(net), fd[0], fd[1]);
+	return fwd_proc_write(file, buf, size, fwd_splice_forward_cmd, 2);
 }
 
 static int fwd_splice_forward_show(struct seq_file *seq, void *v)
@@ -135,61 +119,12 @@ static int fwd_splice_stats_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
-/* A u32 setting in struct fwd_splice_net: the file's data is its offset and range. */
-struct fwd_splice_setting {
-	size_t offset;
-	u32 min, max;
-	bool is_u16;
+static const struct fwd_tunable fwd_splice_tunables[] = {
+	FWD_TUNABLE("listen_port", splice.listen_port, 0, U16_MAX),
+	FWD_TUNABLE("splice_timeout_established", splice.timeout_established, 1,
+		    7 * 24 * 3600),
+	FWD_TUNABLE("splice_timeout_closing", splice.timeout_closing, 1, 24 * 3600),
 };
-
-static const struct fwd_splice_setting fwd_splice_listen_port = {
-	offsetof(struct fwd_splice_net, listen_port), 0, 65535, true,
-};
-
-static const struct fwd_splice_setting fwd_splice_timeout_est = {
-	offsetof(struct fwd_splice_net, timeout_established), 1, 7 * 24 * 3600, false,
-};
-
-static const struct fwd_splice_setting fwd_splice_timeout_closing = {
-	offsetof(struct fwd_splice_net, timeout_closing), 1, 24 * 3600, false,
-};
-
-static void *fwd_splice_setting_ptr(struct net *net, const struct fwd_splice_setting *s)
-{
-	return (u8 *)&fwd_pernet(net)->splice + s->offset;
-}
-
-static int fwd_splice_setting_show(struct seq_file *seq, void *v)
-{
-	const struct fwd_splice_setting *s = pde_data(file_inode(seq->file));
-	void *p = fwd_splice_setting_ptr(seq_file_single_net(seq), s);
-
-	seq_printf(seq, "%u\n", s->is_u16 ? READ_ONCE(*(u16 *)p) : READ_ONCE(*(u32 *)p));
-	return 0;
-}
-
-static int fwd_splice_setting_write(struct file *file, char *buf, size_t size)
-{
-	const struct fwd_splice_setting *s = pde_data(file_inode(file));
-	struct net *net = fwd_splice_file_net(file);
-	void *p = fwd_splice_setting_ptr(net, s);
-	u64 val;
-	int err;
-
-	err = fwd_splice_may_write(file, net, size);
-	if (err)
-		return err;
-	err = fwd_parse_u64(buf, s->min, s->max, &val);
-	if (err) {
-		pr_info_ratelimited("%pD: expected a number from %u to %u\n", file, s->min, s->max);
-		return err;
-	}
-	if (s->is_u16)
-		WRITE_ONCE(*(u16 *)p, val);
-	else
-		WRITE_ONCE(*(u32 *)p, val);
-	return 0;
-}
 
 int fwd_splice_proc_init(struct fwd_net *fn)
 {
@@ -202,16 +137,7 @@ int fwd_splice_proc_init(struct fwd_net *fn)
 	if (!proc_create_net_single_write("forward", 0222, dir, fwd_splice_forward_show,
 					  fwd_splice_forward_write, NULL) ||
 	    !proc_create_net_single("show", 0444, dir, fwd_splice_show, NULL) ||
-	    !proc_create_net_single("splice_stats", 0444, dir, fwd_splice_stats_show, NULL) ||
-	    !proc_create_net_single_write("listen_port", 0644, dir, fwd_splice_setting_show,
-					  fwd_splice_setting_write,
-					  (void *)&fwd_splice_listen_port) ||
-	    !proc_create_net_single_write("splice_timeout_established", 0644, dir,
-					  fwd_splice_setting_show, fwd_splice_setting_write,
-					  (void *)&fwd_splice_timeout_est) ||
-	    !proc_create_net_single_write("splice_timeout_closing", 0644, dir,
-					  fwd_splice_setting_show, fwd_splice_setting_write,
-					  (void *)&fwd_splice_timeout_closing))
+	    !proc_create_net_single("splice_stats", 0444, dir, fwd_splice_stats_show, NULL))
 		return -ENOMEM;
-	return 0;
+	return fwd_tunables_create(fn, fwd_splice_tunables, ARRAY_SIZE(fwd_splice_tunables));
 }

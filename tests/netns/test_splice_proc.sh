@@ -46,12 +46,23 @@ for bad in -1 abc "80 81" 0x50; do
 	expect_errno "listen_port '$bad'" "Invalid argument" w "$bad" listen_port
 done
 expect_eq "listen_port unchanged by bad writes" 8080 "$(cat /proc/forwarder/listen_port)"
+# Every control file takes at most 255 bytes (proc_api.md), these as well.
+pad() { printf '%s%*s' "$1" $(($2 - ${#1})) ''; }
+for f in listen_port splice_timeout_established splice_timeout_closing; do
+	expect_errno "$f: a write of 256 bytes" "Invalid argument" w "$(pad 8081 256)" $f
+done
+expect_errno "forward: a write of 256 bytes" "Invalid argument" w "$(pad "0 1" 256)" forward
+expect_errno "forward: a write of 255 bytes reaches the sockets" "Socket operation on non-socket" \
+	w "$(pad "0 1" 255)" forward
+expect_eq "listen_port unchanged by the long write" 8080 "$(cat /proc/forwarder/listen_port)"
+check "listen_port: a write of 255 bytes" w "$(pad 8081 255)" listen_port
+expect_eq "listen_port reads back 8081" 8081 "$(cat /proc/forwarder/listen_port)"
 
 expect_eq "established timeout default" 900 "$(cat /proc/forwarder/splice_timeout_established)"
 expect_errno "timeout 0" "Numerical result out of range" w 0 splice_timeout_established
 check "timeout 30 accepted" w 30 splice_timeout_established
 expect_eq "timeout reads back" 30 "$(cat /proc/forwarder/splice_timeout_established)"
 expect_errno "closing timeout garbage" "Invalid argument" w "5s" splice_timeout_closing
-refused_n=$((5 + $(grep -c -E '^[a-z0-9]+ E' <<<"$refusals")))
+refused_n=$((6 + $(grep -c -E '^[a-z0-9]+ E' <<<"$refusals")))
 expect_eq "refused hand-offs counted" "refused $refused_n" "$(grep refused /proc/forwarder/splice_stats)"
 finish

@@ -19,17 +19,16 @@
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/netdevice.h>
-#include <linux/capability.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <net/ipv6.h>
 
 #include <forwarder/plugin.h>
+#include <forwarder/control.h>
 #include <forwarder/dfi.h>
 #include <forwarder/aqm.h>
 
 #define FW_RULES_MAX	64
-#define FW_CMD_MAX	256
 #define FW_DECIDE_PACKETS	8	/* wait this long for a dfi class */
 
 enum fw_action { FW_ACCEPT, FW_INTERCEPT, FW_RATELIMIT };
@@ -252,30 +251,30 @@ static int fw_parse_addr(char *s, struct fw_rule *r, int i)
 	return 0;
 }
 
-static int fw_parse_rule(char *line, struct fw_rule *r, const char **why)
+/* @w[0..@n): ACTION [KEY VALUE]... */
+static int fw_parse_rule(char **w, int n, struct fw_rule *r, const char **why)
 {
-	char *act, *key, *val;
+	char *key, *val;
 	unsigned int i;
+	int k;
 	u16 port;
 
 	memset(r, 0, sizeof(*r));
-	act = strsep(&line, " \t");
 	for (i = 0; i < ARRAY_SIZE(fw_action_names); i++)
-		if (act && !strcmp(act, fw_action_names[i]))
+		if (n && !strcmp(w[0], fw_action_names[i]))
 			break;
 	if (i == ARRAY_SIZE(fw_action_names)) {
 		*why = "unknown action (accept, intercept, rate-limit)";
 		return -EINVAL;
 	}
 	r->action = i;
-	while ((key = strsep(&line, " \t"))) {
-		if (!*key)
-			continue;
-		val = strsep(&line, " \t");
-		if (!val || !*val) {
+	for (k = 1; k < n; k += 2) {
+		key = w[k];
+		if (k + 1 == n) {
 			*why = "a match keyword needs a value";
 			return -EINVAL;
 		}
+		val = w[k + 1];
 		if (!strcmp(key, "proto")) {
 			if (!strcmp(val, "tcp"))
 				r->proto = IPPROTO_TCP;
@@ -335,58 +334,44 @@ bad_value:
 	return -EINVAL;
 }
 
-static int fw_write(struct file *file, char *buf, size_t size)
+/* "add ACTION [KEY VALUE]..." or "flush" */
+static int fw_cmd(struct net *net, const void *data, char **w, int n, const char **why)
 {
-	struct net *net = seq_file_single_net(file->private_data);
 	struct fw_net *fn = net_generic(net, fw_net_id);
 	struct fw_table *old, *t = NULL;
-	const char *why = "";
 	struct fw_rule rule;
-	char shown[65];	/* the parser splits the line in place */
-	unsigned int n;
-	char *line;
+	unsigned int nr;
 	int err;
 
-	if (!file_ns_capable(file, net->user_ns, CAP_NET_ADMIN)) {
-		pr_info_ratelimited("firewall: write refused: CAP_NET_ADMIN required\n");
-		return -EPERM;
-	}
-	if (size >= FW_CMD_MAX) {
-		pr_info_ratelimited("firewall: write refused: longer than %d bytes\n",
-				    FW_CMD_MAX - 1);
-		return -EINVAL;
-	}
-	line = strim(buf);
-	strscpy(shown, line, sizeof(shown));
 	mutex_lock(&fn->lock);
 	old = rcu_dereference_protected(fn->table, lockdep_is_held(&fn->lock));
-	if (!strcmp(line, "flush")) {
+	if (n == 1 && !strcmp(w[0], "flush")) {
 		err = 0;
 		goto publish;
 	}
 	err = -EINVAL;
-	if (strncmp(line, "add ", 4)) {
-		why = "expected 'add ACTION ...' or 'flush'";
+	if (strcmp(w[0], "add")) {
+		*why = "expected 'add ACTION ...' or 'flush'";
 		goto out;
 	}
-	err = fw_parse_rule(line + 4, &rule, &why);
+	err = fw_parse_rule(w + 1, n - 1, &rule, why);
 	if (err)
 		goto out;
-	n = old ? old->n : 0;
+	nr = old ? old->n : 0;
 	err = -ENOSPC;
-	if (n >= FW_RULES_MAX) {
-		why = "table full";
+	if (nr >= FW_RULES_MAX) {
+		*why = "table full";
 		goto out;
 	}
 	err = -ENOMEM;
-	why = "out of memory";
-	t = kzalloc(struct_size(t, r, n + 1), GFP_KERNEL_ACCOUNT);
+	*why = "out of memory";
+	t = kzalloc(struct_size(t, r, nr + 1), GFP_KERNEL_ACCOUNT);
 	if (!t)
 		goto out;
-	if (n)
-		memcpy(t->r, old->r, n * sizeof(t->r[0]));
-	t->r[n] = rule;
-	t->n = n + 1;
+	if (nr)
+		memcpy(t->r, old->r, nr * sizeof(t->r[0]));
+	t->r[nr] = rule;
+	t->n = nr + 1;
 	t->uses_class = (old && old->uses_class) || (rule.match & FW_M_CLASS);
 	err = 0;
 publish:
@@ -395,9 +380,13 @@ publish:
 		kfree_rcu(old, rcu);
 out:
 	mutex_unlock(&fn->lock);
-	if (err)
-		pr_info_ratelimited("firewall: refused '%s': %s\n", shown, why);
 	return err;
+}
+
+/* Through the core's front door: the same checks and errors as its files. */
+static int fw_write(struct file *file, char *buf, size_t size)
+{
+	return fwd_proc_write(file, buf, size, fw_cmd, 32);
 }
 
 static int __net_init fw_net_init(struct net *net)
