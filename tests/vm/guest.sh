@@ -57,6 +57,11 @@ if [ -w $kmemleak ]; then
 	fi
 fi
 dmesg > "$out/dmesg.txt"
+# A log that no longer starts at the boot lost lines to the ring buffer: a
+# report may be among them, or cut from its first line (then misjudged).
+wrapped=
+head -n 1 "$out/dmesg.txt" | grep -q '\] Linux version ' ||
+	wrapped="the kernel log lost its start (ring buffer wrapped: raise log_buf_len in tests/vm/run.sh)"
 # An allocation the fault-injection test failed on purpose may be reported
 # with its stack (warn_alloc: "page allocation failure", "vmalloc error";
 # a slab cache's creation; a percpu area whose pages or chunk could not be
@@ -68,6 +73,7 @@ awk '/: (page allocation failure|vmalloc error): |^\[[ 0-9.]*\] kmem_cache_creat
 	{ print }' "$out/dmesg.txt" |
 	grep -E 'BUG:|WARNING:|KASAN|UBSAN|INFO: (possible|suspicious|task)|RCU used illegally|Call Trace:|general protection' \
 		> "$out/splats.txt"
+[ -n "$wrapped" ] && echo "$wrapped" >> "$out/splats.txt"
 if [ -s "$out/splats.txt" ]; then
 	echo "vm: the kernel reported problems (full log: $out/dmesg.txt):"
 	cat "$out/splats.txt"

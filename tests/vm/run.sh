@@ -125,8 +125,10 @@ cp "$here/guest.sh" "$out/guest.sh"
 } > "$out/env"
 
 # Warnings and their stack traces reach the console (loglevel 5); a soft
-# lockup panics, so a stuck CPU ends the run at once with its trace.
-cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 kunit.enable=1 loglevel=5 fwd.out=$out fwd.src=$top${extra_cmdline:+ $extra_cmdline}"
+# lockup panics, so a stuck CPU ends the run at once with its trace. The
+# kernel log holds the whole boot (fault injection's reports fill the
+# default buffer), so the judge in guest.sh reads every line of it.
+cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 kunit.enable=1 loglevel=5 log_buf_len=64M fwd.out=$out fwd.src=$top${extra_cmdline:+ $extra_cmdline}"
 qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp "$(nproc)" -m "$mem"
 	-nodefaults -nographic -no-reboot -monitor none
 	-serial "file:$out/console.log"
