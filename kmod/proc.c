@@ -16,16 +16,13 @@
 #include "forwarder.h"
 #include "parse.h"
 
-/* The most words of any command (a rate group's add). */
-#define FWD_WORDS_MAX	32
-
 /**
  * fwd_proc_write - the front door of every /proc/forwarder write
  * @file: the file written (opened with proc_create_net_single_write())
  * @buf: what was written, NUL-terminated; split in place
  * @size: its length
  * @cmd: the file's command
- * @max_words: the most words @cmd takes (at most FWD_WORDS_MAX)
+ * @max_words: the most words @cmd takes (at most FWD_PROC_WORDS_MAX)
  *
  * In this order: CAP_NET_ADMIN in the user namespace that owns the file's
  * network namespace (-EPERM), at most FWD_PROC_WRITE_MAX - 1 bytes (-EINVAL), one
@@ -38,7 +35,7 @@ int fwd_proc_write(struct file *file, char *buf, size_t size, fwd_proc_cmd_t cmd
 		   int max_words)
 {
 	struct net *net = seq_file_single_net(file->private_data);
-	char *w[FWD_WORDS_MAX];
+	char *w[FWD_PROC_WORDS_MAX];
 	const char *why = NULL;
 	char line[64];
 	int n, err;
@@ -53,7 +50,7 @@ int fwd_proc_write(struct file *file, char *buf, size_t size, fwd_proc_cmd_t cmd
 		return -EINVAL;
 	}
 	strscpy(line, strim(buf), sizeof(line));
-	n = fwd_split_words(buf, w, min(max_words, FWD_WORDS_MAX));
+	n = fwd_split_words(buf, w, min(max_words, FWD_PROC_WORDS_MAX));
 	if (n <= 0) {
 		why = n ? "too many words" : "empty command";
 		err = -EINVAL;

@@ -76,8 +76,6 @@ int fwd_tunables_create(struct fwd_net *fn, const struct fwd_tunable *t, unsigne
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		if (t[i].size != sizeof(u16) && t[i].size != sizeof(u32))
-			goto err_remove;	/* a table the code cannot store */
 		if (!proc_create_net_single_write(t[i].name, 0644, fn->proc_dir,
 						  fwd_tunable_show, fwd_tunable_write,
 						  (void *)&t[i]))

@@ -7,6 +7,7 @@
 #ifndef _FWD_TUNABLE_H
 #define _FWD_TUNABLE_H
 
+#include <linux/build_bug.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
 
@@ -22,7 +23,9 @@ struct fwd_tunable {
 #define FWD_TUNABLE(_name, _field, _min, _max) {			\
 	.name = _name,							\
 	.offset = offsetof(struct fwd_net, _field),			\
-	.size = sizeof_field(struct fwd_net, _field),			\
+	.size = sizeof_field(struct fwd_net, _field) +			\
+		BUILD_BUG_ON_ZERO(sizeof_field(struct fwd_net, _field) != sizeof(u16) && \
+				  sizeof_field(struct fwd_net, _field) != sizeof(u32)), \
 	.min = _min,							\
 	.max = _max,							\
 }

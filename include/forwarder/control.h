@@ -15,6 +15,8 @@ struct net;
 
 /* Longest command accepted by any /proc/forwarder file, NUL included. */
 #define FWD_PROC_WRITE_MAX	256
+/* Most words a command may take (a rate group's add, a firewall rule). */
+#define FWD_PROC_WORDS_MAX	32
 
 /*
  * A control file's command: @w[0..@n) are the words written (@n >= 1), @data

@@ -24,7 +24,6 @@
 #include "parse.h"
 #include "aqm_core.h"
 
-#define AQM_WORDS_MAX	32
 
 static const char * const aqm_mode_names[] = { "police", "shape" };
 static const char * const aqm_dir_names[] = { "", "orig", "reply", "both" };
@@ -378,7 +377,7 @@ static int aqm_groups_cmd(struct net *net, const void *data, char **w, int n,
 
 static int aqm_groups_write(struct file *file, char *buf, size_t size)
 {
-	return fwd_proc_write(file, buf, size, aqm_groups_cmd, AQM_WORDS_MAX);
+	return fwd_proc_write(file, buf, size, aqm_groups_cmd, FWD_PROC_WORDS_MAX);
 }
 
 int aqm_proc_init(struct fwd_net *fn)

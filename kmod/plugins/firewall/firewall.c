@@ -386,7 +386,7 @@ out:
 /* Through the core's front door: the same checks and errors as its files. */
 static int fw_write(struct file *file, char *buf, size_t size)
 {
-	return fwd_proc_write(file, buf, size, fw_cmd, 32);
+	return fwd_proc_write(file, buf, size, fw_cmd, FWD_PROC_WORDS_MAX);
 }
 
 static int __net_init fw_net_init(struct net *net)
