@@ -54,7 +54,7 @@ static int fwd_nl_put_session(struct sk_buff *skb, const struct fwd_session *s,
 	struct fwd_tuple t;
 	int alen;
 
-	session_get_tuple(s, FWD_DIR_ORIG, &t);
+	fwd_session_tuple(s, FWD_DIR_ORIG, &t);
 	alen = t.family == AF_INET ? sizeof(t.src.ip) : sizeof(t.src.in6);
 	if (nla_put_u64_64bit(skb, FWD_A_SESSION_ID, s->id, FWD_A_PAD) ||
 	    nla_put_u8(skb, FWD_A_FAMILY, t.family) ||

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * dfi plugin: the classification it stores in session metadata, for other
- * plugins. session_get_metadata(s, DFI_META_KEY, &len) returns a struct
- * dfi_result (len == sizeof(struct dfi_result)) once a session is classified.
+ * plugins: with key = fwd_meta_key(DFI_META_NAME), fwd_session_get_meta(s,
+ * key, &len) returns a struct dfi_result (len == sizeof(struct dfi_result))
+ * once a session is classified.
  */
 #ifndef _FORWARDER_DFI_H
 #define _FORWARDER_DFI_H
 
 #include <linux/types.h>
 
-#define DFI_META_KEY	0x64666901	/* "dfi" 1 */
+#define DFI_META_NAME	"dfi.class"
 
 enum dfi_class {
 	DFI_UNKNOWN = 0,

@@ -6,26 +6,25 @@
  * its direction-normalised 5-tuple. The client (FWD_DIR_ORIG) is the endpoint
  * that sent the first packet seen (for TCP, normally the SYN). For TCP each
  * endpoint's state is tracked separately, the way each end itself sees the
- * connection.
+ * connection. The session is opaque: plugins read it through the accessors
+ * below.
  *
- * Events are delivered to one sink (the plugin manager) with the session lock
- * held and bottom halves disabled: callbacks must not sleep and must not call
- * anything that takes the session lock again. The metadata functions and
- * session_drop_current_packet() are safe to call from a callback.
+ * Plugin callbacks (<forwarder/plugin.h>) run with the session lock held and
+ * bottom halves disabled: they must not sleep. Every function here is safe
+ * from a callback. A plugin that acts on a session later (from a timer or a
+ * work item) takes a reference with fwd_session_hold() in a callback and
+ * drops it with fwd_session_put(); the functions marked "any context" work
+ * on a held session, dead or alive.
  */
 #ifndef _FORWARDER_SESSION_H
 #define _FORWARDER_SESSION_H
 
 #include <linux/types.h>
-#include <linux/spinlock.h>
-#include <linux/rhashtable-types.h>
 #include <linux/in6.h>
 
 struct sk_buff;
-struct fwd_session_table;
-struct fwd_pkt_ctx;
-struct fwd_meta;
-struct pm_sess;
+struct net;
+struct fwd_session;
 
 enum fwd_dir {
 	FWD_DIR_ORIG = 0,	/* client -> server */
@@ -82,18 +81,6 @@ union fwd_addr {
 	struct in6_addr in6;
 };
 
-/*
- * Direction-normalised key: endpoint 0 is the lower (address, port), so both
- * directions of a flow map to the same key.
- */
-struct fwd_key {
-	union fwd_addr addr[2];
-	__be16 port[2];
-	u8 family;		/* AF_INET or AF_INET6 */
-	u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
-	u8 pad[2];		/* always zero: the key is hashed and compared as bytes */
-};
-
 /* One packet's view of its flow: what the hook parsed. */
 struct fwd_tuple {
 	union fwd_addr src, dst;
@@ -102,104 +89,82 @@ struct fwd_tuple {
 	u8 proto;
 };
 
-/* What we know about one end of a TCP connection. */
-struct fwd_tcp_side {
-	u8 state;		/* enum fwd_tcp_state */
-	u8 flags;		/* FWD_TCPF_* */
-	u32 isn;		/* sequence number of its SYN */
-	u32 next_seq;		/* one past the highest sequence number it sent */
-	u32 fin_end;		/* sequence number just past its FIN */
-};
-
-#define FWD_TCPF_SEQ_VALID	0x01	/* next_seq holds a value */
-#define FWD_TCPF_SYN_SEEN	0x02
-#define FWD_TCPF_FIN_SEEN	0x04
-#define FWD_TCPF_FIN_ACKED	0x08
-
-struct fwd_session {
-	struct rhash_head node;
-	struct fwd_key key;
-	u8 client;		/* index into key.addr of the client endpoint */
-	u8 established;		/* both sides established / UDP replied */
-	u8 dead;		/* unlinked: no more updates, no metadata */
-	u8 reason;		/* enum fwd_close_reason, once dead */
-	u8 tclass;		/* which timeout applies (internal) */
-	u8 dump_marks;		/* netlink dumps that sent it (internal, under lock) */
-	u8 rl_group[FWD_DIR_MAX];	/* rate group per direction, 0: none (aqm.h) */
-	u64 id;			/* unique in the namespace, from 1, never reused */
-	unsigned long first_seen;	/* jiffies */
-	unsigned long last_seen;	/* jiffies */
-	u64 packets[FWD_DIR_MAX];
-	u64 bytes[FWD_DIR_MAX];
-	struct fwd_tcp_side tcp[FWD_DIR_MAX];	/* FWD_DIR_ORIG: the client end */
-	spinlock_t lock;	/* state, counters, events */
-	spinlock_t meta_lock;	/* metadata list; nests inside lock */
-	struct fwd_meta __rcu *meta;
-	struct fwd_pkt_ctx *cur;	/* packet being processed, under lock */
-	struct pm_sess *pm;		/* plugin manager state, under lock */
-	struct fwd_session_table *table;
-	struct rcu_head rcu;
-};
-
-/* What a sink receives with each event. */
-struct fwd_event {
-	enum fwd_event_type type;
-	enum fwd_event_phase phase;
-	enum fwd_dir dir;		/* direction of the packet (or of the state change) */
-	u8 old_state, new_state;	/* TCP_STATE_CHANGE: side dir, before and after */
-	u8 reason;			/* CLOSING: enum fwd_close_reason */
-	u32 payload_len;		/* DATA, RETRANSMIT, PACKET */
-	struct sk_buff *skb;		/* NULL when no packet caused the event */
-};
-
-/* Where a sink runs among the others: lower first. */
-enum fwd_event_sink_order {
-	FWD_SINK_ORDER_FIRST		= -100,	/* watchers of every event (tests) */
-	FWD_SINK_ORDER_PLUGINS		= 0,	/* the plugin manager */
-	FWD_SINK_ORDER_LISTENERS	= 100,	/* netlink: sees what plugins did */
-};
-
 /*
- * A receiver of session events, called with the session locked in an RCU
- * read-side section, in atomic context.
+ * One packet as the session manager parsed it. Offsets are from skb->data,
+ * so they stay right after fwd_skb_writable().
  */
-struct fwd_event_sink {
-	void (*event)(struct fwd_session *s, const struct fwd_event *ev, void *priv);
-	void *priv;
-	int order;		/* enum fwd_event_sink_order */
-	struct list_head list;	/* the event dispatcher's */
+struct fwd_packet {
+	struct fwd_tuple t;	/* as sent: src is the sender */
+	u32 len;		/* L3 bytes */
+	u32 l3_off;		/* IPv4 or IPv6 header */
+	u32 l4_off;		/* TCP or UDP header */
+	u32 payload_off;	/* L4 payload */
+	u32 payload_len;	/* L4 payload bytes */
+	u32 seq, ack;		/* TCP only */
+	u8 tcp_flags;		/* TCPHDR_* (TCP only) */
+	struct sk_buff *skb;	/* read only for plugins; NULL in KUnit */
 };
 
-int fwd_event_sink_register(struct fwd_event_sink *sink);
-void fwd_event_sink_unregister(struct fwd_event_sink *sink);
-
-/*
- * Metadata: opaque values attached to a session under an integer key.
- * The session keeps @value (it does not copy it) and calls
- * free_cb(value, len) once it is deleted, replaced or the session dies, after
- * an RCU grace period, so a pointer returned by session_get_metadata() stays
- * valid until the caller's rcu_read_unlock(). free_cb may be NULL; it runs in
- * RCU callback (softirq) context.
- */
-typedef void (*fwd_meta_free_t)(void *value, u32 len);
-
-#define FWD_META_MAX_PER_SESSION	32
-
-int session_set_metadata(struct fwd_session *s, u32 key, void *value, u32 len,
-			 fwd_meta_free_t free_cb);
-void *session_get_metadata(struct fwd_session *s, u32 key, u32 *len);
-int session_del_metadata(struct fwd_session *s, u32 key);
-
-/* From an event callback: drop the packet that raised the event. */
-int session_drop_current_packet(struct fwd_session *s);
-
-/* Getters (racy snapshots unless called from a callback). */
-void session_get_tuple(const struct fwd_session *s, enum fwd_dir dir,
-		       struct fwd_tuple *t);
-enum fwd_tcp_state session_tcp_state(const struct fwd_session *s, enum fwd_dir side);
-u64 session_packets(const struct fwd_session *s, enum fwd_dir dir);
-u64 session_bytes(const struct fwd_session *s, enum fwd_dir dir);
+/* Accessors: snapshots, any context (a held session). */
+u64 fwd_session_id(const struct fwd_session *s);
+struct net *fwd_session_net(const struct fwd_session *s);
+void fwd_session_tuple(const struct fwd_session *s, enum fwd_dir dir, struct fwd_tuple *t);
+enum fwd_tcp_state fwd_session_tcp_state(const struct fwd_session *s, enum fwd_dir side);
+bool fwd_session_established(const struct fwd_session *s);
+bool fwd_session_alive(const struct fwd_session *s);
+u64 fwd_session_packets(const struct fwd_session *s, enum fwd_dir dir);
+u64 fwd_session_bytes(const struct fwd_session *s, enum fwd_dir dir);
 const char *fwd_tcp_state_name(enum fwd_tcp_state st);
 const char *fwd_event_name(enum fwd_event_type ev);
+
+/*
+ * References: the session's memory stays until the last put, after its
+ * death too (then fwd_session_alive() is false and every change is
+ * refused with -ENOENT). Hold from a callback; put from any context.
+ * A plugin puts every reference it holds before its module exits.
+ */
+struct fwd_session *fwd_session_hold(struct fwd_session *s);
+void fwd_session_put(struct fwd_session *s);
+
+/*
+ * Drop the packet whose event is being handled (callback only): 0, or
+ * -EINVAL outside a callback with a packet.
+ */
+int fwd_session_drop_packet(struct fwd_session *s);
+/*
+ * Any context: from now on every packet of @s is dropped (@on) or passes
+ * again (!@on), counted as dropped. 0, or -ENOENT if it died.
+ */
+int fwd_session_drop_next(struct fwd_session *s, bool on);
+
+/*
+ * Metadata: values other plugins can read, under a key the manager hands
+ * out by name ("dfi.class"): the same name gives the same key, in every
+ * module, for as long as forwarder.ko is loaded. Keys are few
+ * (FWD_META_KEYS_MAX); take them in module init. May sleep.
+ * Return: the key (> 0), -EINVAL (empty or too long a name), -ENOSPC.
+ */
+#define FWD_META_NAME_MAX		32
+#define FWD_META_KEYS_MAX		64
+#define FWD_META_MAX_PER_SESSION	32
+#define FWD_META_LEN_MAX		256
+
+int fwd_meta_key(const char *name);
+
+/*
+ * The session copies @len bytes of @data (at most FWD_META_LEN_MAX) and
+ * frees its copy itself: no plugin code runs when a value goes, so values
+ * can outlive the plugin that set them. Any context.
+ * Return: 0, -EINVAL (bad key or length), -ENOENT (the session died),
+ * -ENOSPC (FWD_META_MAX_PER_SESSION keys), -ENOMEM.
+ */
+int fwd_session_set_meta(struct fwd_session *s, int key, const void *data, u32 len);
+/*
+ * Under rcu_read_lock() (callbacks are): the value, valid until
+ * rcu_read_unlock(), and its length in *@len; NULL if none.
+ */
+const void *fwd_session_get_meta(struct fwd_session *s, int key, u32 *len);
+/* Return: 0, or -ENOENT if there is no such value. Any context. */
+int fwd_session_del_meta(struct fwd_session *s, int key);
 
 #endif /* _FORWARDER_SESSION_H */

@@ -17,7 +17,7 @@
 #include <forwarder/aqm.h>
 
 struct fwd_net;
-struct fwd_pkt;
+struct fwd_packet;
 struct sk_buff;
 
 #define AQM_MTU			1500	/* smallest burst accepted */
@@ -34,7 +34,7 @@ struct aqm_rate {
 	u8 shift;
 };
 
-void aqm_rate_init(struct aqm_rate *r, u64 bytes_ps);
+void fwd_aqm_rate_init(struct aqm_rate *r, u64 bytes_ps);
 
 static inline s64 aqm_l2t(const struct aqm_rate *r, u32 len)
 {
@@ -61,18 +61,18 @@ struct aqm_bucket {
 	u64 t_last;
 };
 
-int aqm_meter_cfg_init(struct aqm_meter_cfg *m, u8 kind, u64 cir, u32 cbs, u32 ebs,
+int fwd_aqm_meter_cfg_init(struct aqm_meter_cfg *m, u8 kind, u64 cir, u32 cbs, u32 ebs,
 		       u64 pir, u32 pbs);
-void aqm_bucket_fill(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u64 now);
-void aqm_bucket_refill(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u64 now);
-enum aqm_colour aqm_meter_colour(const struct aqm_meter_cfg *m, struct aqm_bucket *b,
+void fwd_aqm_bucket_fill(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u64 now);
+void fwd_aqm_bucket_refill(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u64 now);
+enum aqm_colour fwd_aqm_meter_colour(const struct aqm_meter_cfg *m, struct aqm_bucket *b,
 				 u32 len, u64 now);
-s64 aqm_shape_wait(const struct aqm_meter_cfg *m, const struct aqm_bucket *b, u32 len);
-void aqm_shape_consume(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u32 len);
+s64 fwd_aqm_shape_wait(const struct aqm_meter_cfg *m, const struct aqm_bucket *b, u32 len);
+void fwd_aqm_shape_consume(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u32 len);
 
 /* units.c: tc's units */
-int aqm_parse_rate(const char *s, u64 *bytes_ps);
-int aqm_parse_size(const char *s, u64 *bytes);
+int fwd_aqm_parse_rate(const char *s, u64 *bytes_ps);
+int fwd_aqm_parse_size(const char *s, u64 *bytes);
 
 /* codel.c */
 struct aqm_codel_vars {
@@ -88,29 +88,16 @@ struct aqm_codel_params {
 	u64 target, interval;
 };
 
-void aqm_codel_params_init(struct aqm_codel_params *cp, const struct aqm_rate *rate);
-void aqm_codel_reset(struct aqm_codel_vars *v);
-void aqm_codel_newton_step(struct aqm_codel_vars *v);
-u64 aqm_codel_control_law(u64 t, u64 interval, u32 rec_inv_sqrt);
-bool aqm_codel_judge(struct aqm_codel_vars *v, const struct aqm_codel_params *cp, u64 now,
+void fwd_aqm_codel_params_init(struct aqm_codel_params *cp, const struct aqm_rate *rate);
+void fwd_aqm_codel_reset(struct aqm_codel_vars *v);
+void fwd_aqm_codel_newton_step(struct aqm_codel_vars *v);
+u64 fwd_aqm_codel_control_law(u64 t, u64 interval, u32 rec_inv_sqrt);
+bool fwd_aqm_codel_judge(struct aqm_codel_vars *v, const struct aqm_codel_params *cp, u64 now,
 		     u64 sojourn, u32 backlog, u32 mtu);
-
-/* Group configuration as the user gives it. */
-enum aqm_mode { AQM_MODE_POLICE = 0, AQM_MODE_SHAPE };
-enum aqm_action { AQM_ACT_DROP = 0, AQM_ACT_DSCP, AQM_ACT_MARK };
-
-struct aqm_cfg {
-	u64 rate, peakrate;	/* bytes/s; peakrate 0: none */
-	u32 burst, ebs, pburst;	/* bytes */
-	u8 mode, action, dscp;
-	bool ecn;
-	u32 mark;
-	u32 limit_pkts, limit_bytes;
-};
 
 /* What packets read: the configuration and what is derived from it, RCU-replaced. */
 struct aqm_params {
-	struct aqm_cfg cfg;
+	struct fwd_group_cfg cfg;
 	struct aqm_meter_cfg meter;
 	struct aqm_codel_params codel;
 	struct rcu_head rcu;
@@ -160,7 +147,7 @@ struct aqm_binds {
 struct aqm_net {
 	struct net *net;
 	struct mutex lock;	/* writers */
-	struct aqm_group __rcu *groups[AQM_GROUPS_MAX + 1];
+	struct aqm_group __rcu *groups[FWD_GROUPS_MAX + 1];
 	struct aqm_binds __rcu *binds;
 	atomic_long_t mem_used;	/* truesize queued in all its groups, <= aqm_mem_limit */
 };
@@ -169,10 +156,10 @@ extern unsigned long aqm_mem_limit;	/* per namespace */
 
 /* group.c */
 struct aqm_group *aqm_group_get_locked(struct aqm_net *an, u8 id);
-int aqm_group_add(struct aqm_net *an, u8 id, const struct aqm_cfg *cfg);
-int aqm_group_change(struct aqm_net *an, u8 id, const struct aqm_cfg *cfg);
+int aqm_group_add(struct aqm_net *an, u8 id, const struct fwd_group_cfg *cfg);
+int aqm_group_change(struct aqm_net *an, u8 id, const struct fwd_group_cfg *cfg);
 int aqm_group_del(struct aqm_net *an, u8 id);
-int aqm_cfg_check(const struct aqm_cfg *cfg, const char **why);
+int fwd_aqm_cfg_check(const struct fwd_group_cfg *cfg, const char **why);
 void aqm_stats_sum(struct aqm_group *g, struct aqm_stats *sum);
 void aqm_groups_destroy(struct aqm_net *an);
 
@@ -180,7 +167,7 @@ void aqm_groups_destroy(struct aqm_net *an);
 int aqm_bind_add(struct aqm_net *an, const struct aqm_bind *b);
 int aqm_bind_del_group(struct aqm_net *an, u8 id);
 void aqm_binds_free(struct aqm_net *an);
-u8 aqm_bind_lookup(void *priv, const struct fwd_pkt *pkt, u8 *dirs);
+u8 aqm_bind_lookup(void *priv, const struct fwd_packet *pkt, u8 *dirs);
 
 /* queue.c */
 unsigned int aqm_shape(struct aqm_group *g, const struct aqm_params *p, struct sk_buff *skb,

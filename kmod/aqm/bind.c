@@ -85,7 +85,7 @@ void aqm_binds_free(struct aqm_net *an)
  *
  * Called under rcu_read_lock(). Return: the group id, 0 for none.
  */
-u8 aqm_bind_lookup(void *priv, const struct fwd_pkt *pkt, u8 *dirs)
+u8 aqm_bind_lookup(void *priv, const struct fwd_packet *pkt, u8 *dirs)
 {
 	struct aqm_net *an = priv;
 	const struct aqm_binds *bs = rcu_dereference(an->binds);

@@ -4,7 +4,7 @@
  * target (5 ms) in the queue, once the delay has stayed above target for a
  * whole interval (100 ms), is dropped or CE-marked; then the next signal
  * comes interval / sqrt(count) later. At low rates target and interval grow
- * with the time one MTU takes to send (aqm_codel_params_init). 1/sqrt(count) is kept in Q0.32 and
+ * with the time one MTU takes to send (fwd_aqm_codel_params_init). 1/sqrt(count) is kept in Q0.32 and
  * refined by one Newton step per change of count, so no division or square
  * root is taken per packet. Times are u64 ns.
  */
@@ -15,7 +15,7 @@
 #include "aqm_core.h"
 
 /**
- * aqm_codel_params_init - CoDel's target and interval for a group's rate
+ * fwd_aqm_codel_params_init - CoDel's target and interval for a group's rate
  * @cp: output
  * @rate: the rate the queue drains at
  *
@@ -25,7 +25,7 @@
  * at least 1.5 MTU times, interval grows by as much and is at least twice
  * target.
  */
-void aqm_codel_params_init(struct aqm_codel_params *cp, const struct aqm_rate *rate)
+void fwd_aqm_codel_params_init(struct aqm_codel_params *cp, const struct aqm_rate *rate)
 {
 	u64 mtu_ns = aqm_l2t(rate, AQM_MTU);
 
@@ -33,21 +33,21 @@ void aqm_codel_params_init(struct aqm_codel_params *cp, const struct aqm_rate *r
 	cp->interval = max_t(u64, AQM_CODEL_INTERVAL_NS + cp->target - AQM_CODEL_TARGET_NS,
 			     2 * cp->target);
 }
-EXPORT_SYMBOL_IF_KUNIT(aqm_codel_params_init);
+EXPORT_SYMBOL_IF_KUNIT(fwd_aqm_codel_params_init);
 
-void aqm_codel_reset(struct aqm_codel_vars *v)
+void fwd_aqm_codel_reset(struct aqm_codel_vars *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->rec_inv_sqrt = U32_MAX;
 }
-EXPORT_SYMBOL_IF_KUNIT(aqm_codel_reset);
+EXPORT_SYMBOL_IF_KUNIT(fwd_aqm_codel_reset);
 
 /*
  * x' = x * (3 - count * x^2) / 2, in Q0.32 with two bits of headroom. One
  * step is enough when count moves by one at large counts; small counts move
  * x a lot (1 -> 0.707 for count 2), so they get a few more.
  */
-void aqm_codel_newton_step(struct aqm_codel_vars *v)
+void fwd_aqm_codel_newton_step(struct aqm_codel_vars *v)
 {
 	int i, steps = v->count < 16 ? 6 : 1;
 
@@ -67,14 +67,14 @@ void aqm_codel_newton_step(struct aqm_codel_vars *v)
 		v->rec_inv_sqrt = min_t(u64, y, U32_MAX);
 	}
 }
-EXPORT_SYMBOL_IF_KUNIT(aqm_codel_newton_step);
+EXPORT_SYMBOL_IF_KUNIT(fwd_aqm_codel_newton_step);
 
 /* t + interval / sqrt(count) */
-u64 aqm_codel_control_law(u64 t, u64 interval, u32 rec_inv_sqrt)
+u64 fwd_aqm_codel_control_law(u64 t, u64 interval, u32 rec_inv_sqrt)
 {
 	return t + mul_u64_u32_shr(interval, rec_inv_sqrt, 32);
 }
-EXPORT_SYMBOL_IF_KUNIT(aqm_codel_control_law);
+EXPORT_SYMBOL_IF_KUNIT(fwd_aqm_codel_control_law);
 
 static bool aqm_time_after_eq(u64 a, u64 b)
 {
@@ -98,7 +98,7 @@ static bool aqm_codel_above(struct aqm_codel_vars *v, const struct aqm_codel_par
 }
 
 /**
- * aqm_codel_judge - whether the packet leaving now must be dropped or marked
+ * fwd_aqm_codel_judge - whether the packet leaving now must be dropped or marked
  * @v: the queue's CoDel state
  * @cp: the group's target and interval
  * @now: ns
@@ -108,7 +108,7 @@ static bool aqm_codel_above(struct aqm_codel_vars *v, const struct aqm_codel_par
  *
  * Return: true to drop (or CE-mark) the packet.
  */
-bool aqm_codel_judge(struct aqm_codel_vars *v, const struct aqm_codel_params *cp, u64 now,
+bool fwd_aqm_codel_judge(struct aqm_codel_vars *v, const struct aqm_codel_params *cp, u64 now,
 		     u64 sojourn, u32 backlog, u32 mtu)
 {
 	bool above = aqm_codel_above(v, cp, now, sojourn, backlog, mtu);
@@ -121,8 +121,8 @@ bool aqm_codel_judge(struct aqm_codel_vars *v, const struct aqm_codel_params *cp
 		if (!aqm_time_after_eq(now, v->drop_next))
 			return false;
 		v->count++;
-		aqm_codel_newton_step(v);
-		v->drop_next = aqm_codel_control_law(v->drop_next, cp->interval,
+		fwd_aqm_codel_newton_step(v);
+		v->drop_next = fwd_aqm_codel_control_law(v->drop_next, cp->interval,
 						     v->rec_inv_sqrt);
 		return true;
 	}
@@ -133,13 +133,13 @@ bool aqm_codel_judge(struct aqm_codel_vars *v, const struct aqm_codel_params *cp
 	if (v->count - v->lastcount > 1 &&
 	    !aqm_time_after_eq(now - v->drop_next, 16 * cp->interval)) {
 		v->count -= v->lastcount;
-		aqm_codel_newton_step(v);
+		fwd_aqm_codel_newton_step(v);
 	} else {
 		v->count = 1;
 		v->rec_inv_sqrt = U32_MAX;
 	}
 	v->lastcount = v->count;
-	v->drop_next = aqm_codel_control_law(now, cp->interval, v->rec_inv_sqrt);
+	v->drop_next = fwd_aqm_codel_control_law(now, cp->interval, v->rec_inv_sqrt);
 	return true;
 }
-EXPORT_SYMBOL_IF_KUNIT(aqm_codel_judge);
+EXPORT_SYMBOL_IF_KUNIT(fwd_aqm_codel_judge);

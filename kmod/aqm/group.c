@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Rate groups: one table of AQM_GROUPS_MAX RCU pointers per namespace, so a
+ * Rate groups: one table of FWD_GROUPS_MAX RCU pointers per namespace, so a
  * packet finds its group by id in O(1) and a session only stores the id (one
  * byte per direction). Parameters are replaced with RCU; the token buckets
  * and the queue sit under a per-group lock on their own cache line; counters
@@ -30,14 +30,18 @@ module_param(aqm_mem_limit, ulong, 0644);
 MODULE_PARM_DESC(aqm_mem_limit, "bytes (truesize) the shaping queues of one namespace may hold together");
 
 /**
- * aqm_cfg_check - refuse configurations that cannot work
+ * fwd_aqm_cfg_check - refuse configurations that cannot work
  * @cfg: the configuration
  * @why: the reason, for the log
  *
  * Return: 0 or -EINVAL.
  */
-int aqm_cfg_check(const struct aqm_cfg *cfg, const char **why)
+int fwd_aqm_cfg_check(const struct fwd_group_cfg *cfg, const char **why)
 {
+	if (cfg->mode > FWD_GROUP_SHAPE || cfg->action > FWD_GROUP_ACT_MARK || cfg->dscp > 63) {
+		*why = "unknown mode or action, or dscp above 63";
+		return -EINVAL;
+	}
 	if (!cfg->rate) {
 		*why = "rate missing or zero";
 		return -EINVAL;
@@ -72,14 +76,14 @@ int aqm_cfg_check(const struct aqm_cfg *cfg, const char **why)
 	}
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(aqm_cfg_check);
+EXPORT_SYMBOL_IF_KUNIT(fwd_aqm_cfg_check);
 
-static struct aqm_params *aqm_params_new(const struct aqm_cfg *cfg)
+static struct aqm_params *aqm_params_new(const struct fwd_group_cfg *cfg, gfp_t gfp)
 {
 	struct aqm_params *p;
 	u8 kind = AQM_METER_SINGLE;
 
-	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
+	p = kzalloc(sizeof(*p), gfp);
 	if (!p)
 		return NULL;
 	p->cfg = *cfg;
@@ -87,12 +91,12 @@ static struct aqm_params *aqm_params_new(const struct aqm_cfg *cfg)
 		kind = AQM_METER_TRTCM;
 	else if (cfg->ebs)
 		kind = AQM_METER_SRTCM;
-	if (aqm_meter_cfg_init(&p->meter, kind, cfg->rate, cfg->burst, cfg->ebs,
+	if (fwd_aqm_meter_cfg_init(&p->meter, kind, cfg->rate, cfg->burst, cfg->ebs,
 			       cfg->peakrate, cfg->pburst)) {
 		kfree(p);
 		return NULL;
 	}
-	aqm_codel_params_init(&p->codel, &p->meter.cir);
+	fwd_aqm_codel_params_init(&p->codel, &p->meter.cir);
 	return p;
 }
 
@@ -101,51 +105,80 @@ struct aqm_group *aqm_group_get_locked(struct aqm_net *an, u8 id)
 	return rcu_dereference_protected(an->groups[id], lockdep_is_held(&an->lock));
 }
 
-/* Under an->lock. */
-int aqm_group_add(struct aqm_net *an, u8 id, const struct aqm_cfg *cfg)
+/* A group not published yet: nothing but its creator sees it. */
+static struct aqm_group *aqm_group_new(struct aqm_net *an, u8 id,
+				       const struct fwd_group_cfg *cfg, gfp_t gfp)
 {
 	struct aqm_params *p;
 	struct aqm_group *g;
 
-	if (!id)
-		return -EINVAL;
-	if (aqm_group_get_locked(an, id))
-		return -EEXIST;
-	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
+	g = kzalloc(sizeof(*g), gfp);
 	if (!g)
-		return -ENOMEM;
-	g->stats = alloc_percpu(struct aqm_stats);
-	p = aqm_params_new(cfg);
+		return NULL;
+	g->stats = alloc_percpu_gfp(struct aqm_stats, gfp);
+	p = aqm_params_new(cfg, gfp);
 	if (!g->stats || !p)
 		goto err_free;
 	g->id = id;
 	g->an = an;
 	spin_lock_init(&g->lock);
 	INIT_LIST_HEAD(&g->queue);
-	aqm_codel_reset(&g->codel);
-	aqm_bucket_fill(&p->meter, &g->b, ktime_get_ns());
+	fwd_aqm_codel_reset(&g->codel);
+	fwd_aqm_bucket_fill(&p->meter, &g->b, ktime_get_ns());
 	hrtimer_init(&g->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
 	g->timer.function = aqm_timer_fn;
 	RCU_INIT_POINTER(g->params, p);
-	rcu_assign_pointer(an->groups[id], g);
-	return 0;
+	return g;
 
 err_free:
 	kfree(p);
 	free_percpu(g->stats);
 	kfree(g);
-	return -ENOMEM;
+	return NULL;
+}
+
+/*
+ * Writers (under an->lock) and plugins (in any context, without it) may
+ * create the same id at once: the first publication wins. Deleting and
+ * changing stay under an->lock, and a creator only fills an empty slot.
+ */
+static int aqm_group_publish(struct aqm_net *an, struct aqm_group *g)
+{
+	if (cmpxchg_release((struct aqm_group __force **)&an->groups[g->id], NULL, g))
+		return -EEXIST;
+	return 0;
+}
+
+static void aqm_group_free(struct aqm_group *g, bool send);
+
+/* Under an->lock. */
+int aqm_group_add(struct aqm_net *an, u8 id, const struct fwd_group_cfg *cfg)
+{
+	struct aqm_group *g;
+	int err;
+
+	if (!id)
+		return -EINVAL;
+	if (aqm_group_get_locked(an, id))
+		return -EEXIST;
+	g = aqm_group_new(an, id, cfg, GFP_KERNEL_ACCOUNT);
+	if (!g)
+		return -ENOMEM;
+	err = aqm_group_publish(an, g);
+	if (err)
+		aqm_group_free(g, false);
+	return err;
 }
 
 /* Under an->lock. Counters, tokens and the queue stay. */
-int aqm_group_change(struct aqm_net *an, u8 id, const struct aqm_cfg *cfg)
+int aqm_group_change(struct aqm_net *an, u8 id, const struct fwd_group_cfg *cfg)
 {
 	struct aqm_group *g = aqm_group_get_locked(an, id);
 	struct aqm_params *p, *old;
 
 	if (!g)
 		return -ENOENT;
-	p = aqm_params_new(cfg);
+	p = aqm_params_new(cfg, GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return -ENOMEM;
 	spin_lock_bh(&g->lock);
@@ -236,11 +269,11 @@ static u32 aqm_wire_len(const struct sk_buff *skb)
 }
 
 /* Police re-marking: DSCP (ECN bits kept, checksums fixed) or skb->mark. */
-static bool aqm_remark(struct sk_buff *skb, const struct aqm_cfg *cfg)
+static bool aqm_remark(struct sk_buff *skb, const struct fwd_group_cfg *cfg)
 {
 	unsigned int nh = skb_network_offset(skb);
 
-	if (cfg->action == AQM_ACT_MARK) {
+	if (cfg->action == FWD_GROUP_ACT_MARK) {
 		skb->mark = cfg->mark;
 		return true;
 	}
@@ -295,18 +328,18 @@ unsigned int fwd_aqm_apply(struct fwd_net *fn, u8 gid, struct sk_buff *skb,
 	p = rcu_dereference(g->params);
 	wire = aqm_wire_len(skb);
 	now = ktime_get_ns();
-	if (p->cfg.mode == AQM_MODE_SHAPE)
+	if (p->cfg.mode == FWD_GROUP_SHAPE)
 		return aqm_shape(g, p, skb, state, self, wire, now);
 
 	spin_lock_bh(&g->lock);
-	c = aqm_meter_colour(&p->meter, &g->b, wire, now);
+	c = fwd_aqm_meter_colour(&p->meter, &g->b, wire, now);
 	spin_unlock_bh(&g->lock);
 
 	this_cpu_inc(g->stats->pkts[c]);
 	this_cpu_add(g->stats->bytes[c], wire);
 	if (c == AQM_GREEN)
 		return NF_ACCEPT;
-	if (c == AQM_YELLOW && p->cfg.action != AQM_ACT_DROP && aqm_remark(skb, &p->cfg)) {
+	if (c == AQM_YELLOW && p->cfg.action != FWD_GROUP_ACT_DROP && aqm_remark(skb, &p->cfg)) {
 		this_cpu_inc(g->stats->marked);
 		return NF_ACCEPT;
 	}
@@ -316,33 +349,36 @@ unsigned int fwd_aqm_apply(struct fwd_net *fn, u8 gid, struct sk_buff *skb,
 
 /* ---- exported API ------------------------------------------------------ */
 
-int aqm_group_create(struct net *net, u8 id, u64 cir_bps, u32 cbs_bytes)
+int fwd_group_create(struct net *net, u8 id, const struct fwd_group_cfg *cfg)
 {
-	struct aqm_net *an = fwd_pernet(net)->aqm;
-	struct aqm_cfg cfg = {
-		.rate = cir_bps / 8,
-		.burst = cbs_bytes,
-		.mode = AQM_MODE_POLICE,
-		.action = AQM_ACT_DROP,
-		.limit_pkts = AQM_DEF_LIMIT_PKTS,
-		.limit_bytes = AQM_DEF_LIMIT_BYTES,
-	};
+	struct aqm_net *an = net ? fwd_pernet(net)->aqm : NULL;
+	struct fwd_group_cfg c = *cfg;
+	struct aqm_group *g;
 	const char *why;
 	int err;
 
 	if (!an || !id)
 		return -EINVAL;
-	err = aqm_cfg_check(&cfg, &why);
+	if (!c.limit_pkts)
+		c.limit_pkts = AQM_DEF_LIMIT_PKTS;
+	if (!c.limit_bytes)
+		c.limit_bytes = AQM_DEF_LIMIT_BYTES;
+	err = fwd_aqm_cfg_check(&c, &why);
 	if (err)
 		return err;
-	mutex_lock(&an->lock);
-	err = aqm_group_add(an, id, &cfg);
-	mutex_unlock(&an->lock);
+	if (rcu_access_pointer(an->groups[id]))
+		return -EEXIST;
+	g = aqm_group_new(an, id, &c, GFP_ATOMIC | __GFP_ACCOUNT);
+	if (!g)
+		return -ENOMEM;
+	err = aqm_group_publish(an, g);
+	if (err)
+		aqm_group_free(g, false);
 	return err;
 }
-EXPORT_SYMBOL_GPL(aqm_group_create);
+EXPORT_SYMBOL_GPL(fwd_group_create);
 
-int aqm_group_delete(struct net *net, u8 id)
+int fwd_group_delete(struct net *net, u8 id)
 {
 	struct aqm_net *an = fwd_pernet(net)->aqm;
 	int err;
@@ -354,20 +390,22 @@ int aqm_group_delete(struct net *net, u8 id)
 	mutex_unlock(&an->lock);
 	return err;
 }
-EXPORT_SYMBOL_GPL(aqm_group_delete);
+EXPORT_SYMBOL_GPL(fwd_group_delete);
 
-int session_set_ratelimit_group(struct fwd_session *s, unsigned int id, u8 dir_mask)
+int fwd_session_set_group(struct fwd_session *s, unsigned int id, u8 dir_mask)
 {
 	int dir;
 
-	if (id > AQM_GROUPS_MAX || !dir_mask || (dir_mask & ~AQM_DIR_BOTH))
+	if (id > FWD_GROUPS_MAX || !dir_mask || (dir_mask & ~FWD_GROUP_DIR_BOTH))
 		return -EINVAL;
+	if (!fwd_session_alive(s))
+		return -ENOENT;
 	for (dir = 0; dir < FWD_DIR_MAX; dir++)
 		if (dir_mask & BIT(dir))
 			WRITE_ONCE(s->rl_group[dir], id);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(session_set_ratelimit_group);
+EXPORT_SYMBOL_GPL(fwd_session_set_group);
 
 /* Namespace exit, its /proc file and hooks gone: free every group, queues dropped. */
 void aqm_groups_destroy(struct aqm_net *an)
@@ -376,7 +414,7 @@ void aqm_groups_destroy(struct aqm_net *an)
 	unsigned int i;
 
 	mutex_lock(&an->lock);
-	for (i = 1; i <= AQM_GROUPS_MAX; i++) {
+	for (i = 1; i <= FWD_GROUPS_MAX; i++) {
 		g = aqm_group_get_locked(an, i);
 		if (!g)
 			continue;

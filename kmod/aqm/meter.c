@@ -17,14 +17,14 @@
 #include "aqm_core.h"
 
 /**
- * aqm_rate_init - precompute @r for @bytes_ps (at least 1)
+ * fwd_aqm_rate_init - precompute @r for @bytes_ps (at least 1)
  * @r: output
  * @bytes_ps: bytes per second
  *
  * mult is NSEC_PER_SEC << shift / rate with shift as large as keeps it in
  * 32 bits, so the relative error of a cost is below 2^-31 when it can be.
  */
-void aqm_rate_init(struct aqm_rate *r, u64 bytes_ps)
+void fwd_aqm_rate_init(struct aqm_rate *r, u64 bytes_ps)
 {
 	u64 factor = NSEC_PER_SEC, mult;
 	u8 shift = 0;
@@ -43,10 +43,10 @@ void aqm_rate_init(struct aqm_rate *r, u64 bytes_ps)
 	r->mult = mult;
 	r->shift = shift;
 }
-EXPORT_SYMBOL_IF_KUNIT(aqm_rate_init);
+EXPORT_SYMBOL_IF_KUNIT(fwd_aqm_rate_init);
 
 /**
- * aqm_meter_cfg_init - a meter from rates (bytes/s) and bucket sizes (bytes)
+ * fwd_aqm_meter_cfg_init - a meter from rates (bytes/s) and bucket sizes (bytes)
  * @m: output
  * @kind: enum aqm_meter_kind
  * @cir: committed rate
@@ -57,14 +57,14 @@ EXPORT_SYMBOL_IF_KUNIT(aqm_rate_init);
  *
  * Return: 0 or -EINVAL for a zero rate or an empty bucket.
  */
-int aqm_meter_cfg_init(struct aqm_meter_cfg *m, u8 kind, u64 cir, u32 cbs, u32 ebs,
+int fwd_aqm_meter_cfg_init(struct aqm_meter_cfg *m, u8 kind, u64 cir, u32 cbs, u32 ebs,
 		       u64 pir, u32 pbs)
 {
 	memset(m, 0, sizeof(*m));
 	if (!cir || !cbs)
 		return -EINVAL;
 	m->kind = kind;
-	aqm_rate_init(&m->cir, cir);
+	fwd_aqm_rate_init(&m->cir, cir);
 	m->cbs_ns = aqm_l2t(&m->cir, cbs);
 	if (kind == AQM_METER_SRTCM) {
 		if (!ebs)
@@ -73,22 +73,22 @@ int aqm_meter_cfg_init(struct aqm_meter_cfg *m, u8 kind, u64 cir, u32 cbs, u32 e
 	} else if (kind == AQM_METER_TRTCM) {
 		if (!pir || !pbs)
 			return -EINVAL;
-		aqm_rate_init(&m->pir, pir);
+		fwd_aqm_rate_init(&m->pir, pir);
 		m->pbs_ns = aqm_l2t(&m->pir, pbs);
 	}
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(aqm_meter_cfg_init);
+EXPORT_SYMBOL_IF_KUNIT(fwd_aqm_meter_cfg_init);
 
 /* Both RFCs start with full buckets. */
-void aqm_bucket_fill(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u64 now)
+void fwd_aqm_bucket_fill(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u64 now)
 {
 	b->tc = m->cbs_ns;
 	b->te = m->ebs_ns;
 	b->tp = m->pbs_ns;
 	b->t_last = now;
 }
-EXPORT_SYMBOL_IF_KUNIT(aqm_bucket_fill);
+EXPORT_SYMBOL_IF_KUNIT(fwd_aqm_bucket_fill);
 
 /* What a bucket lacks to be full, a debt included; 0 when it is full or over. */
 static u64 aqm_deficit(s64 tokens, s64 depth)
@@ -97,7 +97,7 @@ static u64 aqm_deficit(s64 tokens, s64 depth)
 }
 
 /**
- * aqm_bucket_refill - add the credit earned since the last refill
+ * fwd_aqm_bucket_refill - add the credit earned since the last refill
  * @m: the meter
  * @b: its buckets
  * @now: ns; a time before the last refill (clock read outside the lock on
@@ -109,7 +109,7 @@ static u64 aqm_deficit(s64 tokens, s64 depth)
  * bucket over its depth (after a change to smaller buckets) lacks nothing
  * rather than taking credit from the others.
  */
-void aqm_bucket_refill(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u64 now)
+void fwd_aqm_bucket_refill(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u64 now)
 {
 	u64 delta, dc;
 
@@ -133,7 +133,7 @@ void aqm_bucket_refill(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u64 
 	b->te = min(b->te, m->ebs_ns);
 	b->tp = min(b->tp, m->pbs_ns);
 }
-EXPORT_SYMBOL_IF_KUNIT(aqm_bucket_refill);
+EXPORT_SYMBOL_IF_KUNIT(fwd_aqm_bucket_refill);
 
 /* Enough credit for @cost, or a full bucket for a packet larger than it. */
 static bool aqm_fits(s64 tokens, s64 cost, s64 depth)
@@ -142,7 +142,7 @@ static bool aqm_fits(s64 tokens, s64 cost, s64 depth)
 }
 
 /**
- * aqm_meter_colour - refill, colour a packet of @len bytes and take its tokens
+ * fwd_aqm_meter_colour - refill, colour a packet of @len bytes and take its tokens
  * @m: the meter
  * @b: its buckets, under the group lock
  * @len: wire bytes
@@ -152,12 +152,12 @@ static bool aqm_fits(s64 tokens, s64 cost, s64 depth)
  * yellow or red as their RFCs define; a red packet takes no token.
  * Return: the colour.
  */
-enum aqm_colour aqm_meter_colour(const struct aqm_meter_cfg *m, struct aqm_bucket *b,
+enum aqm_colour fwd_aqm_meter_colour(const struct aqm_meter_cfg *m, struct aqm_bucket *b,
 				 u32 len, u64 now)
 {
 	s64 cost = aqm_l2t(&m->cir, len);
 
-	aqm_bucket_refill(m, b, now);
+	fwd_aqm_bucket_refill(m, b, now);
 	switch (m->kind) {
 	case AQM_METER_SRTCM:
 		if (aqm_fits(b->tc, cost, m->cbs_ns)) {
@@ -187,17 +187,17 @@ enum aqm_colour aqm_meter_colour(const struct aqm_meter_cfg *m, struct aqm_bucke
 		return AQM_GREEN;
 	}
 }
-EXPORT_SYMBOL_IF_KUNIT(aqm_meter_colour);
+EXPORT_SYMBOL_IF_KUNIT(fwd_aqm_meter_colour);
 
 /**
- * aqm_shape_wait - how long a packet of @len bytes must wait to leave
+ * fwd_aqm_shape_wait - how long a packet of @len bytes must wait to leave
  * @m: the meter (C, and P when there is a peak rate)
  * @b: its buckets, refilled
  * @len: wire bytes
  *
  * Return: 0 if it may leave now, else the ns until it may.
  */
-s64 aqm_shape_wait(const struct aqm_meter_cfg *m, const struct aqm_bucket *b, u32 len)
+s64 fwd_aqm_shape_wait(const struct aqm_meter_cfg *m, const struct aqm_bucket *b, u32 len)
 {
 	s64 wait = min(aqm_l2t(&m->cir, len), m->cbs_ns) - b->tc;
 
@@ -205,12 +205,12 @@ s64 aqm_shape_wait(const struct aqm_meter_cfg *m, const struct aqm_bucket *b, u3
 		wait = max(wait, min(aqm_l2t(&m->pir, len), m->pbs_ns) - b->tp);
 	return max_t(s64, wait, 0);
 }
-EXPORT_SYMBOL_IF_KUNIT(aqm_shape_wait);
+EXPORT_SYMBOL_IF_KUNIT(fwd_aqm_shape_wait);
 
-void aqm_shape_consume(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u32 len)
+void fwd_aqm_shape_consume(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u32 len)
 {
 	b->tc -= aqm_l2t(&m->cir, len);
 	if (m->kind == AQM_METER_TRTCM)
 		b->tp -= aqm_l2t(&m->pir, len);
 }
-EXPORT_SYMBOL_IF_KUNIT(aqm_shape_consume);
+EXPORT_SYMBOL_IF_KUNIT(fwd_aqm_shape_consume);

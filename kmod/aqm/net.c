@@ -50,7 +50,7 @@ void fwd_aqm_net_exit(struct fwd_net *fn)
 int fwd_aqm_init(void)
 {
 	/* A session keeps one byte per direction for its group id. */
-	BUILD_BUG_ON(AQM_GROUPS_MAX > U8_MAX);
+	BUILD_BUG_ON(FWD_GROUPS_MAX > U8_MAX);
 	BUILD_BUG_ON(sizeof_field(struct fwd_session, rl_group) != FWD_DIR_MAX);
 	return aqm_notifier_init();
 }

@@ -29,11 +29,11 @@ static const char * const aqm_mode_names[] = { "police", "shape" };
 static const char * const aqm_dir_names[] = { "", "orig", "reply", "both" };
 
 /* Read back as key value pairs only, so every line splits the same way. */
-static void aqm_show_action(struct seq_file *seq, const struct aqm_cfg *c)
+static void aqm_show_action(struct seq_file *seq, const struct fwd_group_cfg *c)
 {
-	if (c->action == AQM_ACT_DSCP)
+	if (c->action == FWD_GROUP_ACT_DSCP)
 		seq_printf(seq, " action mark-dscp dscp %u", c->dscp);
-	else if (c->action == AQM_ACT_MARK)
+	else if (c->action == FWD_GROUP_ACT_MARK)
 		seq_printf(seq, " action mark fwmark %u", c->mark);
 	else
 		seq_puts(seq, " action drop");
@@ -42,13 +42,13 @@ static void aqm_show_action(struct seq_file *seq, const struct aqm_cfg *c)
 static void aqm_show_group(struct seq_file *seq, struct aqm_group *g)
 {
 	const struct aqm_params *p = rcu_dereference(g->params);
-	const struct aqm_cfg *c = &p->cfg;
+	const struct fwd_group_cfg *c = &p->cfg;
 	struct aqm_stats st;
 	u32 qlen, backlog, qmem;
 	s64 tokens;
 
 	spin_lock_bh(&g->lock);
-	aqm_bucket_refill(&p->meter, &g->b, ktime_get_ns());
+	fwd_aqm_bucket_refill(&p->meter, &g->b, ktime_get_ns());
 	tokens = g->b.tc;
 	qlen = g->qlen;
 	backlog = g->backlog;
@@ -71,8 +71,8 @@ static void aqm_show_group(struct seq_file *seq, struct aqm_group *g)
 	aqm_show_action(seq, c);
 	seq_printf(seq, " limit_pkts %u limit_bytes %u ecn %u", c->limit_pkts, c->limit_bytes,
 		   c->ecn);
-	/* Derived from the rate (aqm_codel_params_init); only a queue has them. */
-	if (c->mode == AQM_MODE_SHAPE)
+	/* Derived from the rate (fwd_aqm_codel_params_init); only a queue has them. */
+	if (c->mode == FWD_GROUP_SHAPE)
 		seq_printf(seq, " codel_target_us %llu codel_interval_us %llu",
 			   div_u64(p->codel.target, NSEC_PER_USEC),
 			   div_u64(p->codel.interval, NSEC_PER_USEC));
@@ -94,7 +94,7 @@ static int aqm_groups_show(struct seq_file *seq, void *v)
 	if (!an)
 		return 0;
 	rcu_read_lock();
-	for (i = 1; i <= AQM_GROUPS_MAX; i++) {
+	for (i = 1; i <= FWD_GROUPS_MAX; i++) {
 		g = rcu_dereference(an->groups[i]);
 		if (g)
 			aqm_show_group(seq, g);
@@ -121,14 +121,14 @@ static int aqm_parse_id(const char *s, u8 *id)
 {
 	u64 v;
 
-	if (fwd_parse_u64(s, 1, AQM_GROUPS_MAX, &v))
+	if (fwd_parse_u64(s, 1, FWD_GROUPS_MAX, &v))
 		return -EINVAL;
 	*id = v;
 	return 0;
 }
 
 /* "limit 1000p" (packets) or "limit 2mb" (truesize bytes). */
-static int aqm_parse_limit(char *s, struct aqm_cfg *c)
+static int aqm_parse_limit(char *s, struct fwd_group_cfg *c)
 {
 	size_t len = strlen(s);
 	u64 v;
@@ -140,7 +140,7 @@ static int aqm_parse_limit(char *s, struct aqm_cfg *c)
 		c->limit_pkts = v;
 		return 0;
 	}
-	if (aqm_parse_size(s, &v))
+	if (fwd_aqm_parse_size(s, &v))
 		return -EINVAL;
 	c->limit_bytes = v;
 	return 0;
@@ -157,7 +157,7 @@ static int aqm_parse_u32_word(const char *s, u32 max, u32 *out)
 }
 
 /* KEY VALUE pairs and "ecn" into @c; *why says what is wrong. */
-static int aqm_parse_cfg(char **w, int n, struct aqm_cfg *c, const char **why)
+static int aqm_parse_cfg(char **w, int n, struct fwd_group_cfg *c, const char **why)
 {
 	u64 v;
 	u32 u;
@@ -181,7 +181,7 @@ static int aqm_parse_cfg(char **w, int n, struct aqm_cfg *c, const char **why)
 		}
 		val = w[++i];
 		if (!strcmp(key, "rate") || !strcmp(key, "peakrate")) {
-			if (aqm_parse_rate(val, &v)) {
+			if (fwd_aqm_parse_rate(val, &v)) {
 				*why = "bad rate (tc units: bit, kbit, mbit, gbit, bps, kbps...; not zero)";
 				return -EINVAL;
 			}
@@ -191,7 +191,7 @@ static int aqm_parse_cfg(char **w, int n, struct aqm_cfg *c, const char **why)
 				c->peakrate = v;
 		} else if (!strcmp(key, "burst") || !strcmp(key, "ebs") ||
 			   !strcmp(key, "pburst")) {
-			if (aqm_parse_size(val, &v)) {
+			if (fwd_aqm_parse_size(val, &v)) {
 				*why = "bad size (tc units: b, k, kb, m, mb, g, kbit...)";
 				return -EINVAL;
 			}
@@ -203,24 +203,24 @@ static int aqm_parse_cfg(char **w, int n, struct aqm_cfg *c, const char **why)
 				c->pburst = v;
 		} else if (!strcmp(key, "mode")) {
 			if (!strcmp(val, "police")) {
-				c->mode = AQM_MODE_POLICE;
+				c->mode = FWD_GROUP_POLICE;
 			} else if (!strcmp(val, "shape")) {
-				c->mode = AQM_MODE_SHAPE;
+				c->mode = FWD_GROUP_SHAPE;
 			} else {
 				*why = "mode is police or shape";
 				return -EINVAL;
 			}
 		} else if (!strcmp(key, "action")) {
 			if (!strcmp(val, "drop")) {
-				c->action = AQM_ACT_DROP;
+				c->action = FWD_GROUP_ACT_DROP;
 			} else if (!strcmp(val, "mark-dscp") && i + 1 < n &&
 				   !aqm_parse_u32_word(w[i + 1], 63, &u)) {
-				c->action = AQM_ACT_DSCP;
+				c->action = FWD_GROUP_ACT_DSCP;
 				c->dscp = u;
 				i++;
 			} else if (!strcmp(val, "mark") && i + 1 < n &&
 				   !aqm_parse_u32_word(w[i + 1], U32_MAX, &u)) {
-				c->action = AQM_ACT_MARK;
+				c->action = FWD_GROUP_ACT_MARK;
 				c->mark = u;
 				i++;
 			} else {
@@ -237,13 +237,13 @@ static int aqm_parse_cfg(char **w, int n, struct aqm_cfg *c, const char **why)
 			return -EINVAL;
 		}
 	}
-	return aqm_cfg_check(c, why);
+	return fwd_aqm_cfg_check(c, why);
 }
 
 static int aqm_cmd_add_change(struct aqm_net *an, bool add, char **w, int n,
 			      const char **why)
 {
-	struct aqm_cfg cfg = {
+	struct fwd_group_cfg cfg = {
 		.limit_pkts = AQM_DEF_LIMIT_PKTS,
 		.limit_bytes = AQM_DEF_LIMIT_BYTES,
 	};
@@ -278,7 +278,7 @@ static int aqm_cmd_add_change(struct aqm_net *an, bool add, char **w, int n,
 
 static int aqm_cmd_bind(struct aqm_net *an, char **w, int n, const char **why)
 {
-	struct aqm_bind b = { .dirs = AQM_DIR_BOTH };
+	struct aqm_bind b = { .dirs = FWD_GROUP_DIR_BOTH };
 	u32 port;
 	int i, err;
 
@@ -302,10 +302,10 @@ static int aqm_cmd_bind(struct aqm_net *an, char **w, int n, const char **why)
 			   !aqm_parse_u32_word(w[i + 1], U16_MAX, &port) && port) {
 			b.dport = port;
 		} else if (!strcmp(w[i], "dir")) {
-			for (b.dirs = 1; b.dirs <= AQM_DIR_BOTH; b.dirs++)
+			for (b.dirs = 1; b.dirs <= FWD_GROUP_DIR_BOTH; b.dirs++)
 				if (!strcmp(w[i + 1], aqm_dir_names[b.dirs]))
 					break;
-			if (b.dirs > AQM_DIR_BOTH)
+			if (b.dirs > FWD_GROUP_DIR_BOTH)
 				goto bad;
 		} else {
 			goto bad;

@@ -177,8 +177,8 @@ static void aqm_timer_start(struct aqm_group *g, const struct aqm_params *p, u64
 {
 	struct aqm_pkt *q = list_first_entry(&g->queue, struct aqm_pkt, list);
 
-	aqm_bucket_refill(&p->meter, &g->b, now);
-	aqm_timer_arm(g, now + aqm_shape_wait(&p->meter, &g->b, q->wire));
+	fwd_aqm_bucket_refill(&p->meter, &g->b, now);
+	aqm_timer_arm(g, now + fwd_aqm_shape_wait(&p->meter, &g->b, q->wire));
 }
 
 /*
@@ -283,9 +283,9 @@ unsigned int aqm_shape(struct aqm_group *g, const struct aqm_params *p, struct s
 	if (!split) {
 		spin_lock_bh(&g->lock);
 		if (list_empty(&g->queue)) {
-			aqm_bucket_refill(&p->meter, &g->b, now);
-			if (!aqm_shape_wait(&p->meter, &g->b, wire)) {
-				aqm_shape_consume(&p->meter, &g->b, wire);
+			fwd_aqm_bucket_refill(&p->meter, &g->b, now);
+			if (!fwd_aqm_shape_wait(&p->meter, &g->b, wire)) {
+				fwd_aqm_shape_consume(&p->meter, &g->b, wire);
 				spin_unlock_bh(&g->lock);
 				this_cpu_inc(g->stats->pkts[AQM_GREEN]);
 				this_cpu_add(g->stats->bytes[AQM_GREEN], wire);
@@ -355,12 +355,12 @@ enum hrtimer_restart aqm_timer_fn(struct hrtimer *t)
 	rcu_read_lock();
 	p = rcu_dereference(g->params);
 	spin_lock(&g->lock);
-	aqm_bucket_refill(&p->meter, &g->b, now);
+	fwd_aqm_bucket_refill(&p->meter, &g->b, now);
 	while (!list_empty(&g->queue) && n < AQM_RELEASE_BUDGET) {
 		q = list_first_entry(&g->queue, struct aqm_pkt, list);
-		if (aqm_shape_wait(&p->meter, &g->b, q->wire))
+		if (fwd_aqm_shape_wait(&p->meter, &g->b, q->wire))
 			break;
-		if (aqm_codel_judge(&g->codel, &p->codel, now, now - q->enq_ns, g->backlog,
+		if (fwd_aqm_codel_judge(&g->codel, &p->codel, now, now - q->enq_ns, g->backlog,
 				    max_t(u32, AQM_MTU, q->wire))) {
 			if (!p->cfg.ecn || !aqm_set_ce(q->skb)) {
 				aqm_unlink(g, q);
@@ -370,14 +370,14 @@ enum hrtimer_restart aqm_timer_fn(struct hrtimer *t)
 			}
 			marks++;
 		}
-		aqm_shape_consume(&p->meter, &g->b, q->wire);
+		fwd_aqm_shape_consume(&p->meter, &g->b, q->wire);
 		aqm_unlink(g, q);
 		list_add_tail(&q->list, &send);
 		n++;
 	}
 	if (!list_empty(&g->queue)) {
 		q = list_first_entry(&g->queue, struct aqm_pkt, list);
-		hrtimer_set_expires(t, ns_to_ktime(now + aqm_shape_wait(&p->meter, &g->b,
+		hrtimer_set_expires(t, ns_to_ktime(now + fwd_aqm_shape_wait(&p->meter, &g->b,
 									 q->wire)));
 		ret = HRTIMER_RESTART;
 	}
@@ -455,7 +455,7 @@ static int aqm_netdev_event(struct notifier_block *nb, unsigned long event, void
 		return NOTIFY_DONE;
 	rcu_read_lock();
 	an = READ_ONCE(fwd_pernet(dev_net(dev))->aqm);
-	for (i = 1; an && i <= AQM_GROUPS_MAX; i++) {
+	for (i = 1; an && i <= FWD_GROUPS_MAX; i++) {
 		g = rcu_dereference(an->groups[i]);
 		if (g)
 			aqm_queue_flush_dev(g, dev);

@@ -81,13 +81,13 @@ static int aqm_parse_units(const char *s, const struct aqm_unit *units, unsigned
 }
 
 /**
- * aqm_parse_rate - a tc rate
+ * fwd_aqm_parse_rate - a tc rate
  * @s: NUL-terminated word, e.g. "10mbit"
  * @bytes_ps: result in bytes per second (rounded down), only on success
  *
  * Return: 0, -EINVAL (malformed, unknown unit, below 8 bit/s) or -ERANGE.
  */
-int aqm_parse_rate(const char *s, u64 *bytes_ps)
+int fwd_aqm_parse_rate(const char *s, u64 *bytes_ps)
 {
 	u64 bits;
 	int err;
@@ -100,16 +100,16 @@ int aqm_parse_rate(const char *s, u64 *bytes_ps)
 	*bytes_ps = bits / 8;
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(aqm_parse_rate);
+EXPORT_SYMBOL_IF_KUNIT(fwd_aqm_parse_rate);
 
 /**
- * aqm_parse_size - a tc size
+ * fwd_aqm_parse_size - a tc size
  * @s: NUL-terminated word, e.g. "64k"
  * @bytes: result (rounded down), only on success
  *
  * Return: 0, -EINVAL or -ERANGE (more than 4 GiB - 1).
  */
-int aqm_parse_size(const char *s, u64 *bytes)
+int fwd_aqm_parse_size(const char *s, u64 *bytes)
 {
 	u64 bits;
 	int err;
@@ -122,4 +122,4 @@ int aqm_parse_size(const char *s, u64 *bytes)
 	*bytes = bits / 8;
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(aqm_parse_size);
+EXPORT_SYMBOL_IF_KUNIT(fwd_aqm_parse_size);

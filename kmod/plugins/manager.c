@@ -34,7 +34,7 @@ struct pm_stats {
 };
 
 struct pm_entry {
-	const struct pm_plugin *p;
+	const struct fwd_plugin *p;
 	unsigned int slot;
 	u32 gen;
 	struct pm_stats __percpu *stats;
@@ -48,9 +48,9 @@ struct pm_snap {
 };
 
 struct pm_ude {
-	char name[PM_NAME_MAX];
+	char name[FWD_PLUGIN_NAME_MAX];
 	enum fwd_event_type base;
-	pm_ude_filter_t filter;
+	fwd_ude_filter_t filter;
 	void *priv;
 };
 
@@ -90,11 +90,11 @@ struct pm_sess {
 static DEFINE_MUTEX(pm_mutex);
 static DEFINE_SPINLOCK(pm_ctx_lock);
 static LIST_HEAD(pm_all);				/* under pm_ctx_lock */
-static struct pm_entry *pm_live[PM_MAX_PLUGINS];	/* under pm_ctx_lock */
-static struct pm_entry *pm_slots[PM_MAX_PLUGINS];	/* under pm_mutex */
+static struct pm_entry *pm_live[FWD_PLUGINS_MAX];	/* under pm_ctx_lock */
+static struct pm_entry *pm_slots[FWD_PLUGINS_MAX];	/* under pm_mutex */
 static u32 pm_gen;
 static struct pm_snap __rcu *pm_snap;
-static struct pm_ude __rcu *pm_udes[PM_UDE_MAX];
+static struct pm_ude __rcu *pm_udes[FWD_UDE_MAX];
 
 /* ---- contexts ---------------------------------------------------------- */
 
@@ -103,7 +103,7 @@ static u8 *pm_data(struct pm_sess *ps)
 	return (u8 *)&ps->slot[ps->nslots];
 }
 
-static size_t pm_ctx_room(const struct pm_plugin *p)
+static size_t pm_ctx_room(const struct fwd_plugin *p)
 {
 	return round_up(p->ctx_size, sizeof(u64));
 }
@@ -146,7 +146,7 @@ static struct pm_sess *pm_sess_alloc(unsigned int nslots, size_t used)
 {
 	struct pm_sess *ps;
 
-	if (nslots > PM_MAX_PLUGINS || used >= PM_NO_CTX)
+	if (nslots > FWD_PLUGINS_MAX || used >= PM_NO_CTX)
 		return NULL;
 	ps = kzalloc(struct_size(ps, slot, nslots) + used, GFP_ATOMIC | __GFP_ACCOUNT);
 	if (!ps)
@@ -247,22 +247,23 @@ static bool pm_may_call(const struct pm_sess *ps, const struct pm_entry *e,
 	if (READ_ONCE(ps->owner) == PM_NO_OWNER || pm_is_owner(ps, e))
 		return true;
 	return type == FWD_EV_CLOSING && (flags & PM_F_CALLED) &&
-	       (e->p->events & PM_EV(FWD_EV_CLOSING));
+	       (e->p->events & FWD_EV_BIT(FWD_EV_CLOSING));
 }
 
 static void pm_call_one(struct fwd_session *s, struct pm_sess *ps, struct pm_entry *e,
-			struct pm_call *call, unsigned int id)
+			struct fwd_call *call, unsigned int id)
 {
 	struct pm_slot *sl = &ps->slot[e->slot];
 	void *ctx = NULL;
 
-	if (!pm_may_call(ps, e, call->ev->type))
+	if (!pm_may_call(ps, e, call->base))
 		return;
 	if (e->p->ctx_size) {
 		ctx = pm_data(ps) + sl->off;
 		sl->flags |= PM_F_CTX;
 	}
 	call->event = id;
+	call->plugin = e->p;
 	sl->flags |= PM_F_CALLED;
 	this_cpu_inc(e->stats->calls);
 	ps->cur = (int)e->slot;
@@ -272,8 +273,10 @@ static void pm_call_one(struct fwd_session *s, struct pm_sess *ps, struct pm_ent
 
 static void pm_dispatch(struct fwd_session *s, const struct fwd_event *ev, void *priv)
 {
-	struct pm_call call = {
-		.ev = ev, .skb = ev->skb, .dir = ev->dir,
+	struct fwd_call call = {
+		.net = fwd_session_net(s), .base = ev->type, .phase = ev->phase,
+		.dir = ev->dir, .old_state = ev->old_state, .new_state = ev->new_state,
+		.reason = ev->reason, .pkt = ev->pkt,
 	};
 	struct pm_snap *snap;
 	struct pm_sess *ps;
@@ -283,16 +286,16 @@ static void pm_dispatch(struct fwd_session *s, const struct fwd_event *ev, void 
 	snap = rcu_dereference(pm_snap);
 	if (!snap)
 		goto out;
-	mask = PM_EV(ev->type);
-	for (i = 0; i < PM_UDE_MAX; i++) {
+	mask = FWD_EV_BIT(ev->type);
+	for (i = 0; i < FWD_UDE_MAX; i++) {
 		struct pm_ude *u = rcu_dereference(pm_udes[i]);
 
 		if (!u || u->base != ev->type ||
-		    !(snap->listen[ev->phase] & PM_EV(PM_UDE_FIRST + i)))
+		    !(snap->listen[ev->phase] & FWD_EV_BIT(FWD_UDE_FIRST + i)))
 			continue;
-		call.event = PM_UDE_FIRST + i;
+		call.event = FWD_UDE_FIRST + i;
 		if (u->filter(s, &call, u->priv))
-			udes |= PM_EV(PM_UDE_FIRST + i);
+			udes |= FWD_EV_BIT(FWD_UDE_FIRST + i);
 	}
 	mask |= udes;
 	if (!(snap->listen[ev->phase] & mask))
@@ -343,7 +346,7 @@ static struct pm_entry *pm_cur_entry(struct pm_sess *ps)
 	return NULL;
 }
 
-int pm_session_detach_me(struct fwd_session *s)
+int fwd_session_detach_me(struct fwd_session *s)
 {
 	struct pm_sess *ps = s->pm;
 	struct pm_entry *e;
@@ -358,9 +361,9 @@ int pm_session_detach_me(struct fwd_session *s)
 	ps->slot[ps->cur].flags |= PM_F_DETACHED;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(pm_session_detach_me);
+EXPORT_SYMBOL_GPL(fwd_session_detach_me);
 
-int pm_session_take_over(struct fwd_session *s)
+int fwd_session_take_over(struct fwd_session *s)
 {
 	struct pm_sess *ps = s->pm;
 	struct pm_entry *e;
@@ -376,24 +379,60 @@ int pm_session_take_over(struct fwd_session *s)
 	this_cpu_inc(e->stats->took_over);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(pm_session_take_over);
+EXPORT_SYMBOL_GPL(fwd_session_take_over);
 
-struct sk_buff *pm_skb_writable(const struct pm_call *call, unsigned int len)
+struct sk_buff *fwd_skb_writable(const struct fwd_call *call, unsigned int len)
 {
-	struct sk_buff *skb = (struct sk_buff *)call->skb;
+	struct sk_buff *skb = call->pkt ? call->pkt->skb : NULL;
 
 	if (!skb || skb_ensure_writable(skb, len))
 		return NULL;
 	return skb;
 }
-EXPORT_SYMBOL_GPL(pm_skb_writable);
+EXPORT_SYMBOL_GPL(fwd_skb_writable);
 
-/* A metadata free_cb that stays loaded as long as any session can exist. */
-void pm_meta_kfree(void *value, u32 len)
+/* ---- calls from timers and work items ---------------------------------- */
+
+/**
+ * fwd_session_detach - @p gets no more event for @s (D1), from outside a callback
+ * @s: a session the caller holds
+ * @p: a registered plugin
+ *
+ * Takes the session lock: never from a callback of @s (there,
+ * fwd_session_detach_me()).
+ * Return: 0, -ENOENT (@s died or never met @p) or -EINVAL (@p unknown).
+ */
+int fwd_session_detach(struct fwd_session *s, const struct fwd_plugin *p)
 {
-	kfree(value);
+	struct pm_snap *snap;
+	struct pm_entry *e = NULL;
+	struct pm_sess *ps;
+	unsigned int i;
+	int err = -EINVAL;
+
+	rcu_read_lock();
+	snap = rcu_dereference(pm_snap);
+	for (i = 0; snap && i < snap->n; i++)
+		if (snap->e[i]->p == p)
+			e = snap->e[i];
+	if (!e)
+		goto out;
+	err = -ENOENT;
+	spin_lock_bh(&s->lock);
+	ps = s->pm;
+	if (fwd_session_alive(s) && ps && e->slot < ps->nslots &&
+	    ps->slot[e->slot].gen == e->gen) {
+		if (!(ps->slot[e->slot].flags & PM_F_DETACHED))
+			this_cpu_inc(e->stats->detached);
+		ps->slot[e->slot].flags |= PM_F_DETACHED;
+		err = 0;
+	}
+	spin_unlock_bh(&s->lock);
+out:
+	rcu_read_unlock();
+	return err;
 }
-EXPORT_SYMBOL_GPL(pm_meta_kfree);
+EXPORT_SYMBOL_GPL(fwd_session_detach);
 
 /* ---- registration ------------------------------------------------------ */
 
@@ -403,14 +442,14 @@ static int pm_publish(void)
 	struct pm_snap *snap, *old;
 	unsigned int i, j, n = 0;
 
-	for (i = 0; i < PM_MAX_PLUGINS; i++)
+	for (i = 0; i < FWD_PLUGINS_MAX; i++)
 		n += !!pm_slots[i];
 	snap = NULL;
 	if (n) {
 		snap = kzalloc(struct_size(snap, e, n), GFP_KERNEL);
 		if (!snap)
 			return -ENOMEM;
-		for (i = 0; i < PM_MAX_PLUGINS; i++) {
+		for (i = 0; i < FWD_PLUGINS_MAX; i++) {
 			struct pm_entry *e = pm_slots[i];
 
 			if (!e)
@@ -435,11 +474,11 @@ static int pm_publish(void)
 	return 0;
 }
 
-static struct pm_entry *pm_find(const struct pm_plugin *p, const char *name)
+static struct pm_entry *pm_find(const struct fwd_plugin *p, const char *name)
 {
 	int i;
 
-	for (i = 0; i < PM_MAX_PLUGINS; i++) {
+	for (i = 0; i < FWD_PLUGINS_MAX; i++) {
 		struct pm_entry *e = pm_slots[i];
 
 		if (e && (e->p == p || (name && !strcmp(e->p->name, name))))
@@ -449,21 +488,21 @@ static struct pm_entry *pm_find(const struct pm_plugin *p, const char *name)
 }
 
 /**
- * pm_plugin_register - start dispatching events to @p
- * @p: the plugin; stays valid until pm_plugin_unregister() returns
+ * fwd_plugin_register - start dispatching events to @p
+ * @p: the plugin; stays valid until fwd_plugin_unregister() returns
  *
  * Return: 0, -EINVAL (bad description), -EEXIST (same name registered),
- * -ENOSPC (PM_MAX_PLUGINS registered) or -ENOMEM.
+ * -ENOSPC (FWD_PLUGINS_MAX registered) or -ENOMEM.
  */
-int pm_plugin_register(const struct pm_plugin *p)
+int fwd_plugin_register(const struct fwd_plugin *p)
 {
 	struct pm_entry *e;
 	int slot, err;
 
-	if (!p || !p->name || !p->name[0] || strlen(p->name) >= PM_NAME_MAX ||
+	if (!p || !p->name || !p->name[0] || strlen(p->name) >= FWD_PLUGIN_NAME_MAX ||
 	    !p->on_event || (unsigned int)p->phase >= FWD_PHASE_MAX ||
 	    (p->events & ~(GENMASK(FWD_EV_MAX - 1, 0) |
-			   GENMASK(PM_EV_MAX - 1, PM_UDE_FIRST))))
+			   GENMASK(FWD_EV_ID_MAX - 1, FWD_UDE_FIRST))))
 		return -EINVAL;
 	e = kzalloc(sizeof(*e), GFP_KERNEL);
 	if (!e)
@@ -480,10 +519,10 @@ int pm_plugin_register(const struct pm_plugin *p)
 	if (pm_find(p, p->name))
 		goto err_unlock;
 	err = -ENOSPC;
-	for (slot = 0; slot < PM_MAX_PLUGINS; slot++)
+	for (slot = 0; slot < FWD_PLUGINS_MAX; slot++)
 		if (!pm_slots[slot])
 			break;
-	if (slot == PM_MAX_PLUGINS)
+	if (slot == FWD_PLUGINS_MAX)
 		goto err_unlock;
 	e->slot = slot;
 	e->gen = ++pm_gen ?: ++pm_gen;	/* 0 is a free slot's */
@@ -510,15 +549,15 @@ err_free:
 	kfree(e);
 	return err;
 }
-EXPORT_SYMBOL_GPL(pm_plugin_register);
+EXPORT_SYMBOL_GPL(fwd_plugin_register);
 
 /**
- * pm_plugin_unregister - stop dispatching to @p and free its contexts
+ * fwd_plugin_unregister - stop dispatching to @p and free its contexts
  * @p: a registered plugin (anything else is ignored)
  *
  * On return none of @p's callbacks runs or will run. May sleep.
  */
-void pm_plugin_unregister(const struct pm_plugin *p)
+void fwd_plugin_unregister(const struct fwd_plugin *p)
 {
 	struct pm_sess *ps;
 	struct pm_entry *e;
@@ -546,21 +585,21 @@ void pm_plugin_unregister(const struct pm_plugin *p)
 	kfree(e);
 	pr_info("plugin %s unregistered\n", p->name);
 }
-EXPORT_SYMBOL_GPL(pm_plugin_unregister);
+EXPORT_SYMBOL_GPL(fwd_plugin_unregister);
 
 /* ---- user-defined events ----------------------------------------------- */
 
 /**
- * pm_ude_register - define an event as @base plus @filter
+ * fwd_ude_register - define an event as @base plus @filter
  * @name: for /proc/forwarder/plugins
  * @base: the built-in event it refines
  * @filter: runs under the session lock for each @base someone listens to
  * @priv: passed to @filter
  *
- * Return: the event id (>= PM_UDE_FIRST), -EINVAL, -ENOSPC or -ENOMEM.
+ * Return: the event id (>= FWD_UDE_FIRST), -EINVAL, -ENOSPC or -ENOMEM.
  */
-int pm_ude_register(const char *name, enum fwd_event_type base,
-		    pm_ude_filter_t filter, void *priv)
+int fwd_ude_register(const char *name, enum fwd_event_type base,
+		    fwd_ude_filter_t filter, void *priv)
 {
 	struct pm_ude *u;
 	int i;
@@ -575,29 +614,29 @@ int pm_ude_register(const char *name, enum fwd_event_type base,
 	u->filter = filter;
 	u->priv = priv;
 	mutex_lock(&pm_mutex);
-	for (i = 0; i < PM_UDE_MAX; i++) {
+	for (i = 0; i < FWD_UDE_MAX; i++) {
 		if (!rcu_access_pointer(pm_udes[i])) {
 			rcu_assign_pointer(pm_udes[i], u);
 			break;
 		}
 	}
 	mutex_unlock(&pm_mutex);
-	if (i == PM_UDE_MAX) {
+	if (i == FWD_UDE_MAX) {
 		kfree(u);
 		return -ENOSPC;
 	}
-	return PM_UDE_FIRST + i;
+	return FWD_UDE_FIRST + i;
 }
-EXPORT_SYMBOL_GPL(pm_ude_register);
+EXPORT_SYMBOL_GPL(fwd_ude_register);
 
-void pm_ude_unregister(int id)
+void fwd_ude_unregister(int id)
 {
 	struct pm_ude *u;
 
-	if (id < PM_UDE_FIRST || id >= PM_EV_MAX)
+	if (id < FWD_UDE_FIRST || id >= FWD_EV_ID_MAX)
 		return;
 	mutex_lock(&pm_mutex);
-	u = rcu_replace_pointer(pm_udes[id - PM_UDE_FIRST], NULL,
+	u = rcu_replace_pointer(pm_udes[id - FWD_UDE_FIRST], NULL,
 				lockdep_is_held(&pm_mutex));
 	mutex_unlock(&pm_mutex);
 	if (!u)
@@ -605,7 +644,7 @@ void pm_ude_unregister(int id)
 	synchronize_rcu();
 	kfree(u);
 }
-EXPORT_SYMBOL_GPL(pm_ude_unregister);
+EXPORT_SYMBOL_GPL(fwd_ude_unregister);
 
 /* ---- /proc/forwarder/plugins ------------------------------------------- */
 
@@ -614,10 +653,10 @@ static void pm_show_mask(struct seq_file *seq, u32 mask)
 	bool first = true;
 	unsigned int id;
 
-	for (id = 0; id < PM_EV_MAX; id++) {
+	for (id = 0; id < FWD_EV_ID_MAX; id++) {
 		struct pm_ude *u;
 
-		if (!(mask & PM_EV(id)))
+		if (!(mask & FWD_EV_BIT(id)))
 			continue;
 		seq_puts(seq, first ? "" : ",");
 		first = false;
@@ -625,7 +664,7 @@ static void pm_show_mask(struct seq_file *seq, u32 mask)
 			seq_puts(seq, fwd_event_name(id));
 			continue;
 		}
-		u = rcu_dereference_protected(pm_udes[id - PM_UDE_FIRST],
+		u = rcu_dereference_protected(pm_udes[id - FWD_UDE_FIRST],
 					      lockdep_is_held(&pm_mutex));
 		if (u)
 			seq_printf(seq, "%s", u->name);
@@ -664,12 +703,12 @@ static int pm_proc_show(struct seq_file *seq, void *v)
 		pm_show_mask(seq, e->p->events);
 		seq_putc(seq, '\n');
 	}
-	for (i = 0; i < PM_UDE_MAX; i++) {
+	for (i = 0; i < FWD_UDE_MAX; i++) {
 		struct pm_ude *u = rcu_dereference_protected(pm_udes[i],
 							     lockdep_is_held(&pm_mutex));
 
 		if (u)
-			seq_printf(seq, "ude %u %s base %s\n", PM_UDE_FIRST + i, u->name,
+			seq_printf(seq, "ude %u %s base %s\n", FWD_UDE_FIRST + i, u->name,
 				   fwd_event_name(u->base));
 	}
 	mutex_unlock(&pm_mutex);

@@ -8,6 +8,8 @@
 
 #include <forwarder/plugin.h>
 
+#include "session/session_core.h"
+
 struct fwd_net;
 
 int fwd_pm_init(void);

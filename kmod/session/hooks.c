@@ -25,7 +25,7 @@
 
 /* Returns 0, or -EINVAL (malformed, counted) / -ENOENT (not TCP/UDP, counted). */
 static int fwd_parse_l4(struct sk_buff *skb, unsigned int off, unsigned int l4len,
-			bool fragment, struct fwd_pkt *pkt, struct fwd_session_table *tbl)
+			bool fragment, struct fwd_packet *pkt, struct fwd_session_table *tbl)
 {
 	if (pkt->t.proto == IPPROTO_TCP) {
 		struct tcphdr _th;
@@ -49,6 +49,8 @@ static int fwd_parse_l4(struct sk_buff *skb, unsigned int off, unsigned int l4le
 		pkt->t.dport = th->dest;
 		pkt->seq = ntohl(th->seq);
 		pkt->ack = ntohl(th->ack_seq);
+		pkt->l4_off = off;
+		pkt->payload_off = off + doff;
 		pkt->payload_len = l4len - doff;
 		return 0;
 	}
@@ -68,6 +70,8 @@ static int fwd_parse_l4(struct sk_buff *skb, unsigned int off, unsigned int l4le
 			goto err_parse;
 		pkt->t.sport = uh->source;
 		pkt->t.dport = uh->dest;
+		pkt->l4_off = off;
+		pkt->payload_off = off + sizeof(_uh);
 		pkt->payload_len = l4len - sizeof(_uh);
 		return 0;
 	}
@@ -79,7 +83,7 @@ err_parse:
 	return -EINVAL;
 }
 
-static int fwd_parse_ipv4(struct sk_buff *skb, struct fwd_pkt *pkt,
+static int fwd_parse_ipv4(struct sk_buff *skb, struct fwd_packet *pkt,
 			  struct fwd_session_table *tbl)
 {
 	unsigned int nhoff = skb_network_offset(skb), ihl, tot;
@@ -103,6 +107,7 @@ static int fwd_parse_ipv4(struct sk_buff *skb, struct fwd_pkt *pkt,
 		return -ENOENT;
 	}
 	pkt->t.family = AF_INET;
+	pkt->l3_off = nhoff;
 	pkt->t.proto = iph->protocol;
 	pkt->t.src.ip = iph->saddr;
 	pkt->t.dst.ip = iph->daddr;
@@ -114,7 +119,7 @@ err_parse:
 	return -EINVAL;
 }
 
-static int fwd_parse_ipv6(struct sk_buff *skb, struct fwd_pkt *pkt,
+static int fwd_parse_ipv6(struct sk_buff *skb, struct fwd_packet *pkt,
 			  struct fwd_session_table *tbl)
 {
 	unsigned int nhoff = skb_network_offset(skb), tot;
@@ -134,6 +139,7 @@ static int fwd_parse_ipv6(struct sk_buff *skb, struct fwd_pkt *pkt,
 		goto err_parse;
 	nexthdr = ip6h->nexthdr;
 	pkt->t.family = AF_INET6;
+	pkt->l3_off = nhoff;
 	pkt->t.src.in6 = ip6h->saddr;
 	pkt->t.dst.in6 = ip6h->daddr;
 	off = ipv6_skip_exthdr(skb, nhoff + sizeof(_ip6h), &nexthdr, &frag_off);
@@ -161,7 +167,7 @@ err_parse:
  *
  * Return: 0 if @pkt describes a trackable TCP or UDP packet.
  */
-int fwd_session_parse(struct sk_buff *skb, u8 family, struct fwd_pkt *pkt,
+int fwd_session_parse(struct sk_buff *skb, u8 family, struct fwd_packet *pkt,
 		      struct fwd_session_table *tbl)
 {
 	memset(pkt, 0, sizeof(*pkt));
@@ -179,7 +185,7 @@ static unsigned int fwd_session_hook(void *priv, struct sk_buff *skb,
 	struct aqm_net *an = READ_ONCE(fn->aqm);
 	struct fwd_rl_ctx rl = { .bind = an ? aqm_bind_lookup : NULL, .priv = an };
 	unsigned int verdict;
-	struct fwd_pkt pkt;
+	struct fwd_packet pkt;
 
 	/* Loopback traffic was already seen on its way out. */
 	if (state->hook == NF_INET_PRE_ROUTING && state->in &&

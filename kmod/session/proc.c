@@ -103,7 +103,7 @@ static int fwd_sessions_show(struct seq_file *seq, void *v)
 		spin_unlock_bh(&s->lock);
 		return 0;
 	}
-	session_get_tuple(s, FWD_DIR_ORIG, &t);
+	fwd_session_tuple(s, FWD_DIR_ORIG, &t);
 	pkts[0] = s->packets[0];
 	pkts[1] = s->packets[1];
 	bytes[0] = s->bytes[0];

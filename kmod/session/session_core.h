@@ -10,10 +10,102 @@
 #include <linux/percpu.h>
 #include <linux/rhashtable.h>
 #include <linux/workqueue.h>
+#include <linux/refcount.h>
+#include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
 #include <forwarder/session.h>
 
 struct fwd_net;
 struct net;
+struct fwd_session_table;
+struct fwd_pkt_ctx;
+struct fwd_meta;
+struct pm_sess;
+
+/*
+ * Direction-normalised key: endpoint 0 is the lower (address, port), so both
+ * directions of a flow map to the same key.
+ */
+struct fwd_key {
+	union fwd_addr addr[2];
+	__be16 port[2];
+	u8 family;		/* AF_INET or AF_INET6 */
+	u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+	u8 pad[2];		/* always zero: the key is hashed and compared as bytes */
+};
+
+/* What we know about one end of a TCP connection. */
+struct fwd_tcp_side {
+	u8 state;		/* enum fwd_tcp_state */
+	u8 flags;		/* FWD_TCPF_* */
+	u32 isn;		/* sequence number of its SYN */
+	u32 next_seq;		/* one past the highest sequence number it sent */
+	u32 fin_end;		/* sequence number just past its FIN */
+};
+
+#define FWD_TCPF_SEQ_VALID	0x01	/* next_seq holds a value */
+#define FWD_TCPF_SYN_SEEN	0x02
+#define FWD_TCPF_FIN_SEEN	0x04
+#define FWD_TCPF_FIN_ACKED	0x08
+
+struct fwd_session {
+	struct rhash_head node;
+	struct fwd_key key;
+	u8 client;		/* index into key.addr of the client endpoint */
+	u8 established;		/* both sides established / UDP replied */
+	u8 dead;		/* unlinked: no more updates, no metadata */
+	u8 reason;		/* enum fwd_close_reason, once dead */
+	u8 tclass;		/* which timeout applies (internal) */
+	u8 dump_marks;		/* netlink dumps that sent it (internal, under lock) */
+	u8 rl_group[FWD_DIR_MAX];	/* rate group per direction, 0: none (aqm.h) */
+	u64 id;			/* unique in the namespace, from 1, never reused */
+	unsigned long first_seen;	/* jiffies */
+	unsigned long last_seen;	/* jiffies */
+	u64 packets[FWD_DIR_MAX];
+	u64 bytes[FWD_DIR_MAX];
+	struct fwd_tcp_side tcp[FWD_DIR_MAX];	/* FWD_DIR_ORIG: the client end */
+	spinlock_t lock;	/* state, counters, events */
+	spinlock_t meta_lock;	/* metadata list; nests inside lock */
+	refcount_t ref;		/* the table's, and fwd_session_hold()'s */
+	u8 drop_all;		/* fwd_session_drop_next() */
+	struct fwd_meta __rcu *meta;
+	struct fwd_pkt_ctx *cur;	/* packet being processed, under lock */
+	struct pm_sess *pm;		/* plugin manager state, under lock */
+	struct fwd_session_table *table;
+	struct rcu_head rcu;
+};
+
+/* What a sink receives with each event. */
+struct fwd_event {
+	enum fwd_event_type type;
+	enum fwd_event_phase phase;
+	enum fwd_dir dir;		/* direction of the packet (or of the state change) */
+	u8 old_state, new_state;	/* TCP_STATE_CHANGE: side dir, before and after */
+	u8 reason;			/* CLOSING: enum fwd_close_reason */
+	const struct fwd_packet *pkt;	/* NULL when no packet caused the event */
+};
+
+/* Where a sink runs among the others: lower first. */
+enum fwd_event_sink_order {
+	FWD_SINK_ORDER_FIRST		= -100,	/* watchers of every event (tests) */
+	FWD_SINK_ORDER_PLUGINS		= 0,	/* the plugin manager */
+	FWD_SINK_ORDER_LISTENERS	= 100,	/* netlink: sees what plugins did */
+};
+
+/*
+ * A receiver of session events, called with the session locked in an RCU
+ * read-side section, in atomic context.
+ */
+struct fwd_event_sink {
+	void (*event)(struct fwd_session *s, const struct fwd_event *ev, void *priv);
+	void *priv;
+	int order;		/* enum fwd_event_sink_order */
+	struct list_head list;	/* the event dispatcher's */
+};
+
+int fwd_event_sink_register(struct fwd_event_sink *sink);
+void fwd_event_sink_unregister(struct fwd_event_sink *sink);
+
 
 /* Tunables, one set per namespace, all in seconds except max_sessions. */
 struct fwd_session_cfg {
@@ -62,7 +154,7 @@ struct fwd_session_stats {
 	u64 flushed;		/* destroyed by namespace exit or unload */
 	u64 alloc_failures;
 	u64 retransmits;
-	u64 dropped;		/* by session_drop_current_packet() */
+	u64 dropped;		/* by fwd_session_drop_packet() */
 	u64 nl_events_dropped;	/* netlink events lost (no memory, full listeners) */
 	u64 events[FWD_EV_MAX][FWD_PHASE_MAX];
 };
@@ -87,30 +179,20 @@ struct fwd_session_table {
 	unsigned long dump_slots;	/* netlink dumps in progress, bits of dump_marks */
 };
 
-/* One parsed packet: everything the session manager needs, no skb required. */
-struct fwd_pkt {
-	struct fwd_tuple t;
-	u32 len;		/* L3 bytes */
-	u32 payload_len;	/* L4 payload bytes */
-	u32 seq, ack;		/* TCP only */
-	u8 tcp_flags;		/* TCPHDR_* */
-	struct sk_buff *skb;	/* may be NULL (KUnit) */
-};
-
 /*
  * Rate groups around fwd_session_process(): @bind picks the group of a new
  * session (the AQM bind rules), @group receives the group of the packet's
  * direction once the events ran (a plugin may have changed it).
  */
 struct fwd_rl_ctx {
-	u8 (*bind)(void *priv, const struct fwd_pkt *pkt, u8 *dirs);
+	u8 (*bind)(void *priv, const struct fwd_packet *pkt, u8 *dirs);
 	void *priv;
 	u8 group;
 };
 
 /* The packet a session is processing, while its lock is held. */
 struct fwd_pkt_ctx {
-	const struct fwd_pkt *pkt;
+	const struct fwd_packet *pkt;
 	bool drop;
 };
 
@@ -158,9 +240,9 @@ int fwd_sessions_global_count(void);
 #endif
 void fwd_session_table_destroy(struct fwd_session_table *tbl);
 void fwd_session_cfg_defaults(struct fwd_session_cfg *cfg);
-unsigned int fwd_session_process(struct fwd_session_table *tbl, const struct fwd_pkt *pkt,
+unsigned int fwd_session_process(struct fwd_session_table *tbl, const struct fwd_packet *pkt,
 				 unsigned long now);
-unsigned int fwd_session_process_rl(struct fwd_session_table *tbl, const struct fwd_pkt *pkt,
+unsigned int fwd_session_process_rl(struct fwd_session_table *tbl, const struct fwd_packet *pkt,
 				    unsigned long now, struct fwd_rl_ctx *rl);
 struct fwd_session *fwd_session_lookup(struct fwd_session_table *tbl,
 				       const struct fwd_tuple *t, enum fwd_dir *dir);
@@ -173,6 +255,9 @@ void fwd_session_stats_sum(struct fwd_session_table *tbl, struct fwd_session_sta
 
 #define fwd_stat_inc(tbl, field)	this_cpu_inc((tbl)->stats->field)
 
+/* meta.c */
+void fwd_meta_free_all(struct fwd_session *s);
+
 /* events.c */
 void fwd_event_raise(struct fwd_session *s, const struct fwd_event *ev);
 
@@ -183,7 +268,7 @@ void fwd_genl_exit(void);
 /* hooks.c */
 int fwd_session_hooks_register(struct net *net);
 void fwd_session_hooks_unregister(struct net *net);
-int fwd_session_parse(struct sk_buff *skb, u8 family, struct fwd_pkt *pkt,
+int fwd_session_parse(struct sk_buff *skb, u8 family, struct fwd_packet *pkt,
 		      struct fwd_session_table *tbl);
 
 /* proc.c */

@@ -3,7 +3,7 @@
  * The session table: one rhashtable per namespace keyed by the
  * direction-normalised 5-tuple, RCU lookups, a bounded size with early drop of
  * sessions that never got established, a budgeted GC worker instead of a
- * timer per session, and metadata plugins attach to sessions.
+ * timer per session, and the session side of the plugin API.
  *
  * "Established" here is nf_conntrack's "assured": traffic seen in both
  * directions (for TCP with both ends ESTABLISHED, after a seen handshake or a
@@ -17,7 +17,7 @@
  * initialised or wins the insert itself. It dies exactly once, when "dead" is
  * set under its lock (timeout, eviction, replacement or flush): CLOSING is
  * raised, it is unlinked, and it is freed after an RCU grace period together
- * with its metadata.
+ * with its metadata once the last reference a plugin holds is put.
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -29,15 +29,6 @@
 #include <kunit/visibility.h>
 
 #include "session_core.h"
-
-struct fwd_meta {
-	struct fwd_meta __rcu *next;
-	u32 key;
-	u32 len;
-	void *value;
-	fwd_meta_free_t free_cb;
-	struct rcu_head rcu;
-};
 
 static struct kmem_cache *fwd_session_cache __read_mostly;
 
@@ -96,145 +87,15 @@ void fwd_session_cfg_defaults(struct fwd_session_cfg *cfg)
 }
 EXPORT_SYMBOL_IF_KUNIT(fwd_session_cfg_defaults);
 
-/* ---- metadata ---------------------------------------------------------- */
-
-static void fwd_meta_free_rcu(struct rcu_head *head)
-{
-	struct fwd_meta *m = container_of(head, struct fwd_meta, rcu);
-
-	if (m->free_cb)
-		m->free_cb(m->value, m->len);
-	kfree(m);
-}
+/* ---- plugin API: actions and accessors --------------------------------- */
 
 /**
- * session_set_metadata - attach @value to @s under @key, replacing any older one
- * @s: the session (from an event callback, or under rcu_read_lock())
- * @key: the caller's key (the plugin manager hands them out)
- * @value: kept as is, not copied
- * @len: the size of @value, returned by session_get_metadata()
- * @free_cb: called as free_cb(value, len) once the value is deleted, replaced
- *	or the session dies, after an RCU grace period; may be NULL
- *
- * Return: 0; -ENOENT if the session is dying (@free_cb is not called: the
- * caller still owns @value), -ENOSPC past FWD_META_MAX_PER_SESSION keys,
- * -ENOMEM.
- */
-int session_set_metadata(struct fwd_session *s, u32 key, void *value, u32 len,
-			 fwd_meta_free_t free_cb)
-{
-	struct fwd_meta *m, *old = NULL, *cur;
-	struct fwd_meta __rcu **pp;
-	unsigned int n = 0;
-	int err = 0;
-
-	/*
-	 * Charged to the caller's memory cgroup when it is a task; from an
-	 * event callback in softirq there is none to charge (GFP_ATOMIC there
-	 * is not accounted to any task), FWD_META_MAX_PER_SESSION bounds it.
-	 */
-	m = kmalloc(sizeof(*m), GFP_ATOMIC | __GFP_ACCOUNT);
-	if (!m)
-		return -ENOMEM;
-	m->key = key;
-	m->len = len;
-	m->value = value;
-	m->free_cb = free_cb;
-
-	spin_lock_bh(&s->meta_lock);
-	if (s->dead) {
-		err = -ENOENT;
-		goto out_unlock;
-	}
-	for (pp = &s->meta; (cur = rcu_dereference_protected(*pp, lockdep_is_held(&s->meta_lock)));
-	     pp = &cur->next, n++) {
-		if (cur->key == key) {
-			old = cur;
-			break;
-		}
-	}
-	if (old) {
-		RCU_INIT_POINTER(m->next, rcu_dereference_protected(old->next,
-								    lockdep_is_held(&s->meta_lock)));
-		rcu_assign_pointer(*pp, m);
-	} else if (n >= FWD_META_MAX_PER_SESSION) {
-		err = -ENOSPC;
-	} else {
-		RCU_INIT_POINTER(m->next, rcu_dereference_protected(s->meta,
-								    lockdep_is_held(&s->meta_lock)));
-		rcu_assign_pointer(s->meta, m);
-	}
-out_unlock:
-	spin_unlock_bh(&s->meta_lock);
-	if (err)
-		kfree(m);
-	if (old)
-		call_rcu(&old->rcu, fwd_meta_free_rcu);
-	return err;
-}
-EXPORT_SYMBOL_GPL(session_set_metadata);
-
-/**
- * session_get_metadata - the value stored under @key
- * @s: the session
- * @key: the key
- * @len: if not NULL, receives the value's length
- *
- * Call under rcu_read_lock() (event callbacks are): the value stays valid
- * until rcu_read_unlock().
- * Return: the value, or NULL if there is none.
- */
-void *session_get_metadata(struct fwd_session *s, u32 key, u32 *len)
-{
-	struct fwd_meta *m;
-
-	for (m = rcu_dereference(s->meta); m; m = rcu_dereference(m->next)) {
-		if (m->key == key) {
-			if (len)
-				*len = m->len;
-			return m->value;
-		}
-	}
-	return NULL;
-}
-EXPORT_SYMBOL_GPL(session_get_metadata);
-
-/**
- * session_del_metadata - remove the value stored under @key (free_cb is called)
- * @s: the session
- * @key: the key
- *
- * Return: 0, or -ENOENT if there is no such key.
- */
-int session_del_metadata(struct fwd_session *s, u32 key)
-{
-	struct fwd_meta *cur = NULL;
-	struct fwd_meta __rcu **pp;
-
-	spin_lock_bh(&s->meta_lock);
-	for (pp = &s->meta; (cur = rcu_dereference_protected(*pp, lockdep_is_held(&s->meta_lock)));
-	     pp = &cur->next) {
-		if (cur->key == key) {
-			rcu_assign_pointer(*pp, rcu_dereference_protected(cur->next,
-						lockdep_is_held(&s->meta_lock)));
-			break;
-		}
-	}
-	spin_unlock_bh(&s->meta_lock);
-	if (!cur)
-		return -ENOENT;
-	call_rcu(&cur->rcu, fwd_meta_free_rcu);
-	return 0;
-}
-EXPORT_SYMBOL_GPL(session_del_metadata);
-
-/**
- * session_drop_current_packet - drop the packet whose event is being handled
+ * fwd_session_drop_packet - drop the packet whose event is being handled
  * @s: the session passed to the event callback
  *
  * Return: 0, or -EINVAL outside an event callback that has a packet.
  */
-int session_drop_current_packet(struct fwd_session *s)
+int fwd_session_drop_packet(struct fwd_session *s)
 {
 	struct fwd_pkt_ctx *ctx = s->cur;
 
@@ -243,9 +104,50 @@ int session_drop_current_packet(struct fwd_session *s)
 	ctx->drop = true;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(session_drop_current_packet);
+EXPORT_SYMBOL_GPL(fwd_session_drop_packet);
 
-void session_get_tuple(const struct fwd_session *s, enum fwd_dir dir, struct fwd_tuple *t)
+/**
+ * fwd_session_drop_next - drop every packet of @s from now on, or stop
+ * @s: a session the caller holds (or is in a callback of)
+ * @on: drop (true) or pass again (false)
+ *
+ * Any context. Return: 0, or -ENOENT if the session died.
+ */
+int fwd_session_drop_next(struct fwd_session *s, bool on)
+{
+	if (READ_ONCE(s->dead))
+		return -ENOENT;
+	WRITE_ONCE(s->drop_all, on);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(fwd_session_drop_next);
+
+u64 fwd_session_id(const struct fwd_session *s)
+{
+	return s->id;
+}
+EXPORT_SYMBOL_GPL(fwd_session_id);
+
+/* The session's namespace; NULL for a KUnit table's. */
+struct net *fwd_session_net(const struct fwd_session *s)
+{
+	return s->table ? s->table->net : NULL;
+}
+EXPORT_SYMBOL_GPL(fwd_session_net);
+
+bool fwd_session_established(const struct fwd_session *s)
+{
+	return READ_ONCE(s->established);
+}
+EXPORT_SYMBOL_GPL(fwd_session_established);
+
+bool fwd_session_alive(const struct fwd_session *s)
+{
+	return !READ_ONCE(s->dead);
+}
+EXPORT_SYMBOL_GPL(fwd_session_alive);
+
+void fwd_session_tuple(const struct fwd_session *s, enum fwd_dir dir, struct fwd_tuple *t)
 {
 	int src = dir == FWD_DIR_ORIG ? s->client : !s->client;
 
@@ -257,42 +159,61 @@ void session_get_tuple(const struct fwd_session *s, enum fwd_dir dir, struct fwd
 	t->family = s->key.family;
 	t->proto = s->key.proto;
 }
-EXPORT_SYMBOL_GPL(session_get_tuple);
+EXPORT_SYMBOL_GPL(fwd_session_tuple);
 
-enum fwd_tcp_state session_tcp_state(const struct fwd_session *s, enum fwd_dir side)
+enum fwd_tcp_state fwd_session_tcp_state(const struct fwd_session *s, enum fwd_dir side)
 {
 	return READ_ONCE(s->tcp[side].state);
 }
-EXPORT_SYMBOL_GPL(session_tcp_state);
+EXPORT_SYMBOL_GPL(fwd_session_tcp_state);
 
-u64 session_packets(const struct fwd_session *s, enum fwd_dir dir)
+u64 fwd_session_packets(const struct fwd_session *s, enum fwd_dir dir)
 {
 	return READ_ONCE(s->packets[dir]);
 }
-EXPORT_SYMBOL_GPL(session_packets);
+EXPORT_SYMBOL_GPL(fwd_session_packets);
 
-u64 session_bytes(const struct fwd_session *s, enum fwd_dir dir)
+u64 fwd_session_bytes(const struct fwd_session *s, enum fwd_dir dir)
 {
 	return READ_ONCE(s->bytes[dir]);
 }
-EXPORT_SYMBOL_GPL(session_bytes);
+EXPORT_SYMBOL_GPL(fwd_session_bytes);
 
 /* ---- lifetime ---------------------------------------------------------- */
 
 static void fwd_session_free_rcu(struct rcu_head *head)
 {
 	struct fwd_session *s = container_of(head, struct fwd_session, rcu);
-	struct fwd_meta *m, *next;
 
-	/* No reader is left and nothing can be added to a dead session. */
-	for (m = rcu_dereference_protected(s->meta, 1); m; m = next) {
-		next = rcu_dereference_protected(m->next, 1);
-		if (m->free_cb)
-			m->free_cb(m->value, m->len);
-		kfree(m);
-	}
+	fwd_meta_free_all(s);
 	kmem_cache_free(fwd_session_cache, s);
 }
+
+/**
+ * fwd_session_hold - keep @s in memory past its callback
+ * @s: a session the caller is in a callback of, or holds already
+ *
+ * Return: @s, for fwd_session_put() later.
+ */
+struct fwd_session *fwd_session_hold(struct fwd_session *s)
+{
+	refcount_inc(&s->ref);
+	return s;
+}
+EXPORT_SYMBOL_GPL(fwd_session_hold);
+
+/**
+ * fwd_session_put - drop a reference; the last one frees @s after a grace period
+ * @s: the session
+ *
+ * Any context. The table's reference goes when the session dies.
+ */
+void fwd_session_put(struct fwd_session *s)
+{
+	if (refcount_dec_and_test(&s->ref))
+		call_rcu(&s->rcu, fwd_session_free_rcu);
+}
+EXPORT_SYMBOL_GPL(fwd_session_put);
 
 static void fwd_raise_closing(struct fwd_session *s, u8 reason)
 {
@@ -357,7 +278,7 @@ static bool fwd_session_kill(struct fwd_session_table *tbl, struct fwd_session *
 		return false;
 	if (!rhashtable_remove_fast(&tbl->ht, &s->node, fwd_session_params))
 		fwd_session_slot_put(tbl);
-	call_rcu(&s->rcu, fwd_session_free_rcu);
+	fwd_session_put(s);
 	return true;
 }
 
@@ -439,7 +360,7 @@ static bool fwd_session_reserve(struct fwd_session_table *tbl)
  * room (*@full set) or no memory (counted as refused).
  */
 static struct fwd_session *fwd_session_alloc(struct fwd_session_table *tbl,
-					     const struct fwd_pkt *pkt,
+					     const struct fwd_packet *pkt,
 					     const struct fwd_key *key, int src,
 					     unsigned long now, bool *full)
 {
@@ -464,6 +385,7 @@ static struct fwd_session *fwd_session_alloc(struct fwd_session_table *tbl,
 	s->last_seen = now;
 	spin_lock_init(&s->lock);
 	spin_lock_init(&s->meta_lock);
+	refcount_set(&s->ref, 1);	/* the table's */
 	if (key->proto == IPPROTO_TCP) {
 		struct fwd_tcp_seg seg = {
 			.flags = pkt->tcp_flags, .seq = pkt->seq, .ack = pkt->ack,
@@ -509,14 +431,13 @@ struct fwd_update {
 	u8 new[FWD_DIR_MAX];
 };
 
-static void fwd_raise_packet_events(struct fwd_session *s, const struct fwd_pkt *pkt,
+static void fwd_raise_packet_events(struct fwd_session *s, const struct fwd_packet *pkt,
 				    const struct fwd_update *u, enum fwd_event_phase phase)
 {
 	struct fwd_event ev = {
 		.phase = phase,
 		.dir = u->dir,
-		.payload_len = pkt->payload_len,
-		.skb = pkt->skb,
+		.pkt = pkt,
 	};
 	int i;
 
@@ -554,7 +475,7 @@ static void fwd_raise_packet_events(struct fwd_session *s, const struct fwd_pkt 
 }
 
 /* Account @pkt to @s, move its TCP state, raise the events. Under s->lock. */
-static void fwd_session_update_locked(struct fwd_session *s, const struct fwd_pkt *pkt,
+static void fwd_session_update_locked(struct fwd_session *s, const struct fwd_packet *pkt,
 				      enum fwd_dir dir, bool is_new, unsigned long now)
 {
 	struct fwd_session_table *tbl = s->table;
@@ -603,21 +524,21 @@ static void fwd_session_update_locked(struct fwd_session *s, const struct fwd_pk
 }
 
 /* Whether a packet without a session may create one. */
-static bool fwd_pkt_may_create(const struct fwd_pkt *pkt)
+static bool fwd_pkt_may_create(const struct fwd_packet *pkt)
 {
 	if (pkt->t.proto != IPPROTO_TCP)
 		return true;
 	return !(pkt->tcp_flags & TCPHDR_RST);
 }
 
-static bool fwd_pkt_is_syn(const struct fwd_pkt *pkt)
+static bool fwd_pkt_is_syn(const struct fwd_packet *pkt)
 {
 	return pkt->t.proto == IPPROTO_TCP &&
 	       (pkt->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN;
 }
 
 /* A new session joins the group the bind rules give, before its first events. */
-static void fwd_session_bind(struct fwd_session *s, const struct fwd_pkt *pkt,
+static void fwd_session_bind(struct fwd_session *s, const struct fwd_packet *pkt,
 			     const struct fwd_rl_ctx *rl)
 {
 	u8 dirs = 0, group;
@@ -642,7 +563,7 @@ static void fwd_session_bind(struct fwd_session *s, const struct fwd_pkt *pkt,
  * room with full_policy drop, or no memory) or an event callback asked for
  * the drop.
  */
-unsigned int fwd_session_process_rl(struct fwd_session_table *tbl, const struct fwd_pkt *pkt,
+unsigned int fwd_session_process_rl(struct fwd_session_table *tbl, const struct fwd_packet *pkt,
 				    unsigned long now, struct fwd_rl_ctx *rl)
 {
 	struct fwd_pkt_ctx ctx = { .pkt = pkt };
@@ -716,6 +637,8 @@ locked:
 	s->cur = NULL;
 	if (rl)
 		rl->group = READ_ONCE(s->rl_group[dir]);
+	if (READ_ONCE(s->drop_all))
+		ctx.drop = true;
 	spin_unlock_bh(&s->lock);
 	rcu_read_unlock();
 
@@ -731,7 +654,7 @@ out_accept:
 }
 EXPORT_SYMBOL_IF_KUNIT(fwd_session_process_rl);
 
-unsigned int fwd_session_process(struct fwd_session_table *tbl, const struct fwd_pkt *pkt,
+unsigned int fwd_session_process(struct fwd_session_table *tbl, const struct fwd_packet *pkt,
 				 unsigned long now)
 {
 	return fwd_session_process_rl(tbl, pkt, now, NULL);
@@ -844,7 +767,7 @@ static void fwd_session_flush_one(void *ptr, void *arg)
 	rcu_read_unlock();
 	fwd_session_slot_put(tbl);
 	fwd_stat_inc(tbl, flushed);
-	call_rcu(&s->rcu, fwd_session_free_rcu);
+	fwd_session_put(s);
 }
 
 /*

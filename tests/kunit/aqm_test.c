@@ -12,6 +12,8 @@
 #include <linux/kernel.h>
 #include <linux/math.h>
 #include <linux/math64.h>
+#include <linux/spinlock.h>
+#include <net/net_namespace.h>
 
 #include "aqm/aqm_core.h"
 
@@ -26,22 +28,22 @@ static void rate_costs(struct kunit *test)
 {
 	struct aqm_rate r;
 
-	aqm_rate_init(&r, 1000000);		/* 8 Mbit/s: 1000 ns per byte */
+	fwd_aqm_rate_init(&r, 1000000);		/* 8 Mbit/s: 1000 ns per byte */
 	KUNIT_EXPECT_EQ(test, aqm_l2t(&r, 1000), 1000000LL);
 	KUNIT_EXPECT_EQ(test, aqm_l2t(&r, 1), 1000LL);
 
-	aqm_rate_init(&r, 1250000);		/* 10 Mbit/s: 800 ns per byte */
+	fwd_aqm_rate_init(&r, 1250000);		/* 10 Mbit/s: 800 ns per byte */
 	KUNIT_EXPECT_EQ(test, aqm_l2t(&r, 1500), 1200000LL);
 	KUNIT_EXPECT_EQ(test, aqm_l2t(&r, 65536), 52428800LL);
 
-	aqm_rate_init(&r, 8000);		/* 64 kbit/s */
+	fwd_aqm_rate_init(&r, 8000);		/* 64 kbit/s */
 	KUNIT_EXPECT_EQ(test, aqm_l2t(&r, 1500), 187500000LL);
 
-	aqm_rate_init(&r, 1);			/* the smallest rate: 8 bit/s */
+	fwd_aqm_rate_init(&r, 1);			/* the smallest rate: 8 bit/s */
 	KUNIT_EXPECT_EQ(test, aqm_l2t(&r, 3), 3000000000LL);
 
 	/* 100 Gbit/s: 0.08 ns per byte, still exact to a nanosecond for 64k. */
-	aqm_rate_init(&r, 12500000000ULL);
+	fwd_aqm_rate_init(&r, 12500000000ULL);
 	KUNIT_EXPECT_LE(test, abs(aqm_l2t(&r, 65536) - 5243LL), 1LL);
 }
 
@@ -53,20 +55,20 @@ static void single_rate(struct kunit *test)
 	struct aqm_bucket b;
 	u64 t = 10 * MS;
 
-	KUNIT_ASSERT_EQ(test, aqm_meter_cfg_init(&m, AQM_METER_SINGLE, 1000000, 3000, 0, 0, 0), 0);
-	aqm_bucket_fill(&m, &b, t);
+	KUNIT_ASSERT_EQ(test, fwd_aqm_meter_cfg_init(&m, AQM_METER_SINGLE, 1000000, 3000, 0, 0, 0), 0);
+	fwd_aqm_bucket_fill(&m, &b, t);
 	/* A full bucket of 3000 bytes: three 1000-byte packets conform. */
-	KUNIT_EXPECT_EQ(test, aqm_meter_colour(&m, &b, 1000, t), AQM_GREEN);
-	KUNIT_EXPECT_EQ(test, aqm_meter_colour(&m, &b, 1000, t), AQM_GREEN);
-	KUNIT_EXPECT_EQ(test, aqm_meter_colour(&m, &b, 1000, t), AQM_GREEN);
-	KUNIT_EXPECT_EQ(test, aqm_meter_colour(&m, &b, 1000, t), AQM_YELLOW);
+	KUNIT_EXPECT_EQ(test, fwd_aqm_meter_colour(&m, &b, 1000, t), AQM_GREEN);
+	KUNIT_EXPECT_EQ(test, fwd_aqm_meter_colour(&m, &b, 1000, t), AQM_GREEN);
+	KUNIT_EXPECT_EQ(test, fwd_aqm_meter_colour(&m, &b, 1000, t), AQM_GREEN);
+	KUNIT_EXPECT_EQ(test, fwd_aqm_meter_colour(&m, &b, 1000, t), AQM_YELLOW);
 	/* An exceeding packet takes nothing: 1 ms later exactly one more fits. */
 	t += MS;
-	KUNIT_EXPECT_EQ(test, aqm_meter_colour(&m, &b, 1000, t), AQM_GREEN);
-	KUNIT_EXPECT_EQ(test, aqm_meter_colour(&m, &b, 1, t), AQM_YELLOW);
+	KUNIT_EXPECT_EQ(test, fwd_aqm_meter_colour(&m, &b, 1000, t), AQM_GREEN);
+	KUNIT_EXPECT_EQ(test, fwd_aqm_meter_colour(&m, &b, 1, t), AQM_YELLOW);
 	/* A long idle period fills the bucket, no more. */
 	t += 3600 * 1000 * MS;
-	aqm_bucket_refill(&m, &b, t);
+	fwd_aqm_bucket_refill(&m, &b, t);
 	KUNIT_EXPECT_EQ(test, b.tc, m.cbs_ns);
 }
 
@@ -77,23 +79,23 @@ static void large_packet_not_starved(struct kunit *test)
 	struct aqm_bucket b;
 	u64 t = MS;
 
-	KUNIT_ASSERT_EQ(test, aqm_meter_cfg_init(&m, AQM_METER_SINGLE, 1000000, 3000, 0, 0, 0), 0);
-	aqm_bucket_fill(&m, &b, t);
-	KUNIT_EXPECT_EQ(test, aqm_meter_colour(&m, &b, 65000, t), AQM_GREEN);
+	KUNIT_ASSERT_EQ(test, fwd_aqm_meter_cfg_init(&m, AQM_METER_SINGLE, 1000000, 3000, 0, 0, 0), 0);
+	fwd_aqm_bucket_fill(&m, &b, t);
+	KUNIT_EXPECT_EQ(test, fwd_aqm_meter_colour(&m, &b, 65000, t), AQM_GREEN);
 	KUNIT_EXPECT_EQ(test, b.tc, (s64)(3000 - 65000) * 1000);
 	/* The debt (62000 bytes) is paid at the rate: nothing before 62 ms... */
 	t += 62 * MS;
-	KUNIT_EXPECT_EQ(test, aqm_meter_colour(&m, &b, 1, t), AQM_YELLOW);
+	KUNIT_EXPECT_EQ(test, fwd_aqm_meter_colour(&m, &b, 1, t), AQM_YELLOW);
 	/* ...then the bucket fills again and the next large packet passes. */
 	t += 3 * MS;
-	KUNIT_EXPECT_EQ(test, aqm_meter_colour(&m, &b, 65000, t), AQM_GREEN);
+	KUNIT_EXPECT_EQ(test, fwd_aqm_meter_colour(&m, &b, 65000, t), AQM_GREEN);
 
 	/* Shaping: the wait is what is missing, and 0 once the bucket is full. */
-	aqm_bucket_fill(&m, &b, t);
-	KUNIT_EXPECT_EQ(test, aqm_shape_wait(&m, &b, 65000), 0LL);
-	aqm_shape_consume(&m, &b, 65000);
-	KUNIT_EXPECT_EQ(test, aqm_shape_wait(&m, &b, 1000), 63000LL * 1000);
-	KUNIT_EXPECT_EQ(test, aqm_shape_wait(&m, &b, 65000), 65000LL * 1000);
+	fwd_aqm_bucket_fill(&m, &b, t);
+	KUNIT_EXPECT_EQ(test, fwd_aqm_shape_wait(&m, &b, 65000), 0LL);
+	fwd_aqm_shape_consume(&m, &b, 65000);
+	KUNIT_EXPECT_EQ(test, fwd_aqm_shape_wait(&m, &b, 1000), 63000LL * 1000);
+	KUNIT_EXPECT_EQ(test, fwd_aqm_shape_wait(&m, &b, 65000), 65000LL * 1000);
 }
 
 /* A clock read on another CPU may be behind: no credit, no reference moved back. */
@@ -102,13 +104,13 @@ static void clock_backwards(struct kunit *test)
 	struct aqm_meter_cfg m;
 	struct aqm_bucket b;
 
-	KUNIT_ASSERT_EQ(test, aqm_meter_cfg_init(&m, AQM_METER_SINGLE, 1000000, 3000, 0, 0, 0), 0);
-	aqm_bucket_fill(&m, &b, 100 * MS);
-	aqm_shape_consume(&m, &b, 3000);
-	aqm_bucket_refill(&m, &b, 99 * MS);
+	KUNIT_ASSERT_EQ(test, fwd_aqm_meter_cfg_init(&m, AQM_METER_SINGLE, 1000000, 3000, 0, 0, 0), 0);
+	fwd_aqm_bucket_fill(&m, &b, 100 * MS);
+	fwd_aqm_shape_consume(&m, &b, 3000);
+	fwd_aqm_bucket_refill(&m, &b, 99 * MS);
 	KUNIT_EXPECT_EQ(test, b.tc, 0LL);
 	KUNIT_EXPECT_EQ(test, b.t_last, 100 * MS);
-	aqm_bucket_refill(&m, &b, 101 * MS);
+	fwd_aqm_bucket_refill(&m, &b, 101 * MS);
 	KUNIT_EXPECT_EQ(test, b.tc, 1000LL * 1000);
 }
 
@@ -131,15 +133,15 @@ static void extreme_depths(struct kunit *test)
 			u32 bs = bursts[i];
 			u64 t = MS;
 
-			KUNIT_ASSERT_EQ(test, aqm_meter_cfg_init(&m, k, 1, bs,
+			KUNIT_ASSERT_EQ(test, fwd_aqm_meter_cfg_init(&m, k, 1, bs,
 							 k == AQM_METER_SRTCM ? bs : 0,
 							 k == AQM_METER_TRTCM ? 1 : 0,
 							 k == AQM_METER_TRTCM ? bs : 0), 0);
 			if (bs == U32_MAX)
 				KUNIT_EXPECT_EQ(test, m.cbs_ns, deep);
-			aqm_bucket_fill(&m, &b, t);
+			fwd_aqm_bucket_fill(&m, &b, t);
 			for (n = 0; n < 4; n++) {
-				aqm_meter_colour(&m, &b, U32_MAX, t);
+				fwd_aqm_meter_colour(&m, &b, U32_MAX, t);
 				KUNIT_EXPECT_GE(test, b.tc, -deep);
 				KUNIT_EXPECT_GE(test, b.te, -deep);
 				KUNIT_EXPECT_GE(test, b.tp, -deep);
@@ -147,13 +149,13 @@ static void extreme_depths(struct kunit *test)
 			}
 			/* C and P fill first; srTCM's E from what overflows C. */
 			t += S64_MAX / 2;
-			aqm_bucket_refill(&m, &b, t);
+			fwd_aqm_bucket_refill(&m, &b, t);
 			KUNIT_EXPECT_EQ(test, b.tc, m.cbs_ns);
 			KUNIT_EXPECT_LE(test, b.te, m.ebs_ns);
 			KUNIT_EXPECT_GE(test, b.te, -deep);
 			KUNIT_EXPECT_EQ(test, b.tp, m.pbs_ns);
 			t += S64_MAX / 2;
-			aqm_bucket_refill(&m, &b, t);
+			fwd_aqm_bucket_refill(&m, &b, t);
 			KUNIT_EXPECT_EQ(test, b.tc, m.cbs_ns);
 			KUNIT_EXPECT_EQ(test, b.te, m.ebs_ns);
 			KUNIT_EXPECT_EQ(test, b.tp, m.pbs_ns);
@@ -172,15 +174,15 @@ static void smaller_bucket_keeps_refill(struct kunit *test)
 	struct aqm_bucket b;
 	u64 t = MS;
 
-	KUNIT_ASSERT_EQ(test, aqm_meter_cfg_init(&m, AQM_METER_SRTCM, 1000000, 3000, 1000000,
+	KUNIT_ASSERT_EQ(test, fwd_aqm_meter_cfg_init(&m, AQM_METER_SRTCM, 1000000, 3000, 1000000,
 						 0, 0), 0);
-	aqm_bucket_fill(&m, &b, t);
-	KUNIT_EXPECT_EQ(test, aqm_meter_colour(&m, &b, 3000, t), AQM_GREEN);
+	fwd_aqm_bucket_fill(&m, &b, t);
+	KUNIT_EXPECT_EQ(test, fwd_aqm_meter_colour(&m, &b, 3000, t), AQM_GREEN);
 	/* As aqm_group_change() does: new parameters, the same buckets. */
-	KUNIT_ASSERT_EQ(test, aqm_meter_cfg_init(&m, AQM_METER_SRTCM, 1000000, 3000, 3000,
+	KUNIT_ASSERT_EQ(test, fwd_aqm_meter_cfg_init(&m, AQM_METER_SRTCM, 1000000, 3000, 3000,
 						 0, 0), 0);
 	t += 3 * MS;	/* C's 3000 bytes again */
-	KUNIT_EXPECT_EQ(test, aqm_meter_colour(&m, &b, 3000, t), AQM_GREEN);
+	KUNIT_EXPECT_EQ(test, fwd_aqm_meter_colour(&m, &b, 3000, t), AQM_GREEN);
 	KUNIT_EXPECT_EQ(test, b.tc, 0LL);
 	KUNIT_EXPECT_EQ(test, b.te, m.ebs_ns);
 }
@@ -231,9 +233,9 @@ static void srtcm_rfc2697(struct kunit *test)
 	u32 seed = 2697;
 	u64 t_us = 0;
 
-	KUNIT_ASSERT_EQ(test, aqm_meter_cfg_init(&m, AQM_METER_SRTCM, 1000000, 4000, 9000, 0, 0),
+	KUNIT_ASSERT_EQ(test, fwd_aqm_meter_cfg_init(&m, AQM_METER_SRTCM, 1000000, 4000, 9000, 0, 0),
 			0);
-	aqm_bucket_fill(&m, &b, 0);
+	fwd_aqm_bucket_fill(&m, &b, 0);
 	for (i = 0; i < 5000; i++) {
 		u32 len = 64 + lcg(&seed) % 1437;
 		enum aqm_colour want, got;
@@ -244,7 +246,7 @@ static void srtcm_rfc2697(struct kunit *test)
 		else
 			t_us += (lcg(&seed) % 4) ? lcg(&seed) % 600 : 0;
 		want = srtcm_ref(&ref, t_us, len);
-		got = aqm_meter_colour(&m, &b, len, t_us * US);
+		got = fwd_aqm_meter_colour(&m, &b, len, t_us * US);
 		KUNIT_ASSERT_EQ_MSG(test, got, want, "packet %u (%u bytes at %llu us)", i, len, t_us);
 		n[got]++;
 	}
@@ -286,16 +288,16 @@ static void trtcm_rfc2698(struct kunit *test)
 	u32 seed = 2698;
 	u64 t_us = 0;
 
-	KUNIT_ASSERT_EQ(test, aqm_meter_cfg_init(&m, AQM_METER_TRTCM, 1000000, 9000, 0,
+	KUNIT_ASSERT_EQ(test, fwd_aqm_meter_cfg_init(&m, AQM_METER_TRTCM, 1000000, 9000, 0,
 						 2000000, 6000), 0);
-	aqm_bucket_fill(&m, &b, 0);
+	fwd_aqm_bucket_fill(&m, &b, 0);
 	for (i = 0; i < 5000; i++) {
 		u32 len = 64 + lcg(&seed) % 1437;
 		enum aqm_colour want, got;
 
 		t_us += (lcg(&seed) % 3) ? lcg(&seed) % 700 : 0;
 		want = trtcm_ref(&ref, t_us, len);
-		got = aqm_meter_colour(&m, &b, len, t_us * US);
+		got = fwd_aqm_meter_colour(&m, &b, len, t_us * US);
 		KUNIT_ASSERT_EQ_MSG(test, got, want, "packet %u (%u bytes at %llu us)", i, len, t_us);
 		n[got]++;
 	}
@@ -324,7 +326,7 @@ static void parse_rates(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		u64 v = 0;
 
-		KUNIT_EXPECT_EQ_MSG(test, aqm_parse_rate(cases[i].s, &v), cases[i].err, "'%s'",
+		KUNIT_EXPECT_EQ_MSG(test, fwd_aqm_parse_rate(cases[i].s, &v), cases[i].err, "'%s'",
 				    cases[i].s);
 		if (!cases[i].err)
 			KUNIT_EXPECT_EQ_MSG(test, v, cases[i].bytes_ps, "'%s'", cases[i].s);
@@ -345,7 +347,7 @@ static void parse_sizes(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		u64 v = 0;
 
-		KUNIT_EXPECT_EQ_MSG(test, aqm_parse_size(cases[i].s, &v), cases[i].err, "'%s'",
+		KUNIT_EXPECT_EQ_MSG(test, fwd_aqm_parse_size(cases[i].s, &v), cases[i].err, "'%s'",
 				    cases[i].s);
 		if (!cases[i].err)
 			KUNIT_EXPECT_EQ_MSG(test, v, cases[i].bytes, "'%s'", cases[i].s);
@@ -354,30 +356,30 @@ static void parse_sizes(struct kunit *test)
 
 static void cfg_checks(struct kunit *test)
 {
-	struct aqm_cfg ok = {
+	struct fwd_group_cfg ok = {
 		.rate = 1250000, .burst = 1500, .limit_pkts = 1, .limit_bytes = 1500,
 	}, c;
 	const char *why = NULL;
 
-	KUNIT_EXPECT_EQ(test, aqm_cfg_check(&ok, &why), 0);
+	KUNIT_EXPECT_EQ(test, fwd_aqm_cfg_check(&ok, &why), 0);
 	c = ok;
 	c.rate = 0;
-	KUNIT_EXPECT_EQ(test, aqm_cfg_check(&c, &why), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fwd_aqm_cfg_check(&c, &why), -EINVAL);
 	c = ok;
 	c.burst = 1499;
-	KUNIT_EXPECT_EQ(test, aqm_cfg_check(&c, &why), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fwd_aqm_cfg_check(&c, &why), -EINVAL);
 	c = ok;
 	c.peakrate = 2500000;
-	KUNIT_EXPECT_EQ(test, aqm_cfg_check(&c, &why), -EINVAL);	/* no pburst */
+	KUNIT_EXPECT_EQ(test, fwd_aqm_cfg_check(&c, &why), -EINVAL);	/* no pburst */
 	c.pburst = 3000;
-	KUNIT_EXPECT_EQ(test, aqm_cfg_check(&c, &why), 0);
+	KUNIT_EXPECT_EQ(test, fwd_aqm_cfg_check(&c, &why), 0);
 	c.peakrate = 1000000;
-	KUNIT_EXPECT_EQ(test, aqm_cfg_check(&c, &why), -EINVAL);	/* below rate */
+	KUNIT_EXPECT_EQ(test, fwd_aqm_cfg_check(&c, &why), -EINVAL);	/* below rate */
 	c = ok;
 	c.ebs = 3000;
 	c.peakrate = 2500000;
 	c.pburst = 3000;
-	KUNIT_EXPECT_EQ(test, aqm_cfg_check(&c, &why), -EINVAL);	/* srTCM and trTCM */
+	KUNIT_EXPECT_EQ(test, fwd_aqm_cfg_check(&c, &why), -EINVAL);	/* srTCM and trTCM */
 }
 
 /* ---- CoDel ------------------------------------------------------------- */
@@ -393,16 +395,16 @@ static void codel_control_law(struct kunit *test)
 	struct aqm_codel_vars v;
 	u32 count;
 
-	aqm_codel_reset(&v);
+	fwd_aqm_codel_reset(&v);
 	v.count = 1;
-	KUNIT_EXPECT_EQ(test, aqm_codel_control_law(0, 100 * MS, v.rec_inv_sqrt), 100 * MS - 1);
+	KUNIT_EXPECT_EQ(test, fwd_aqm_codel_control_law(0, 100 * MS, v.rec_inv_sqrt), 100 * MS - 1);
 	/* One Newton step per count increment, as the drop schedule does. */
 	for (count = 2; count <= 1000; count++) {
 		u64 got, want;
 
 		v.count = count;
-		aqm_codel_newton_step(&v);
-		got = aqm_codel_control_law(5 * MS, 100 * MS, v.rec_inv_sqrt) - 5 * MS;
+		fwd_aqm_codel_newton_step(&v);
+		got = fwd_aqm_codel_control_law(5 * MS, 100 * MS, v.rec_inv_sqrt) - 5 * MS;
 		want = codel_expected(100 * MS, count);
 		KUNIT_EXPECT_LE_MSG(test, abs((s64)got - (s64)want), (s64)want / 100,
 				    "count %u: %llu ns, want %llu", count, got, want);
@@ -415,23 +417,23 @@ static void codel_params(struct kunit *test)
 	struct aqm_codel_params cp;
 	struct aqm_rate r;
 
-	aqm_rate_init(&r, 1250000);		/* 10 Mbit/s: one MTU in 1.2 ms */
-	aqm_codel_params_init(&cp, &r);
+	fwd_aqm_rate_init(&r, 1250000);		/* 10 Mbit/s: one MTU in 1.2 ms */
+	fwd_aqm_codel_params_init(&cp, &r);
 	KUNIT_EXPECT_EQ(test, cp.target, 5 * MS);
 	KUNIT_EXPECT_EQ(test, cp.interval, 100 * MS);
 
-	aqm_rate_init(&r, 25000000);		/* 200 Mbit/s */
-	aqm_codel_params_init(&cp, &r);
+	fwd_aqm_rate_init(&r, 25000000);		/* 200 Mbit/s */
+	fwd_aqm_codel_params_init(&cp, &r);
 	KUNIT_EXPECT_EQ(test, cp.target, 5 * MS);
 	KUNIT_EXPECT_EQ(test, cp.interval, 100 * MS);
 
-	aqm_rate_init(&r, 250000);		/* 2 Mbit/s: 6 ms per MTU */
-	aqm_codel_params_init(&cp, &r);
+	fwd_aqm_rate_init(&r, 250000);		/* 2 Mbit/s: 6 ms per MTU */
+	fwd_aqm_codel_params_init(&cp, &r);
 	KUNIT_EXPECT_EQ(test, cp.target, 9 * MS);
 	KUNIT_EXPECT_EQ(test, cp.interval, 104 * MS);
 
-	aqm_rate_init(&r, 8000);		/* 64 kbit/s: 187.5 ms per MTU */
-	aqm_codel_params_init(&cp, &r);
+	fwd_aqm_rate_init(&r, 8000);		/* 64 kbit/s: 187.5 ms per MTU */
+	fwd_aqm_codel_params_init(&cp, &r);
 	KUNIT_EXPECT_EQ(test, cp.target, 281250 * US);
 	KUNIT_EXPECT_EQ(test, cp.interval, 562500 * US);
 }
@@ -445,28 +447,28 @@ static void codel_schedule(struct kunit *test)
 	struct aqm_codel_vars v;
 	u64 t = 1000 * MS, next;
 
-	aqm_codel_reset(&v);
+	fwd_aqm_codel_reset(&v);
 	/* Below target, or one packet queued: never. */
-	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t, 4 * MS, 100000, 1500));
-	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t + 10 * iv, 50 * MS, 1500, 1500));
+	KUNIT_EXPECT_FALSE(test, fwd_aqm_codel_judge(&v, &cp, t, 4 * MS, 100000, 1500));
+	KUNIT_EXPECT_FALSE(test, fwd_aqm_codel_judge(&v, &cp, t + 10 * iv, 50 * MS, 1500, 1500));
 	/* Above target: a whole interval first. */
-	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t, 10 * MS, 100000, 1500));
-	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t + iv / 2, 10 * MS, 100000, 1500));
-	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t + iv - 1, 10 * MS, 100000, 1500));
-	KUNIT_EXPECT_TRUE(test, aqm_codel_judge(&v, &cp, t + iv, 10 * MS, 100000, 1500));
+	KUNIT_EXPECT_FALSE(test, fwd_aqm_codel_judge(&v, &cp, t, 10 * MS, 100000, 1500));
+	KUNIT_EXPECT_FALSE(test, fwd_aqm_codel_judge(&v, &cp, t + iv / 2, 10 * MS, 100000, 1500));
+	KUNIT_EXPECT_FALSE(test, fwd_aqm_codel_judge(&v, &cp, t + iv - 1, 10 * MS, 100000, 1500));
+	KUNIT_EXPECT_TRUE(test, fwd_aqm_codel_judge(&v, &cp, t + iv, 10 * MS, 100000, 1500));
 	KUNIT_EXPECT_EQ(test, v.count, 1U);
 	/* Then the next signal an interval later, then interval / sqrt(2) later. */
 	t += iv;
-	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t + iv - 1000, 10 * MS, 100000, 1500));
-	KUNIT_EXPECT_TRUE(test, aqm_codel_judge(&v, &cp, t + iv, 10 * MS, 100000, 1500));
+	KUNIT_EXPECT_FALSE(test, fwd_aqm_codel_judge(&v, &cp, t + iv - 1000, 10 * MS, 100000, 1500));
+	KUNIT_EXPECT_TRUE(test, fwd_aqm_codel_judge(&v, &cp, t + iv, 10 * MS, 100000, 1500));
 	KUNIT_EXPECT_EQ(test, v.count, 2U);
 	next = t + iv + codel_expected(iv, 2);
 	KUNIT_EXPECT_LE(test, abs((s64)(v.drop_next - next)), (s64)(iv / 100));
-	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, next - MS, 10 * MS, 100000, 1500));
-	KUNIT_EXPECT_TRUE(test, aqm_codel_judge(&v, &cp, v.drop_next, 10 * MS, 100000, 1500));
+	KUNIT_EXPECT_FALSE(test, fwd_aqm_codel_judge(&v, &cp, next - MS, 10 * MS, 100000, 1500));
+	KUNIT_EXPECT_TRUE(test, fwd_aqm_codel_judge(&v, &cp, v.drop_next, 10 * MS, 100000, 1500));
 	KUNIT_EXPECT_EQ(test, v.count, 3U);
 	/* A packet below target ends the episode. */
-	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, v.drop_next, 1 * MS, 100000, 1500));
+	KUNIT_EXPECT_FALSE(test, fwd_aqm_codel_judge(&v, &cp, v.drop_next, 1 * MS, 100000, 1500));
 	KUNIT_EXPECT_FALSE(test, v.dropping);
 }
 
@@ -482,21 +484,55 @@ static void codel_low_rate(struct kunit *test)
 	struct aqm_rate r;
 	u64 t = 1000 * MS, iv;
 
-	aqm_rate_init(&r, 8000);
-	aqm_codel_params_init(&cp, &r);
+	fwd_aqm_rate_init(&r, 8000);
+	fwd_aqm_codel_params_init(&cp, &r);
 	iv = cp.interval;
-	aqm_codel_reset(&v);
+	fwd_aqm_codel_reset(&v);
 	/* Two packets' worth of delay, for ever: never a signal. */
-	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t, 200 * MS, 4500, 1500));
-	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t + 10 * iv, 280 * MS, 4500, 1500));
+	KUNIT_EXPECT_FALSE(test, fwd_aqm_codel_judge(&v, &cp, t, 200 * MS, 4500, 1500));
+	KUNIT_EXPECT_FALSE(test, fwd_aqm_codel_judge(&v, &cp, t + 10 * iv, 280 * MS, 4500, 1500));
 	KUNIT_EXPECT_EQ(test, v.first_above, 0ULL);
 	/* Three: above target, and after 562.5 ms of it the first drop. */
-	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t, 375 * MS, 6000, 1500));
-	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t + 100 * MS, 375 * MS, 6000, 1500));
-	KUNIT_EXPECT_FALSE(test, aqm_codel_judge(&v, &cp, t + iv - 1, 375 * MS, 6000, 1500));
-	KUNIT_EXPECT_TRUE(test, aqm_codel_judge(&v, &cp, t + iv, 375 * MS, 6000, 1500));
+	KUNIT_EXPECT_FALSE(test, fwd_aqm_codel_judge(&v, &cp, t, 375 * MS, 6000, 1500));
+	KUNIT_EXPECT_FALSE(test, fwd_aqm_codel_judge(&v, &cp, t + 100 * MS, 375 * MS, 6000, 1500));
+	KUNIT_EXPECT_FALSE(test, fwd_aqm_codel_judge(&v, &cp, t + iv - 1, 375 * MS, 6000, 1500));
+	KUNIT_EXPECT_TRUE(test, fwd_aqm_codel_judge(&v, &cp, t + iv, 375 * MS, 6000, 1500));
 	/* The next one a scaled interval later. */
 	KUNIT_EXPECT_EQ(test, v.drop_next, t + iv + iv - 1);
+}
+
+/*
+ * A plugin creates a group from a callback: atomic context, any mode. Under
+ * a spinlock, so a sleeping allocation or mutex would be reported by the
+ * debug kernel's might_sleep checks.
+ */
+static void group_create_atomic(struct kunit *test)
+{
+	struct fwd_group_cfg shape = {
+		.mode = FWD_GROUP_SHAPE, .rate = 125000, .burst = 3000, .ecn = true,
+	};
+	struct fwd_group_cfg trtcm = {
+		.mode = FWD_GROUP_POLICE, .action = FWD_GROUP_ACT_DSCP, .dscp = 8,
+		.rate = 125000, .burst = 3000, .peakrate = 250000, .pburst = 3000,
+	};
+	struct fwd_group_cfg bad = { .mode = 7, .rate = 125000, .burst = 3000 };
+	DEFINE_SPINLOCK(lock);
+	int err[4];
+
+	spin_lock_bh(&lock);
+	err[0] = fwd_group_create(&init_net, 254, &shape);
+	err[1] = fwd_group_create(&init_net, 255, &trtcm);
+	err[2] = fwd_group_create(&init_net, 254, &trtcm);
+	err[3] = fwd_group_create(&init_net, 253, &bad);
+	spin_unlock_bh(&lock);
+	KUNIT_EXPECT_EQ(test, err[0], 0);
+	KUNIT_EXPECT_EQ(test, err[1], 0);
+	KUNIT_EXPECT_EQ(test, err[2], -EEXIST);
+	KUNIT_EXPECT_EQ(test, err[3], -EINVAL);
+	KUNIT_EXPECT_EQ(test, fwd_group_create(&init_net, 0, &shape), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fwd_group_delete(&init_net, 254), 0);
+	KUNIT_EXPECT_EQ(test, fwd_group_delete(&init_net, 255), 0);
+	KUNIT_EXPECT_EQ(test, fwd_group_delete(&init_net, 253), -ENOENT);
 }
 
 static struct kunit_case aqm_test_cases[] = {
@@ -515,6 +551,7 @@ static struct kunit_case aqm_test_cases[] = {
 	KUNIT_CASE(codel_params),
 	KUNIT_CASE(codel_schedule),
 	KUNIT_CASE(codel_low_rate),
+	KUNIT_CASE(group_create_atomic),
 	{}
 };
 

@@ -21,7 +21,7 @@ enum { ACT_NONE, ACT_DETACH, ACT_TAKE_OVER };
 
 struct pm_tctx {
 	struct fwd_session *s;
-	struct pm_plugin p[NPLUG];
+	struct fwd_plugin p[NPLUG];
 	bool reg[NPLUG];
 	int act[NPLUG];			/* one-shot action */
 	unsigned int act_event[NPLUG];	/* ... on this event id */
@@ -34,6 +34,9 @@ struct pm_tctx {
 	int frees;
 	int filter_runs;
 	bool filter_result;
+	int wrong_handle;		/* calls whose fwd_call::plugin was not the callee */
+	const struct fwd_packet *last_pkt;
+	unsigned int last_base;
 };
 
 static struct pm_tctx *pt;
@@ -48,10 +51,14 @@ static void pt_ctx_free(void *ctx)
 			pt->frees++;
 }
 
-static void pt_event(int i, struct fwd_session *s, const struct pm_call *c, void *ctx)
+static void pt_event(int i, struct fwd_session *s, const struct fwd_call *c, void *ctx)
 {
 	if (!pt || s != pt->s)
 		return;
+	if (c->plugin != &pt->p[i])
+		pt->wrong_handle++;
+	pt->last_pkt = c->pkt;
+	pt->last_base = c->base;
 	if (pt->nlog < LOGMAX) {
 		pt->log_plug[pt->nlog] = i;
 		pt->log_ev[pt->nlog] = c->event;
@@ -66,21 +73,21 @@ static void pt_event(int i, struct fwd_session *s, const struct pm_call *c, void
 	}
 	if (pt->act[i] != ACT_NONE && pt->act_event[i] == c->event) {
 		if (pt->act[i] == ACT_DETACH)
-			pt->act_ret[i] = pm_session_detach_me(s);
+			pt->act_ret[i] = fwd_session_detach_me(s);
 		else
-			pt->act_ret[i] = pm_session_take_over(s);
+			pt->act_ret[i] = fwd_session_take_over(s);
 		pt->act[i] = ACT_NONE;
 	}
 }
 
 #define PT_CB(n) \
-static void pt_event##n(struct fwd_session *s, const struct pm_call *c, void *ctx) \
+static void pt_event##n(struct fwd_session *s, const struct fwd_call *c, void *ctx) \
 { \
 	pt_event(n, s, c, ctx); \
 }
 PT_CB(0) PT_CB(1) PT_CB(2) PT_CB(3) PT_CB(4) PT_CB(5)
 
-static void (* const pt_cbs[NPLUG])(struct fwd_session *, const struct pm_call *, void *) = {
+static void (* const pt_cbs[NPLUG])(struct fwd_session *, const struct fwd_call *, void *) = {
 	pt_event0, pt_event1, pt_event2, pt_event3, pt_event4, pt_event5,
 };
 
@@ -90,7 +97,7 @@ static const char * const pt_names[NPLUG] = {
 
 static void pt_setup(struct kunit *test, int i, int prio, u32 events)
 {
-	struct pm_plugin *p = &pt->p[i];
+	struct fwd_plugin *p = &pt->p[i];
 
 	p->name = pt_names[i];
 	p->priority = prio;
@@ -98,7 +105,7 @@ static void pt_setup(struct kunit *test, int i, int prio, u32 events)
 	p->on_event = pt_cbs[i];
 	p->ctx_size = 16;
 	p->ctx_free = pt_ctx_free;
-	KUNIT_ASSERT_EQ(test, pm_plugin_register(p), 0);
+	KUNIT_ASSERT_EQ(test, fwd_plugin_register(p), 0);
 	pt->reg[i] = true;
 }
 
@@ -149,12 +156,12 @@ static void pm_test_exit(struct kunit *test)
 		pt_raise2(FWD_EV_CLOSING);
 	for (i = 0; i < NPLUG; i++)
 		if (pt->reg[i])
-			pm_plugin_unregister(&pt->p[i]);
+			fwd_plugin_unregister(&pt->p[i]);
 	pt = NULL;
 }
 
-#define P	PM_EV(FWD_EV_PACKET)
-#define C	PM_EV(FWD_EV_CLOSING)
+#define P	FWD_EV_BIT(FWD_EV_PACKET)
+#define C	FWD_EV_BIT(FWD_EV_CLOSING)
 #define EP	FWD_EV_PACKET
 #define EC	FWD_EV_CLOSING
 
@@ -173,6 +180,45 @@ static void pm_test_dispatch_order(struct kunit *test)
 	/* Not registered for DATA: nobody called. */
 	pt_raise2(FWD_EV_DATA);
 	KUNIT_EXPECT_EQ(test, pt->nlog, 0);
+	KUNIT_EXPECT_EQ(test, pt->wrong_handle, 0);
+}
+
+/* The call context carries the parsed packet and the raised event. */
+static void pm_test_call_context(struct kunit *test)
+{
+	struct fwd_packet pkt = { .payload_len = 7, .tcp_flags = 0x12 };
+	struct fwd_event ev = {
+		.type = FWD_EV_DATA, .phase = FWD_PHASE_PRE, .dir = FWD_DIR_REPLY, .pkt = &pkt,
+	};
+
+	pt_setup(test, 0, 0, FWD_EV_BIT(FWD_EV_DATA));
+	fwd_pm_test_dispatch(pt->s, &ev);
+	KUNIT_EXPECT_EQ(test, pt->nlog, 1);
+	KUNIT_EXPECT_PTR_EQ(test, pt->last_pkt, (const struct fwd_packet *)&pkt);
+	KUNIT_EXPECT_EQ(test, pt->last_base, (unsigned int)FWD_EV_DATA);
+	KUNIT_EXPECT_EQ(test, pt->wrong_handle, 0);
+}
+
+/* From a timer or a work item: detach without being in a callback. */
+static void pm_test_detach_outside(struct kunit *test)
+{
+	static const int plug[] = { 0, 1 };
+	static const unsigned int ev[] = { EP, EP };
+	static const int plug2[] = { 0 };
+	static const unsigned int ev2[] = { EP };
+	struct fwd_plugin stranger = { .name = "kunit_stranger" };
+
+	pt_setup(test, 0, 0, P);
+	pt_setup(test, 1, 1, P);
+	pt_raise2(FWD_EV_PACKET);
+	pt_expect_log(test, plug, ev, 2);
+	KUNIT_EXPECT_EQ(test, fwd_session_detach(pt->s, &pt->p[1]), 0);
+	pt_raise2(FWD_EV_PACKET);
+	pt_expect_log(test, plug2, ev2, 1);
+	/* A plugin that is not registered; one that never met the session. */
+	KUNIT_EXPECT_EQ(test, fwd_session_detach(pt->s, &stranger), -EINVAL);
+	pt_setup(test, 2, 2, C);
+	KUNIT_EXPECT_EQ(test, fwd_session_detach(pt->s, &pt->p[2]), -ENOENT);
 }
 
 static void pm_test_phase(struct kunit *test)
@@ -209,8 +255,8 @@ static void pm_test_detach(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt->frees, 3);
 	KUNIT_EXPECT_NULL(test, pt->s->pm);
 	/* Outside a callback. */
-	KUNIT_EXPECT_EQ(test, pm_session_detach_me(pt->s), -EINVAL);
-	KUNIT_EXPECT_EQ(test, pm_session_take_over(pt->s), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fwd_session_detach_me(pt->s), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fwd_session_take_over(pt->s), -EINVAL);
 }
 
 /*
@@ -234,9 +280,9 @@ static void pm_test_take_over(struct kunit *test)
 	pt_setup(test, 0, 0, P | C);
 	pt_setup(test, 1, 1, P);
 	pt_setup(test, 5, 2, P | C);
-	pt_setup(test, 2, 3, P | PM_EV(FWD_EV_DATA) | C);
+	pt_setup(test, 2, 3, P | FWD_EV_BIT(FWD_EV_DATA) | C);
 	pt_setup(test, 3, 4, P | C);
-	pt_setup(test, 4, 5, PM_EV(FWD_EV_DATA) | C);
+	pt_setup(test, 4, 5, FWD_EV_BIT(FWD_EV_DATA) | C);
 	pt->act[5] = ACT_DETACH;
 	pt->act_event[5] = EP;
 	pt_raise2(FWD_EV_PACKET);
@@ -285,7 +331,7 @@ static void pm_test_take_over_detach(struct kunit *test)
 	pt_expect_log(test, plug, ev, 4);
 }
 
-static bool pt_filter(struct fwd_session *s, const struct pm_call *c, void *priv)
+static bool pt_filter(struct fwd_session *s, const struct fwd_call *c, void *priv)
 {
 	if (pt && s == pt->s) {
 		pt->filter_runs++;
@@ -301,15 +347,15 @@ static void pm_test_ude(struct kunit *test)
 	unsigned int ev[3];
 	int id;
 
-	id = pm_ude_register("kunit_ude", FWD_EV_RETRANSMIT, pt_filter, NULL);
-	KUNIT_ASSERT_GE(test, id, PM_UDE_FIRST);
+	id = fwd_ude_register("kunit_ude", FWD_EV_RETRANSMIT, pt_filter, NULL);
+	KUNIT_ASSERT_GE(test, id, FWD_UDE_FIRST);
 	/* Nobody listens yet: the filter does not run. */
 	pt_setup(test, 2, 0, P);
 	pt_raise2(FWD_EV_RETRANSMIT);
 	KUNIT_EXPECT_EQ(test, pt->filter_runs, 0);
 
-	pt_setup(test, 0, 0, PM_EV(id));
-	pt_setup(test, 1, 1, PM_EV(id) | PM_EV(FWD_EV_RETRANSMIT));
+	pt_setup(test, 0, 0, FWD_EV_BIT(id));
+	pt_setup(test, 1, 1, FWD_EV_BIT(id) | FWD_EV_BIT(FWD_EV_RETRANSMIT));
 	pt->filter_result = false;
 	pt_raise2(FWD_EV_RETRANSMIT);
 	KUNIT_EXPECT_EQ(test, pt->filter_runs, 1);	/* PRE only: nobody in POST */
@@ -327,7 +373,7 @@ static void pm_test_ude(struct kunit *test)
 	/* Another base event: the filter does not run. */
 	pt_raise2(FWD_EV_DATA);
 	KUNIT_EXPECT_EQ(test, pt->filter_runs, 2);
-	pm_ude_unregister(id);
+	fwd_ude_unregister(id);
 	pt_raise2(FWD_EV_RETRANSMIT);
 	KUNIT_EXPECT_EQ(test, pt->filter_runs, 2);
 }
@@ -391,7 +437,7 @@ static void pm_test_owner_unregister(struct kunit *test)
 	pt->act_event[1] = EP;
 	pt_raise2(FWD_EV_PACKET);
 	KUNIT_EXPECT_EQ(test, pt->act_ret[1], 0);
-	pm_plugin_unregister(&pt->p[1]);
+	fwd_plugin_unregister(&pt->p[1]);
 	pt->reg[1] = false;
 	KUNIT_EXPECT_EQ(test, pt->frees, 1);
 	pt_raise2(FWD_EV_PACKET);
@@ -410,7 +456,7 @@ static void pm_test_unregister_live(struct kunit *test)
 	pt_setup(test, 1, 1, P | C);
 	pt_raise2(FWD_EV_PACKET);
 	pt->nlog = 0;
-	pm_plugin_unregister(&pt->p[0]);
+	fwd_plugin_unregister(&pt->p[0]);
 	pt->reg[0] = false;
 	KUNIT_EXPECT_EQ(test, pt->frees, 1);
 	pt_raise2(FWD_EV_PACKET);
@@ -418,14 +464,16 @@ static void pm_test_unregister_live(struct kunit *test)
 	pt_expect_log(test, plug, ev, 2);
 	KUNIT_EXPECT_EQ(test, pt->frees, 2);
 	/* A plugin reusing the slot starts afresh (registered, same name allowed again). */
-	KUNIT_EXPECT_EQ(test, pm_plugin_register(&pt->p[0]), 0);
+	KUNIT_EXPECT_EQ(test, fwd_plugin_register(&pt->p[0]), 0);
 	pt->reg[0] = true;
-	KUNIT_EXPECT_EQ(test, pm_plugin_register(&pt->p[0]), -EEXIST);
+	KUNIT_EXPECT_EQ(test, fwd_plugin_register(&pt->p[0]), -EEXIST);
 }
 
 static struct kunit_case pm_cases[] = {
 	KUNIT_CASE(pm_test_dispatch_order),
 	KUNIT_CASE(pm_test_phase),
+	KUNIT_CASE(pm_test_call_context),
+	KUNIT_CASE(pm_test_detach_outside),
 	KUNIT_CASE(pm_test_detach),
 	KUNIT_CASE(pm_test_take_over),
 	KUNIT_CASE(pm_test_take_over_detach),

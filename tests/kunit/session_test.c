@@ -13,6 +13,8 @@
 #include <linux/socket.h>
 #include <net/tcp.h>
 
+#include <forwarder/aqm.h>
+
 #include "session/session_core.h"
 #include "plugins/manager.h"
 
@@ -395,7 +397,7 @@ static void capture_event(struct fwd_session *s, const struct fwd_event *ev, voi
 	if (ev->type == FWD_EV_CLOSING && ev->phase == FWD_PHASE_POST)
 		c->closing++;
 	if (c->drop_on_data && ev->type == FWD_EV_DATA && ev->phase == FWD_PHASE_PRE)
-		session_drop_current_packet(s);
+		fwd_session_drop_packet(s);
 }
 
 static struct fwd_event_sink capture_sink = {
@@ -437,7 +439,7 @@ static void session_table_test_exit(struct kunit *test)
 	cap = NULL;
 }
 
-static void pkt4(struct fwd_pkt *p, u32 s, u16 sp, u32 d, u16 dp, u8 proto, u8 flags,
+static void pkt4(struct fwd_packet *p, u32 s, u16 sp, u32 d, u16 dp, u8 proto, u8 flags,
 		 u32 seq, u32 ack, u32 len)
 {
 	memset(p, 0, sizeof(*p));
@@ -494,7 +496,7 @@ static void table_sink_order(struct kunit *test)
 	struct tctx *t = test->priv;
 	struct order_sink o[ARRAY_SIZE(orders)];
 	int log[8], n = 0, i, reg, dup = 0;
-	struct fwd_pkt p;
+	struct fwd_packet p;
 
 	for (reg = 0; reg < ARRAY_SIZE(o); reg++) {
 		o[reg] = (struct order_sink){
@@ -531,7 +533,7 @@ static void table_tcp_events(struct kunit *test)
 	struct tctx *t = test->priv;
 	unsigned long now = jiffies;
 	struct fwd_session *s;
-	struct fwd_pkt p;
+	struct fwd_packet p;
 	int i, n_new = 0, n_est = 0, n_data = 0, n_rexmit = 0, n_state = 0;
 
 	if (!t->sink)
@@ -585,11 +587,11 @@ static void table_tcp_events(struct kunit *test)
 	rcu_read_lock();
 	s = lookup4(&t->tbl, SRV, 80, CLI, 40000, IPPROTO_TCP);
 	KUNIT_ASSERT_NOT_NULL(test, s);
-	KUNIT_EXPECT_EQ(test, session_packets(s, FWD_DIR_ORIG), 4ULL);
-	KUNIT_EXPECT_EQ(test, session_packets(s, FWD_DIR_REPLY), 1ULL);
-	KUNIT_EXPECT_EQ(test, session_bytes(s, FWD_DIR_ORIG), 4 * 40ULL + 200);
-	KUNIT_EXPECT_EQ(test, session_tcp_state(s, FWD_DIR_ORIG), FWD_TCP_ESTABLISHED);
-	KUNIT_EXPECT_EQ(test, session_tcp_state(s, FWD_DIR_REPLY), FWD_TCP_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, fwd_session_packets(s, FWD_DIR_ORIG), 4ULL);
+	KUNIT_EXPECT_EQ(test, fwd_session_packets(s, FWD_DIR_REPLY), 1ULL);
+	KUNIT_EXPECT_EQ(test, fwd_session_bytes(s, FWD_DIR_ORIG), 4 * 40ULL + 200);
+	KUNIT_EXPECT_EQ(test, fwd_session_tcp_state(s, FWD_DIR_ORIG), FWD_TCP_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, fwd_session_tcp_state(s, FWD_DIR_REPLY), FWD_TCP_ESTABLISHED);
 	rcu_read_unlock();
 
 	/* A plugin drops data in PRE: the verdict says so. */
@@ -614,7 +616,7 @@ static void table_timeouts(struct kunit *test)
 {
 	struct tctx *t = test->priv;
 	unsigned long now = jiffies;
-	struct fwd_pkt p;
+	struct fwd_packet p;
 
 	t->cfg.timeout_udp = 5;
 	t->cfg.timeout_tcp_handshake = 2;
@@ -673,7 +675,7 @@ static void table_eviction(struct kunit *test)
 	struct tctx *t = test->priv;
 	unsigned long now = jiffies;
 	struct fwd_session *s;
-	struct fwd_pkt p;
+	struct fwd_packet p;
 	int i;
 
 	t->cfg.max_sessions = 3;
@@ -738,7 +740,7 @@ static void table_flood_ack(struct kunit *test)
 	struct tctx *t = test->priv;
 	unsigned long now = jiffies;
 	struct fwd_session *s;
-	struct fwd_pkt p;
+	struct fwd_packet p;
 	int i;
 
 	t->cfg.max_sessions = 3;
@@ -772,8 +774,8 @@ static void table_flood_ack(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, lookup4(&t->tbl, CLI, 1000, SRV, 53, IPPROTO_UDP));
 	s = lookup4(&t->tbl, 0x0b000000 + 99 * 7919, 1024 + 99, SRV + 99, 80, IPPROTO_TCP);
 	KUNIT_ASSERT_NOT_NULL(test, s);
-	KUNIT_EXPECT_EQ(test, session_tcp_state(s, FWD_DIR_ORIG), FWD_TCP_ESTABLISHED);
-	KUNIT_EXPECT_EQ(test, session_tcp_state(s, FWD_DIR_REPLY), FWD_TCP_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, fwd_session_tcp_state(s, FWD_DIR_ORIG), FWD_TCP_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, fwd_session_tcp_state(s, FWD_DIR_REPLY), FWD_TCP_ESTABLISHED);
 	KUNIT_EXPECT_EQ(test, s->established, 0);
 	KUNIT_EXPECT_EQ(test, fwd_session_expires(s), now + 99 + 7 * HZ);
 	rcu_read_unlock();
@@ -812,86 +814,158 @@ static void table_flood_ack(struct kunit *test)
 	rcu_read_lock();
 	s = lookup4(&t->tbl, CLI, 40000, SRV, 80, IPPROTO_TCP);
 	KUNIT_ASSERT_NOT_NULL(test, s);
-	KUNIT_EXPECT_EQ(test, session_tcp_state(s, FWD_DIR_ORIG), FWD_TCP_ESTABLISHED);
-	KUNIT_EXPECT_EQ(test, session_tcp_state(s, FWD_DIR_REPLY), FWD_TCP_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, fwd_session_tcp_state(s, FWD_DIR_ORIG), FWD_TCP_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, fwd_session_tcp_state(s, FWD_DIR_REPLY), FWD_TCP_ESTABLISHED);
 	KUNIT_EXPECT_EQ(test, s->established, 1);
 	rcu_read_unlock();
 }
 
-static int freed_calls;
-static u32 freed_len_sum;
-
-static void meta_free(void *value, u32 len)
+static void meta_keys_by_name(struct kunit *test)
 {
-	freed_calls++;
-	freed_len_sum += len;
-	kfree(value);
+	char longname[FWD_META_NAME_MAX + 1];
+	int a = fwd_meta_key("kunit.a"), b = fwd_meta_key("kunit.b");
+
+	KUNIT_EXPECT_GT(test, a, 0);
+	KUNIT_EXPECT_GT(test, b, 0);
+	KUNIT_EXPECT_NE(test, a, b);
+	/* The same name is the same key, whoever asks. */
+	KUNIT_EXPECT_EQ(test, fwd_meta_key("kunit.a"), a);
+	KUNIT_EXPECT_EQ(test, fwd_meta_key(""), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fwd_meta_key(NULL), -EINVAL);
+	memset(longname, 'x', FWD_META_NAME_MAX);
+	longname[FWD_META_NAME_MAX] = 0;
+	KUNIT_EXPECT_EQ(test, fwd_meta_key(longname), -EINVAL);
+	longname[FWD_META_NAME_MAX - 1] = 0;
+	KUNIT_EXPECT_GT(test, fwd_meta_key(longname), 0);
 }
 
 static void table_metadata(struct kunit *test)
 {
 	struct tctx *t = test->priv;
+	int k1 = fwd_meta_key("kunit.one"), k2 = fwd_meta_key("kunit.two");
+	u8 a[8] = "aaaaaaa", b[16] = "bbbbbbbbbbbbbbb", big[FWD_META_LEN_MAX + 1] = {};
 	struct fwd_session *s;
-	struct fwd_pkt p;
-	void *a, *b, *c;
+	struct fwd_packet p;
+	const u8 *v;
 	u32 len = 0;
-	int i;
+	int i, n;
 
-	freed_calls = 0;
-	freed_len_sum = 0;
+	KUNIT_ASSERT_GT(test, k1, 0);
+	KUNIT_ASSERT_GT(test, k2, 0);
 	pkt4(&p, CLI, 1000, SRV, 53, IPPROTO_UDP, 0, 0, 0, 10);
 	fwd_session_process(&t->tbl, &p, jiffies);
-
-	a = kmalloc(8, GFP_KERNEL);
-	b = kmalloc(16, GFP_KERNEL);
-	c = kmalloc(32, GFP_KERNEL);
-	KUNIT_ASSERT_TRUE(test, a && b && c);
 
 	rcu_read_lock();
 	s = lookup4(&t->tbl, CLI, 1000, SRV, 53, IPPROTO_UDP);
 	KUNIT_ASSERT_NOT_NULL(test, s);
-	KUNIT_EXPECT_NULL(test, session_get_metadata(s, 1, &len));
-	KUNIT_EXPECT_EQ(test, session_set_metadata(s, 1, a, 8, meta_free), 0);
-	KUNIT_EXPECT_EQ(test, session_set_metadata(s, 2, b, 16, meta_free), 0);
-	KUNIT_EXPECT_PTR_EQ(test, session_get_metadata(s, 1, &len), a);
+	KUNIT_EXPECT_NULL(test, fwd_session_get_meta(s, k1, &len));
+	KUNIT_EXPECT_EQ(test, fwd_session_set_meta(s, k1, a, sizeof(a)), 0);
+	KUNIT_EXPECT_EQ(test, fwd_session_set_meta(s, k2, b, sizeof(b)), 0);
+	/* A copy: what the caller does with its buffer afterwards changes nothing. */
+	a[0] = 'z';
+	v = fwd_session_get_meta(s, k1, &len);
+	KUNIT_ASSERT_NOT_NULL(test, v);
 	KUNIT_EXPECT_EQ(test, len, 8U);
-	KUNIT_EXPECT_PTR_EQ(test, session_get_metadata(s, 2, &len), b);
+	KUNIT_EXPECT_EQ(test, v[0], 'a');
+	v = fwd_session_get_meta(s, k2, &len);
+	KUNIT_ASSERT_NOT_NULL(test, v);
 	KUNIT_EXPECT_EQ(test, len, 16U);
-	/* Replace key 1: a is freed, after a grace period. */
-	KUNIT_EXPECT_EQ(test, session_set_metadata(s, 1, c, 32, meta_free), 0);
-	KUNIT_EXPECT_PTR_EQ(test, session_get_metadata(s, 1, NULL), c);
-	/* Delete key 2: b is freed. */
-	KUNIT_EXPECT_EQ(test, session_del_metadata(s, 2), 0);
-	KUNIT_EXPECT_NULL(test, session_get_metadata(s, 2, NULL));
-	KUNIT_EXPECT_EQ(test, session_del_metadata(s, 2), -ENOENT);
+	KUNIT_EXPECT_EQ(test, memcmp(v, b, 16), 0);
+	/* Replace: the new value, the new length. */
+	KUNIT_EXPECT_EQ(test, fwd_session_set_meta(s, k1, a, 4), 0);
+	v = fwd_session_get_meta(s, k1, &len);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_EXPECT_EQ(test, len, 4U);
+	KUNIT_EXPECT_EQ(test, v[0], 'z');
+	KUNIT_EXPECT_EQ(test, fwd_session_del_meta(s, k2), 0);
+	KUNIT_EXPECT_NULL(test, fwd_session_get_meta(s, k2, NULL));
+	KUNIT_EXPECT_EQ(test, fwd_session_del_meta(s, k2), -ENOENT);
+	/* Bad keys and lengths. */
+	KUNIT_EXPECT_EQ(test, fwd_session_set_meta(s, 0, a, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fwd_session_set_meta(s, FWD_META_KEYS_MAX + 1, a, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fwd_session_set_meta(s, k1, a, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fwd_session_set_meta(s, k1, NULL, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fwd_session_set_meta(s, k1, big, sizeof(big)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fwd_session_set_meta(s, k1, big, FWD_META_LEN_MAX), 0);
 	/* Outside a callback there is no current packet to drop. */
-	KUNIT_EXPECT_EQ(test, session_drop_current_packet(s), -EINVAL);
+	KUNIT_EXPECT_EQ(test, fwd_session_drop_packet(s), -EINVAL);
+
+	/* A cap on values per session (k1 holds one). */
+	for (i = 1, n = 1; n < FWD_META_MAX_PER_SESSION; i++) {
+		if (i == k1)
+			continue;
+		KUNIT_EXPECT_EQ(test, fwd_session_set_meta(s, i, a, 1), 0);
+		n++;
+	}
+	i += i == k1;
+	KUNIT_EXPECT_EQ(test, fwd_session_set_meta(s, i, a, 1), -ENOSPC);
 	rcu_read_unlock();
+	/* The session dies (table flush) with its values: kmemleak judges. */
+}
 
-	rcu_barrier();
-	KUNIT_EXPECT_EQ(test, freed_calls, 2);
-	KUNIT_EXPECT_EQ(test, freed_len_sum, 24U);
+/* A held session outlives its death; changes are refused, reads still work. */
+static void table_session_hold(struct kunit *test)
+{
+	struct tctx *t = test->priv;
+	int k = fwd_meta_key("kunit.one");
+	struct fwd_session *s;
+	struct fwd_packet p;
+	u8 v = 1;
 
-	/* A cap on keys per session. */
+	pkt4(&p, CLI, 1000, SRV, 53, IPPROTO_UDP, 0, 0, 0, 10);
+	fwd_session_process(&t->tbl, &p, jiffies);
 	rcu_read_lock();
-	for (i = 0; i < FWD_META_MAX_PER_SESSION - 1; i++)
-		KUNIT_EXPECT_EQ(test, session_set_metadata(s, 100 + i, NULL, 0, NULL), 0);
-	KUNIT_EXPECT_EQ(test, session_set_metadata(s, 1000, NULL, 0, NULL), -ENOSPC);
+	s = lookup4(&t->tbl, CLI, 1000, SRV, 53, IPPROTO_UDP);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_PTR_EQ(test, fwd_session_hold(s), s);
+	KUNIT_EXPECT_EQ(test, fwd_session_set_meta(s, k, &v, 1), 0);
 	rcu_read_unlock();
 
-	/* The session dies (table flush): c is freed with it. */
 	fwd_session_table_destroy(&t->tbl);
 	rcu_barrier();
-	KUNIT_EXPECT_EQ(test, freed_calls, 3);
-	KUNIT_EXPECT_EQ(test, freed_len_sum, 56U);
+	/* Its memory is still there (KASAN would say otherwise). */
+	KUNIT_EXPECT_FALSE(test, fwd_session_alive(s));
+	KUNIT_EXPECT_EQ(test, fwd_session_packets(s, FWD_DIR_ORIG), 1ULL);
+	KUNIT_EXPECT_EQ(test, fwd_session_set_meta(s, k, &v, 1), -ENOENT);
+	KUNIT_EXPECT_EQ(test, fwd_session_drop_next(s, true), -ENOENT);
+	KUNIT_EXPECT_EQ(test, fwd_session_set_group(s, 1, FWD_GROUP_DIR_BOTH), -ENOENT);
+	fwd_session_put(s);
+	rcu_barrier();
 	/* The exit handler destroys the table again: give it an empty one. */
 	KUNIT_ASSERT_EQ(test, fwd_session_table_init(&t->tbl, &t->cfg), 0);
+}
+
+/* fwd_session_drop_next(): every later packet dropped and counted, until undone. */
+static void table_drop_next(struct kunit *test)
+{
+	struct tctx *t = test->priv;
+	struct fwd_session *s;
+	struct fwd_packet p;
+
+	pkt4(&p, CLI, 1000, SRV, 53, IPPROTO_UDP, 0, 0, 0, 10);
+	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, jiffies), NF_ACCEPT);
+	rcu_read_lock();
+	s = lookup4(&t->tbl, CLI, 1000, SRV, 53, IPPROTO_UDP);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_EQ(test, fwd_session_drop_next(s, true), 0);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, jiffies), NF_DROP);
+	pkt4(&p, SRV, 53, CLI, 1000, IPPROTO_UDP, 0, 0, 0, 10);
+	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, jiffies), NF_DROP);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, dropped), 2ULL);
+	rcu_read_lock();
+	KUNIT_EXPECT_EQ(test, fwd_session_drop_next(s, false), 0);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, jiffies), NF_ACCEPT);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, dropped), 2ULL);
+	/* Still counted as the session's packets. */
+	KUNIT_EXPECT_EQ(test, fwd_session_packets(s, FWD_DIR_REPLY), 2ULL);
 }
 
 static void table_flush_with_sessions(struct kunit *test)
 {
 	struct tctx *t = test->priv;
-	struct fwd_pkt p;
+	struct fwd_packet p;
 	int i;
 
 	for (i = 0; i < 500; i++) {
@@ -909,7 +983,7 @@ static void table_flush_with_sessions(struct kunit *test)
 /* One answered UDP flow (established, never evicted) from client port @port. */
 static void udp_answered(struct fwd_session_table *tbl, u16 port, unsigned long now)
 {
-	struct fwd_pkt p;
+	struct fwd_packet p;
 
 	pkt4(&p, CLI, port, SRV, 53, IPPROTO_UDP, 0, 0, 0, 10);
 	fwd_session_process(tbl, &p, now);
@@ -931,7 +1005,7 @@ static void table_global_limit(struct kunit *test)
 	struct fwd_session_table *other;
 	struct fwd_session_cfg *cfg2;
 	unsigned long now = jiffies;
-	struct fwd_pkt p;
+	struct fwd_packet p;
 	int i, base;
 
 	other = kunit_kzalloc(test, sizeof(*other), GFP_KERNEL);
@@ -1013,7 +1087,10 @@ static struct kunit_case session_table_cases[] = {
 	KUNIT_CASE(table_timeouts),
 	KUNIT_CASE(table_eviction),
 	KUNIT_CASE(table_flood_ack),
+	KUNIT_CASE(meta_keys_by_name),
 	KUNIT_CASE(table_metadata),
+	KUNIT_CASE(table_session_hold),
+	KUNIT_CASE(table_drop_next),
 	KUNIT_CASE(table_flush_with_sessions),
 	KUNIT_CASE(table_global_limit),
 	{}

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The firewall plugin's rate-limit action puts matching sessions in a rate
-# group (session_set_ratelimit_group): a TCP flow matching
+# group (fwd_session_set_group): a TCP flow matching
 # "rate-limit group 1 dir orig dport 5201" is shaped to the group's 10 Mbit/s
 # within 5%, a flow to another port is not; the rule is listed with its group.
 . "$(dirname "$0")/lib.sh"

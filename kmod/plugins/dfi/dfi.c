@@ -3,23 +3,16 @@
  * dfi: classifies sessions by server port (port rule chain) and by the
  * prefix of the first payload in either direction (content rule chain, which
  * wins over a port match). The result goes into session metadata under
- * DFI_META_KEY (include/forwarder/dfi.h) for other plugins. Counts sessions
+ * the key named DFI_META_NAME (include/forwarder/dfi.h) for other plugins. Counts sessions
  * per class, per namespace, and flags reflection-attack shapes: UDP responses
  * larger than reflect_min bytes from the NTP, SSDP or memcached ports.
  * /proc/forwarder/dfi shows the counters.
  */
 #include <linux/module.h>
-#include <linux/ip.h>
-#include <linux/ipv6.h>
-#include <linux/tcp.h>
-#include <linux/udp.h>
+#include <linux/in.h>
 #include <linux/skbuff.h>
-#include <linux/slab.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
-#include <linux/netdevice.h>
-#include <net/ip.h>
-#include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
@@ -99,75 +92,43 @@ struct dfi_ctx {
 
 static unsigned int dfi_net_id __read_mostly;
 
-static struct dfi_net *dfi_net_of(const struct pm_call *c)
+static struct dfi_net *dfi_net_of(const struct fwd_call *c)
 {
-	struct net *net = pm_call_net(c);
-
-	return net ? net_generic(net, dfi_net_id) : NULL;
+	return c->net ? net_generic(c->net, dfi_net_id) : NULL;
 }
 
 static u16 dfi_server_port(struct fwd_session *s)
 {
 	struct fwd_tuple t;
 
-	session_get_tuple(s, FWD_DIR_ORIG, &t);
+	fwd_session_tuple(s, FWD_DIR_ORIG, &t);
 	return ntohs(t.dport);
 }
 
-/* Offset of the L4 payload, or -1. */
-static int dfi_payload_off(struct fwd_session *s, const struct sk_buff *skb)
-{
-	u8 proto = s->key.proto;
-	int off;
-
-	if (s->key.family == AF_INET) {
-		off = skb_network_offset(skb) + ip_hdrlen(skb);
-	} else {
-		u8 nexthdr = ipv6_hdr(skb)->nexthdr;
-		__be16 frag_off;
-
-		off = ipv6_skip_exthdr(skb, skb_network_offset(skb) + sizeof(struct ipv6hdr),
-				       &nexthdr, &frag_off);
-		if (off < 0 || nexthdr != proto)
-			return -1;
-	}
-	if (proto == IPPROTO_TCP) {
-		struct tcphdr _th;
-		const struct tcphdr *th = skb_header_pointer(skb, off, sizeof(_th), &_th);
-
-		return th ? off + th->doff * 4 : -1;
-	}
-	return off + sizeof(struct udphdr);
-}
-
-static u8 dfi_by_port(struct fwd_session *s)
+static u8 dfi_by_port(struct fwd_session *s, u8 proto)
 {
 	u16 port = dfi_server_port(s);
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(dfi_port_chain); i++)
-		if (dfi_port_chain[i].proto == s->key.proto && dfi_port_chain[i].port == port)
+		if (dfi_port_chain[i].proto == proto && dfi_port_chain[i].port == port)
 			return dfi_port_chain[i].class;
 	return DFI_UNKNOWN;
 }
 
-static u8 dfi_by_content(struct fwd_session *s, const struct pm_call *c)
+static u8 dfi_by_content(struct fwd_session *s, const struct fwd_packet *pkt)
 {
 	u8 buf[DFI_PREFIX_MAX + 8];
 	u16 port = dfi_server_port(s);
 	unsigned int i, n;
-	int off;
 
-	off = dfi_payload_off(s, c->skb);
-	if (off < 0)
-		return DFI_UNKNOWN;
-	n = min_t(unsigned int, c->ev->payload_len, sizeof(buf));
-	if (!n || skb_copy_bits(c->skb, off, buf, n))
+	n = min_t(unsigned int, pkt->payload_len, sizeof(buf));
+	if (!n || !pkt->skb || skb_copy_bits(pkt->skb, pkt->payload_off, buf, n))
 		return DFI_UNKNOWN;
 	for (i = 0; i < ARRAY_SIZE(dfi_content_chain); i++) {
 		const struct dfi_content_rule *r = &dfi_content_chain[i];
 
-		if ((r->proto && r->proto != s->key.proto) || (r->port && r->port != port))
+		if ((r->proto && r->proto != pkt->t.proto) || (r->port && r->port != port))
 			continue;
 		if (r->off + r->len <= n && !memcmp(buf + r->off, r->prefix, r->len))
 			return r->class;
@@ -175,17 +136,13 @@ static u8 dfi_by_content(struct fwd_session *s, const struct pm_call *c)
 	return DFI_UNKNOWN;
 }
 
+static int dfi_meta_key;
+
 static void dfi_store(struct fwd_session *s, struct dfi_ctx *dc)
 {
-	struct dfi_result *r = kmalloc(sizeof(*r), GFP_ATOMIC | __GFP_ACCOUNT);
+	struct dfi_result r = { .class = dc->class, .flags = dc->flags };
 
-	if (!r)
-		return;
-	r->class = dc->class;
-	r->flags = dc->flags;
-	/* Not a free_cb of ours: the metadata may outlive this module. */
-	if (session_set_metadata(s, DFI_META_KEY, r, sizeof(*r), pm_meta_kfree))
-		kfree(r);
+	fwd_session_set_meta(s, dfi_meta_key, &r, sizeof(r));
 }
 
 static bool dfi_reflector(u8 class)
@@ -193,16 +150,19 @@ static bool dfi_reflector(u8 class)
 	return class == DFI_NTP || class == DFI_SSDP || class == DFI_MEMCACHED;
 }
 
-static void dfi_event(struct fwd_session *s, const struct pm_call *c, void *ctx)
+static void dfi_event(struct fwd_session *s, const struct fwd_call *c, void *ctx)
 {
+	const struct fwd_packet *pkt = c->pkt;
 	struct dfi_ctx *dc = ctx;
 	struct dfi_net *dn = dfi_net_of(c);
+	bool reflector;
 	u8 class;
 
-	if (!dn)
+	if (!dn || !pkt)
 		return;
+	reflector = pkt->t.proto == IPPROTO_UDP && dfi_reflector(dfi_by_port(s, pkt->t.proto));
 	if (c->event == FWD_EV_SESSION_NEW) {
-		dc->class = dfi_by_port(s);
+		dc->class = dfi_by_port(s, pkt->t.proto);
 		if (dc->class)
 			dc->flags |= DFI_F_BY_PORT;
 		return;
@@ -211,7 +171,7 @@ static void dfi_event(struct fwd_session *s, const struct pm_call *c, void *ctx)
 		return;
 	if (!(dc->flags & DFI_F_BY_CONTENT) && dc->data_seen < DFI_DATA_MAX) {
 		dc->data_seen++;
-		class = dfi_by_content(s, c);
+		class = dfi_by_content(s, pkt);
 		if (class) {
 			dc->class = class;
 			dc->flags = (dc->flags & ~DFI_F_BY_PORT) | DFI_F_BY_CONTENT;
@@ -225,22 +185,20 @@ static void dfi_event(struct fwd_session *s, const struct pm_call *c, void *ctx)
 		}
 	}
 	/* Reflection shape: a large UDP response from a reflector's port. */
-	if (s->key.proto == IPPROTO_UDP && c->dir == FWD_DIR_REPLY &&
-	    dfi_reflector(dfi_by_port(s)) && c->ev->payload_len >= READ_ONCE(reflect_min) &&
+	if (reflector && c->dir == FWD_DIR_REPLY && pkt->payload_len >= READ_ONCE(reflect_min) &&
 	    !(dc->flags & DFI_F_REFLECTION)) {
 		dc->flags |= DFI_F_REFLECTION;
 		atomic64_inc(&dn->reflections);
 		dfi_store(s, dc);
 	}
 	/* Decided and nothing more to watch: no more events for this session. */
-	if (dc->counted && !(s->key.proto == IPPROTO_UDP && dfi_reflector(dfi_by_port(s)) &&
-			     !(dc->flags & DFI_F_REFLECTION)))
-		pm_session_detach_me(s);
+	if (dc->counted && !(reflector && !(dc->flags & DFI_F_REFLECTION)))
+		fwd_session_detach_me(s);
 }
 
-static struct pm_plugin dfi_plugin = {
+static struct fwd_plugin dfi_plugin = {
 	.name = "dfi",
-	.events = PM_EV(FWD_EV_SESSION_NEW) | PM_EV(FWD_EV_DATA),
+	.events = FWD_EV_BIT(FWD_EV_SESSION_NEW) | FWD_EV_BIT(FWD_EV_DATA),
 	.phase = FWD_PHASE_PRE,
 	.priority = -10,	/* before the plugins that use its result */
 	.ctx_size = sizeof(struct dfi_ctx),
@@ -287,10 +245,13 @@ static int __init dfi_init(void)
 {
 	int err;
 
+	dfi_meta_key = fwd_meta_key(DFI_META_NAME);
+	if (dfi_meta_key < 0)
+		return dfi_meta_key;
 	err = register_pernet_subsys(&dfi_net_ops);
 	if (err)
 		return err;
-	err = pm_plugin_register(&dfi_plugin);
+	err = fwd_plugin_register(&dfi_plugin);
 	if (err)
 		unregister_pernet_subsys(&dfi_net_ops);
 	return err;
@@ -298,7 +259,7 @@ static int __init dfi_init(void)
 
 static void __exit dfi_exit(void)
 {
-	pm_plugin_unregister(&dfi_plugin);
+	fwd_plugin_unregister(&dfi_plugin);
 	unregister_pernet_subsys(&dfi_net_ops);
 }
 

@@ -46,6 +46,8 @@ static const char * const fw_class_names[DFI_CLASS_MAX] = {
 
 static const char * const fw_dir_names[] = { "", "orig", "reply", "both" };
 
+static int fw_dfi_key;		/* the dfi plugin's metadata, by name */
+
 struct fw_rule {
 	u8 match;		/* FW_M_* */
 	u8 action;
@@ -101,9 +103,9 @@ static struct fw_rule *fw_lookup(struct fw_table *t, struct fwd_session *s, bool
 	unsigned int i;
 	u32 len;
 
-	session_get_tuple(s, FWD_DIR_ORIG, &tu);
+	fwd_session_tuple(s, FWD_DIR_ORIG, &tu);
 	if (t->uses_class) {
-		dr = session_get_metadata(s, DFI_META_KEY, &len);
+		dr = fwd_session_get_meta(s, fw_dfi_key, &len);
 		if (dr && len != sizeof(*dr))
 			dr = NULL;
 	}
@@ -133,26 +135,25 @@ static struct fw_rule *fw_lookup(struct fw_table *t, struct fwd_session *s, bool
 	return NULL;
 }
 
-static void fw_event(struct fwd_session *s, const struct pm_call *c, void *ctx)
+static void fw_event(struct fwd_session *s, const struct fwd_call *c, void *ctx)
 {
 	struct fw_ctx *fc = ctx;
 	struct fw_table *t;
 	struct fw_rule *r;
-	struct net *net = pm_call_net(c);
 	struct fw_net *fn;
 
-	if (!net)
+	if (!c->net)
 		return;
-	fn = net_generic(net, fw_net_id);
+	fn = net_generic(c->net, fw_net_id);
 	if (fc->seen == 0xff) {
 		/* Intercepted: we own the session, drop all of it. */
-		if (!session_drop_current_packet(s))
+		if (!fwd_session_drop_packet(s))
 			atomic64_inc(&fn->dropped);
 		return;
 	}
 	t = rcu_dereference(fn->table);
 	if (!t) {
-		pm_session_detach_me(s);
+		fwd_session_detach_me(s);
 		return;
 	}
 	fc->seen++;
@@ -162,20 +163,20 @@ static void fw_event(struct fwd_session *s, const struct pm_call *c, void *ctx)
 	if (r)
 		atomic64_inc(&r->hits);
 	if (r && r->action == FW_RATELIMIT)
-		session_set_ratelimit_group(s, r->group, r->dirs);
-	if (!r || r->action != FW_INTERCEPT || pm_session_take_over(s)) {
-		pm_session_detach_me(s);
+		fwd_session_set_group(s, r->group, r->dirs);
+	if (!r || r->action != FW_INTERCEPT || fwd_session_take_over(s)) {
+		fwd_session_detach_me(s);
 		return;
 	}
 	fc->seen = 0xff;
 	atomic64_inc(&fn->intercepted);
-	if (!session_drop_current_packet(s))
+	if (!fwd_session_drop_packet(s))
 		atomic64_inc(&fn->dropped);
 }
 
-static struct pm_plugin fw_plugin = {
+static struct fwd_plugin fw_plugin = {
 	.name = "firewall",
-	.events = PM_EV(FWD_EV_PACKET),
+	.events = FWD_EV_BIT(FWD_EV_PACKET),
 	.phase = FWD_PHASE_PRE,
 	.priority = 0,
 	.ctx_size = sizeof(struct fw_ctx),
@@ -326,7 +327,7 @@ static int fw_parse_rule(char **w, int n, struct fw_rule *r, const char **why)
 		return -EINVAL;
 	}
 	if (r->action == FW_RATELIMIT && !r->dirs)
-		r->dirs = AQM_DIR_BOTH;
+		r->dirs = FWD_GROUP_DIR_BOTH;
 	return 0;
 
 bad_value:
@@ -423,10 +424,13 @@ static int __init fw_init(void)
 {
 	int err;
 
+	fw_dfi_key = fwd_meta_key(DFI_META_NAME);
+	if (fw_dfi_key < 0)
+		return fw_dfi_key;
 	err = register_pernet_subsys(&fw_net_ops);
 	if (err)
 		return err;
-	err = pm_plugin_register(&fw_plugin);
+	err = fwd_plugin_register(&fw_plugin);
 	if (err)
 		unregister_pernet_subsys(&fw_net_ops);
 	return err;
@@ -434,7 +438,7 @@ static int __init fw_init(void)
 
 static void __exit fw_exit(void)
 {
-	pm_plugin_unregister(&fw_plugin);
+	fwd_plugin_unregister(&fw_plugin);
 	unregister_pernet_subsys(&fw_net_ops);
 	rcu_barrier();	/* kfree_rcu() of the tables */
 }

@@ -5,16 +5,10 @@
  * ACK clear). The count is per namespace, in /proc/forwarder/synretx.
  */
 #include <linux/module.h>
-#include <linux/ip.h>
-#include <linux/ipv6.h>
-#include <linux/tcp.h>
-#include <linux/skbuff.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
-#include <linux/netdevice.h>
-#include <net/ip.h>
-#include <net/ipv6.h>
 #include <net/net_namespace.h>
+#include <net/tcp.h>
 #include <net/netns/generic.h>
 
 #include <forwarder/plugin.h>
@@ -32,45 +26,26 @@ struct synretx_ctx {
 	u32 count;
 };
 
-static bool synretx_is_syn(struct fwd_session *s, const struct pm_call *c, void *priv)
+static bool synretx_is_syn(struct fwd_session *s, const struct fwd_call *c, void *priv)
 {
-	const struct sk_buff *skb = c->skb;
-	const struct tcphdr *th;
-	struct tcphdr _th;
-	int off;
-
-	if (!skb || s->key.proto != IPPROTO_TCP)
-		return false;
-	if (s->key.family == AF_INET) {
-		off = skb_network_offset(skb) + ip_hdrlen(skb);
-	} else {
-		u8 nexthdr = ipv6_hdr(skb)->nexthdr;
-		__be16 frag_off;
-
-		off = ipv6_skip_exthdr(skb, skb_network_offset(skb) + sizeof(struct ipv6hdr),
-				       &nexthdr, &frag_off);
-		if (off < 0 || nexthdr != IPPROTO_TCP)
-			return false;
-	}
-	th = skb_header_pointer(skb, off, sizeof(_th), &_th);
-	return th && th->syn && !th->ack;
+	return c->pkt && c->pkt->t.proto == IPPROTO_TCP &&
+	       (c->pkt->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN;
 }
 
-static void synretx_event(struct fwd_session *s, const struct pm_call *c, void *ctx)
+static void synretx_event(struct fwd_session *s, const struct fwd_call *c, void *ctx)
 {
 	struct synretx_ctx *sc = ctx;
-	struct net *net = pm_call_net(c);
 	struct synretx_net *sn;
 
-	if (c->event != synretx_ude || !net)
+	if (c->event != synretx_ude || !c->net)
 		return;
-	sn = net_generic(net, synretx_net_id);
+	sn = net_generic(c->net, synretx_net_id);
 	atomic64_inc(&sn->syn_retx);
 	if (!sc->count++)
 		atomic64_inc(&sn->sessions);
 }
 
-static struct pm_plugin synretx_plugin = {
+static struct fwd_plugin synretx_plugin = {
 	.name = "synretx",
 	.phase = FWD_PHASE_PRE,
 	.priority = 0,
@@ -119,20 +94,20 @@ static int __init synretx_init(void)
 	err = register_pernet_subsys(&synretx_net_ops);
 	if (err)
 		return err;
-	synretx_ude = pm_ude_register("syn_retransmit", FWD_EV_RETRANSMIT,
+	synretx_ude = fwd_ude_register("syn_retransmit", FWD_EV_RETRANSMIT,
 				      synretx_is_syn, NULL);
 	if (synretx_ude < 0) {
 		err = synretx_ude;
 		goto err_pernet;
 	}
-	synretx_plugin.events = PM_EV(synretx_ude);
-	err = pm_plugin_register(&synretx_plugin);
+	synretx_plugin.events = FWD_EV_BIT(synretx_ude);
+	err = fwd_plugin_register(&synretx_plugin);
 	if (err)
 		goto err_ude;
 	return 0;
 
 err_ude:
-	pm_ude_unregister(synretx_ude);
+	fwd_ude_unregister(synretx_ude);
 err_pernet:
 	unregister_pernet_subsys(&synretx_net_ops);
 	return err;
@@ -140,8 +115,8 @@ err_pernet:
 
 static void __exit synretx_exit(void)
 {
-	pm_plugin_unregister(&synretx_plugin);
-	pm_ude_unregister(synretx_ude);
+	fwd_plugin_unregister(&synretx_plugin);
+	fwd_ude_unregister(synretx_ude);
 	unregister_pernet_subsys(&synretx_net_ops);
 }
 
