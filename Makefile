@@ -72,11 +72,11 @@ uninstall: uninstall-module uninstall-userspace
 
 uninstall-module:
 	rm -f $(DESTDIR)/lib/modules/$(KREL)/updates/kmod/forwarder.ko \
-		$(addprefix $(DESTDIR)/lib/modules/$(KREL)/updates/kmod/plugins/, \
+		$(addprefix $(DESTDIR)/lib/modules/$(KREL)/updates/plugins/, \
 			dfi/fwd_dfi.ko firewall/fwd_firewall.ko synretx/fwd_synretx.ko)
-	-rmdir -p $(DESTDIR)/lib/modules/$(KREL)/updates/kmod/plugins/dfi \
-		$(DESTDIR)/lib/modules/$(KREL)/updates/kmod/plugins/firewall \
-		$(DESTDIR)/lib/modules/$(KREL)/updates/kmod/plugins/synretx 2>/dev/null
+	-rmdir -p $(DESTDIR)/lib/modules/$(KREL)/updates/plugins/dfi \
+		$(DESTDIR)/lib/modules/$(KREL)/updates/plugins/firewall \
+		$(DESTDIR)/lib/modules/$(KREL)/updates/plugins/synretx 2>/dev/null
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
 
 uninstall-userspace:
@@ -92,7 +92,7 @@ DKMS_SRC = $(DESTDIR)/usr/src/forwarder-$(VERSION)
 dkms-src:
 	$(INSTALL) -d $(DKMS_SRC)
 	$(INSTALL) -m 0644 Kbuild Makefile VERSION $(DKMS_SRC)/
-	find kmod include \( -name '*.[ch]' ! -name '*.mod.c' \) -o -name Kbuild -o -name Kconfig | \
+	find kmod plugins include \( -name '*.[ch]' ! -name '*.mod.c' \) -o -name Kbuild -o -name Kconfig | \
 		while read -r f; do $(INSTALL) -D -m 0644 "$$f" "$(DKMS_SRC)/$$f" || exit 1; done
 
 dkms-install: dkms-src

@@ -27,7 +27,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 RUNS=${BENCH_RUNS:-3}
 PKTS=${BENCH_PKTS:-200000}
 SCALES=${BENCH_SCALES:-"1000 100000 1000000"}
-PLUGINS="$FWD_BUILD/kmod/plugins/firewall/fwd_firewall.ko $FWD_BUILD/kmod/plugins/dfi/fwd_dfi.ko $FWD_BUILD/kmod/plugins/synretx/fwd_synretx.ko"
+PLUGINS="$FWD_BUILD/plugins/firewall/fwd_firewall.ko $FWD_BUILD/plugins/dfi/fwd_dfi.ko $FWD_BUILD/plugins/synretx/fwd_synretx.ko"
 
 modprobe pktgen || skip "no pktgen"
 setup_topology || exit 1
@@ -148,7 +148,7 @@ done
 # state (the manager's record, their contexts, dfi's metadata) on top.
 n=${BENCH_PLUGIN_SCALE:-1000000}
 if scale_of "$n" && insmod "$FWD_KO"; then
-	for k in $FWD_BUILD/kmod/plugins/firewall/fwd_firewall.ko $FWD_BUILD/kmod/plugins/dfi/fwd_dfi.ko; do
+	for k in $FWD_BUILD/plugins/firewall/fwd_firewall.ko $FWD_BUILD/plugins/dfi/fwd_dfi.ko; do
 		insmod "$k" || echo "info insmod $k failed" >&2
 	done
 	echo 2000000 | fwd tee /proc/forwarder/max_sessions > /dev/null

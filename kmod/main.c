@@ -8,7 +8,7 @@
 #include <linux/module.h>
 
 #include "forwarder.h"
-#include "plugins/manager.h"
+#include "plugin/manager.h"
 #include "aqm/aqm_core.h"
 
 static int __init forwarder_init(void)

@@ -8,7 +8,7 @@
 #include <net/netns/generic.h>
 
 #include "forwarder.h"
-#include "plugins/manager.h"
+#include "plugin/manager.h"
 #include "aqm/aqm_core.h"
 
 unsigned int fwd_net_id __read_mostly;

@@ -63,8 +63,8 @@ if [ -n "$kdir" ] && [ $failed -eq 0 ]; then
 	cp -a "$src" "$out/dkms-build"
 	make -s -j"$(nproc)" -C "$out/dkms-build" module KDIR="$kdir" KCFLAGS=-Werror > "$out/dkms-build.log" 2>&1 ||
 		{ tail -n 20 "$out/dkms-build.log"; fail "the packaged sources do not build against $kdir"; }
-	for m in kmod/forwarder.ko kmod/plugins/dfi/fwd_dfi.ko kmod/plugins/firewall/fwd_firewall.ko \
-		kmod/plugins/synretx/fwd_synretx.ko; do
+	for m in kmod/forwarder.ko plugins/dfi/fwd_dfi.ko plugins/firewall/fwd_firewall.ko \
+		plugins/synretx/fwd_synretx.ko; do
 		[ -f "$out/dkms-build/$m" ] || fail "the packaged sources did not build $m"
 	done
 	[ "$(modinfo -F version "$out/dkms-build/kmod/forwarder.ko")" = "$version" ] ||

@@ -7,7 +7,7 @@ scripts=$("$top/scripts/kernel-scripts.sh")
 cd "$top"
 # kmod/compat.h is where kernel version checks belong: they are its purpose.
 compat=kmod/compat.h
-mapfile -t files < <(find kmod include tests/kunit -name '*.[ch]' ! -path "$compat" | sort)
+mapfile -t files < <(find kmod plugins include tests/kunit -name '*.[ch]' ! -path "$compat" | sort)
 checkpatch() {
 	perl "$scripts/scripts/checkpatch.pl" --no-tree --terse --show-types --quiet "$@"
 }

@@ -9,7 +9,7 @@
 #include <linux/slab.h>
 
 #include <forwarder/plugin.h>
-#include "plugins/manager.h"
+#include "plugin/manager.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 

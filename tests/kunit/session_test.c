@@ -16,7 +16,7 @@
 #include <forwarder/aqm.h>
 
 #include "session/session_core.h"
-#include "plugins/manager.h"
+#include "plugin/manager.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 

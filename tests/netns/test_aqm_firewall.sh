@@ -7,7 +7,7 @@
 . "$(dirname "$0")/aqm_lib.sh"
 require_cmd iperf3 python3
 
-FW_KO=$FWD_BUILD/kmod/plugins/firewall/fwd_firewall.ko
+FW_KO=$FWD_BUILD/plugins/firewall/fwd_firewall.ko
 [ -f "$FW_KO" ] || skip "$FW_KO not built"
 
 setup_topology || exit 1

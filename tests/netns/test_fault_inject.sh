@@ -18,7 +18,7 @@ debug_kernel || skip "fault injection is in the debug kernel only (tests/vm/debu
 tool=$FWD_TOP/tests/netns/fault_tool.py
 stride=${FWD_FAULT_STRIDE:-2}
 kmod=$FWD_BUILD/kmod
-plugin_ko() { echo "$kmod/plugins/$1/fwd_$1.ko"; }
+plugin_ko() { echo "$FWD_BUILD/plugins/$1/fwd_$1.ko"; }
 
 [ -w /proc/thread-self/fail-nth ] || { fail "no /proc/thread-self/fail-nth: CONFIG_FAULT_INJECTION missing"; finish; }
 # GFP_KERNEL allocations too (by default only atomic ones may fail), and no

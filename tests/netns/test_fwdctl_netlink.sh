@@ -157,7 +157,7 @@ check "plugin list -j is JSON" sh -c "ip netns exec $NS_FWD $ctl -j plugin list 
 import json, sys
 d = json.load(sys.stdin)
 assert isinstance(d[\"plugins\"], list) and isinstance(d[\"user_events\"], list), d'"
-synretx=$FWD_BUILD/kmod/plugins/synretx/fwd_synretx.ko
+synretx=$FWD_BUILD/plugins/synretx/fwd_synretx.ko
 if ! insmod "$synretx"; then
 	fail "insmod $synretx (the plugin list checks need a plugin loaded)"
 else

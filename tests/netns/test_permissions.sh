@@ -17,7 +17,7 @@ L=$FWD_LOGDIR
 setup_topology || exit 1
 load_forwarder || finish
 for p in dfi firewall synretx; do
-	insmod "$FWD_BUILD/kmod/plugins/$p/fwd_$p.ko" || fail "insmod fwd_$p"
+	insmod "$FWD_BUILD/plugins/$p/fwd_$p.ko" || fail "insmod fwd_$p"
 done
 defer 'rmmod fwd_dfi fwd_firewall fwd_synretx 2>/dev/null'
 check "a group to protect" fwd sh -c 'echo "add 3 rate 1mbit burst 16k mode shape" > /proc/forwarder/groups'

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 require_cmd python3
 
-DFI_KO=$FWD_BUILD/kmod/plugins/dfi/fwd_dfi.ko
+DFI_KO=$FWD_BUILD/plugins/dfi/fwd_dfi.ko
 [ -f "$DFI_KO" ] || skip "$DFI_KO not built"
 
 setup_topology || exit 1

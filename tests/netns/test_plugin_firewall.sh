@@ -7,8 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 require_cmd python3
 
-DFI_KO=$FWD_BUILD/kmod/plugins/dfi/fwd_dfi.ko
-FW_KO=$FWD_BUILD/kmod/plugins/firewall/fwd_firewall.ko
+DFI_KO=$FWD_BUILD/plugins/dfi/fwd_dfi.ko
+FW_KO=$FWD_BUILD/plugins/firewall/fwd_firewall.ko
 [ -f "$FW_KO" ] && [ -f "$DFI_KO" ] || skip "plugins not built"
 
 setup_topology || exit 1

@@ -8,8 +8,8 @@
 . "$(dirname "$0")/lib.sh"
 require_cmd iperf3
 
-SYNRETX_KO=$FWD_BUILD/kmod/plugins/synretx/fwd_synretx.ko
-DFI_KO=$FWD_BUILD/kmod/plugins/dfi/fwd_dfi.ko
+SYNRETX_KO=$FWD_BUILD/plugins/synretx/fwd_synretx.ko
+DFI_KO=$FWD_BUILD/plugins/dfi/fwd_dfi.ko
 [ -f "$SYNRETX_KO" ] && [ -f "$DFI_KO" ] || skip "plugins not built"
 plugin_loaded() { [ -d /sys/module/fwd_synretx ]; }
 dfi_loaded() { [ -d /sys/module/fwd_dfi ]; }

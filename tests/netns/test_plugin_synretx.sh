@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 require_cmd python3
 
-SYNRETX_KO=$FWD_BUILD/kmod/plugins/synretx/fwd_synretx.ko
+SYNRETX_KO=$FWD_BUILD/plugins/synretx/fwd_synretx.ko
 [ -f "$SYNRETX_KO" ] || skip "$SYNRETX_KO not built"
 
 setup_topology || exit 1

@@ -22,7 +22,7 @@ debug_kernel && writes=${FWD_FUZZ_WRITES:-2000}
 
 new_ns NS_FWD || exit 1
 load_forwarder || finish
-insmod "$FWD_BUILD/kmod/plugins/firewall/fwd_firewall.ko" || { fail "insmod fwd_firewall"; finish; }
+insmod "$FWD_BUILD/plugins/firewall/fwd_firewall.ko" || { fail "insmod fwd_firewall"; finish; }
 defer "rmmod fwd_firewall"
 log "seed $seed"
 check "$writes fuzzed writes: documented errnos, refusals change nothing (seed $seed)" \

@@ -24,7 +24,7 @@
 #include <kunit/visibility.h>
 
 #include "forwarder.h"
-#include "plugins/manager.h"
+#include "plugin/manager.h"
 
 struct pm_stats {
 	u64 calls;
