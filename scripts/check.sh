@@ -163,6 +163,8 @@ jobs=-j$(nproc)
 step "build against Debian $kver headers (warnings are errors)" "$out/build-stock.log" \
 	make -s $jobs KDIR="/lib/modules/$kver/build" KCFLAGS=-Werror all || summary
 step "no call cycle between the files of kmod/" "$out/call-cycles.log" scripts/call-cycles.py kmod
+step "the example plugin in docs/plugin_api.md builds" "$out/doc-example.log" \
+	scripts/doc-example.sh "/lib/modules/$kver/build"
 build612=$out/build-6.12$tag
 scripts/copy-tree.sh "$build612"
 step "build against Debian $kver612 headers (warnings are errors)" "$out/build-6.12.log" \
