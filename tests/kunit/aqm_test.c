@@ -26,24 +26,24 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
 static void rate_costs(struct kunit *test)
 {
-	struct aqm_rate r;
+	struct psched_ratecfg r;
 
-	fwd_aqm_rate_init(&r, 1000000);		/* 8 Mbit/s: 1000 ns per byte */
+	aqm_rate_init(&r, 1000000);		/* 8 Mbit/s: 1000 ns per byte */
 	KUNIT_EXPECT_EQ(test, aqm_l2t(&r, 1000), 1000000LL);
 	KUNIT_EXPECT_EQ(test, aqm_l2t(&r, 1), 1000LL);
 
-	fwd_aqm_rate_init(&r, 1250000);		/* 10 Mbit/s: 800 ns per byte */
+	aqm_rate_init(&r, 1250000);		/* 10 Mbit/s: 800 ns per byte */
 	KUNIT_EXPECT_EQ(test, aqm_l2t(&r, 1500), 1200000LL);
 	KUNIT_EXPECT_EQ(test, aqm_l2t(&r, 65536), 52428800LL);
 
-	fwd_aqm_rate_init(&r, 8000);		/* 64 kbit/s */
+	aqm_rate_init(&r, 8000);		/* 64 kbit/s */
 	KUNIT_EXPECT_EQ(test, aqm_l2t(&r, 1500), 187500000LL);
 
-	fwd_aqm_rate_init(&r, 1);			/* the smallest rate: 8 bit/s */
+	aqm_rate_init(&r, 1);			/* the smallest rate: 8 bit/s */
 	KUNIT_EXPECT_EQ(test, aqm_l2t(&r, 3), 3000000000LL);
 
 	/* 100 Gbit/s: 0.08 ns per byte, still exact to a nanosecond for 64k. */
-	fwd_aqm_rate_init(&r, 12500000000ULL);
+	aqm_rate_init(&r, 12500000000ULL);
 	KUNIT_EXPECT_LE(test, abs(aqm_l2t(&r, 65536) - 5243LL), 1LL);
 }
 
@@ -134,7 +134,7 @@ static void extreme_depths(struct kunit *test)
 			u64 t = MS;
 
 			KUNIT_ASSERT_EQ(test, fwd_aqm_meter_cfg_init(&m, k, 1, bs,
-							 k == AQM_METER_SRTCM ? bs : 0,
+								     k == AQM_METER_SRTCM ? bs : 0,
 							 k == AQM_METER_TRTCM ? 1 : 0,
 							 k == AQM_METER_TRTCM ? bs : 0), 0);
 			if (bs == U32_MAX)
@@ -175,12 +175,12 @@ static void smaller_bucket_keeps_refill(struct kunit *test)
 	u64 t = MS;
 
 	KUNIT_ASSERT_EQ(test, fwd_aqm_meter_cfg_init(&m, AQM_METER_SRTCM, 1000000, 3000, 1000000,
-						 0, 0), 0);
+						     0, 0), 0);
 	fwd_aqm_bucket_fill(&m, &b, t);
 	KUNIT_EXPECT_EQ(test, fwd_aqm_meter_colour(&m, &b, 3000, t), AQM_GREEN);
 	/* As aqm_group_change() does: new parameters, the same buckets. */
 	KUNIT_ASSERT_EQ(test, fwd_aqm_meter_cfg_init(&m, AQM_METER_SRTCM, 1000000, 3000, 3000,
-						 0, 0), 0);
+						     0, 0), 0);
 	t += 3 * MS;	/* C's 3000 bytes again */
 	KUNIT_EXPECT_EQ(test, fwd_aqm_meter_colour(&m, &b, 3000, t), AQM_GREEN);
 	KUNIT_EXPECT_EQ(test, b.tc, 0LL);
@@ -289,7 +289,7 @@ static void trtcm_rfc2698(struct kunit *test)
 	u64 t_us = 0;
 
 	KUNIT_ASSERT_EQ(test, fwd_aqm_meter_cfg_init(&m, AQM_METER_TRTCM, 1000000, 9000, 0,
-						 2000000, 6000), 0);
+						     2000000, 6000), 0);
 	fwd_aqm_bucket_fill(&m, &b, 0);
 	for (i = 0; i < 5000; i++) {
 		u32 len = 64 + lcg(&seed) % 1437;
@@ -415,24 +415,24 @@ static void codel_control_law(struct kunit *test)
 static void codel_params(struct kunit *test)
 {
 	struct aqm_codel_params cp;
-	struct aqm_rate r;
+	struct psched_ratecfg r;
 
-	fwd_aqm_rate_init(&r, 1250000);		/* 10 Mbit/s: one MTU in 1.2 ms */
+	aqm_rate_init(&r, 1250000);		/* 10 Mbit/s: one MTU in 1.2 ms */
 	fwd_aqm_codel_params_init(&cp, &r);
 	KUNIT_EXPECT_EQ(test, cp.target, 5 * MS);
 	KUNIT_EXPECT_EQ(test, cp.interval, 100 * MS);
 
-	fwd_aqm_rate_init(&r, 25000000);		/* 200 Mbit/s */
+	aqm_rate_init(&r, 25000000);		/* 200 Mbit/s */
 	fwd_aqm_codel_params_init(&cp, &r);
 	KUNIT_EXPECT_EQ(test, cp.target, 5 * MS);
 	KUNIT_EXPECT_EQ(test, cp.interval, 100 * MS);
 
-	fwd_aqm_rate_init(&r, 250000);		/* 2 Mbit/s: 6 ms per MTU */
+	aqm_rate_init(&r, 250000);		/* 2 Mbit/s: 6 ms per MTU */
 	fwd_aqm_codel_params_init(&cp, &r);
 	KUNIT_EXPECT_EQ(test, cp.target, 9 * MS);
 	KUNIT_EXPECT_EQ(test, cp.interval, 104 * MS);
 
-	fwd_aqm_rate_init(&r, 8000);		/* 64 kbit/s: 187.5 ms per MTU */
+	aqm_rate_init(&r, 8000);		/* 64 kbit/s: 187.5 ms per MTU */
 	fwd_aqm_codel_params_init(&cp, &r);
 	KUNIT_EXPECT_EQ(test, cp.target, 281250 * US);
 	KUNIT_EXPECT_EQ(test, cp.interval, 562500 * US);
@@ -481,10 +481,10 @@ static void codel_low_rate(struct kunit *test)
 {
 	struct aqm_codel_params cp;
 	struct aqm_codel_vars v;
-	struct aqm_rate r;
+	struct psched_ratecfg r;
 	u64 t = 1000 * MS, iv;
 
-	fwd_aqm_rate_init(&r, 8000);
+	aqm_rate_init(&r, 8000);
 	fwd_aqm_codel_params_init(&cp, &r);
 	iv = cp.interval;
 	fwd_aqm_codel_reset(&v);
@@ -516,7 +516,7 @@ static void group_create_atomic(struct kunit *test)
 		.rate = 125000, .burst = 3000, .peakrate = 250000, .pburst = 3000,
 	};
 	struct fwd_group_cfg bad = { .mode = 7, .rate = 125000, .burst = 3000 };
-	DEFINE_SPINLOCK(lock);
+	static DEFINE_SPINLOCK(lock);
 	int err[4];
 
 	spin_lock_bh(&lock);
