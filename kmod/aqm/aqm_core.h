@@ -14,6 +14,7 @@
 #include <linux/hrtimer.h>
 #include <linux/netfilter.h>
 #include <linux/netdevice.h>
+#include <net/sch_generic.h>
 #include <forwarder/aqm.h>
 
 struct fwd_net;
@@ -27,18 +28,21 @@ struct sk_buff;
 #define AQM_CODEL_TARGET_NS	(5 * NSEC_PER_MSEC)	/* at least; more at low rates */
 #define AQM_CODEL_INTERVAL_NS	(100 * NSEC_PER_MSEC)
 
-/* Rate as "nanoseconds per byte": t = (len * mult) >> shift, no division. */
-struct aqm_rate {
-	u64 bytes_ps;
-	u32 mult;
-	u8 shift;
-};
-
-void fwd_aqm_rate_init(struct aqm_rate *r, u64 bytes_ps);
-
-static inline s64 aqm_l2t(const struct aqm_rate *r, u32 len)
+/*
+ * A rate is the packet schedulers' struct psched_ratecfg ("nanoseconds per
+ * byte" as a multiplier and a shift), precomputed and applied by their own
+ * exported helpers, with no overhead, mpu or link layer.
+ */
+static inline void aqm_rate_init(struct psched_ratecfg *r, u64 bytes_ps)
 {
-	return ((u64)len * r->mult) >> r->shift;
+	static const struct tc_ratespec spec;
+
+	psched_ratecfg_precompute(r, &spec, bytes_ps);
+}
+
+static inline s64 aqm_l2t(const struct psched_ratecfg *r, u32 len)
+{
+	return psched_l2t_ns(r, len);
 }
 
 enum aqm_colour { AQM_GREEN = 0, AQM_YELLOW, AQM_RED, AQM_COLOURS };
@@ -51,7 +55,7 @@ enum aqm_meter_kind {
 
 struct aqm_meter_cfg {
 	u8 kind;
-	struct aqm_rate cir, pir;
+	struct psched_ratecfg cir, pir;
 	s64 cbs_ns, ebs_ns, pbs_ns;	/* bucket depths in ns of their rate */
 };
 
@@ -62,11 +66,11 @@ struct aqm_bucket {
 };
 
 int fwd_aqm_meter_cfg_init(struct aqm_meter_cfg *m, u8 kind, u64 cir, u32 cbs, u32 ebs,
-		       u64 pir, u32 pbs);
+			   u64 pir, u32 pbs);
 void fwd_aqm_bucket_fill(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u64 now);
 void fwd_aqm_bucket_refill(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u64 now);
 enum aqm_colour fwd_aqm_meter_colour(const struct aqm_meter_cfg *m, struct aqm_bucket *b,
-				 u32 len, u64 now);
+				     u32 len, u64 now);
 s64 fwd_aqm_shape_wait(const struct aqm_meter_cfg *m, const struct aqm_bucket *b, u32 len);
 void fwd_aqm_shape_consume(const struct aqm_meter_cfg *m, struct aqm_bucket *b, u32 len);
 
@@ -88,12 +92,12 @@ struct aqm_codel_params {
 	u64 target, interval;
 };
 
-void fwd_aqm_codel_params_init(struct aqm_codel_params *cp, const struct aqm_rate *rate);
+void fwd_aqm_codel_params_init(struct aqm_codel_params *cp, const struct psched_ratecfg *rate);
 void fwd_aqm_codel_reset(struct aqm_codel_vars *v);
 void fwd_aqm_codel_newton_step(struct aqm_codel_vars *v);
 u64 fwd_aqm_codel_control_law(u64 t, u64 interval, u32 rec_inv_sqrt);
 bool fwd_aqm_codel_judge(struct aqm_codel_vars *v, const struct aqm_codel_params *cp, u64 now,
-		     u64 sojourn, u32 backlog, u32 mtu);
+			 u64 sojourn, u32 backlog, u32 mtu);
 
 /* What packets read: the configuration and what is derived from it, RCU-replaced. */
 struct aqm_params {

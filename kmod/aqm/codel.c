@@ -4,9 +4,17 @@
  * target (5 ms) in the queue, once the delay has stayed above target for a
  * whole interval (100 ms), is dropped or CE-marked; then the next signal
  * comes interval / sqrt(count) later. At low rates target and interval grow
- * with the time one MTU takes to send (fwd_aqm_codel_params_init). 1/sqrt(count) is kept in Q0.32 and
- * refined by one Newton step per change of count, so no division or square
- * root is taken per packet. Times are u64 ns.
+ * with the time one MTU takes to send (fwd_aqm_codel_params_init).
+ * 1/sqrt(count) is kept in Q0.32 and refined by one Newton step per change
+ * of count, so no division or square root is taken per packet. Times are
+ * u64 ns.
+ *
+ * Why not include/net/codel_impl.h: its functions are static and not
+ * inline (a user that does not call all of them gets unused-function
+ * errors under -Werror), they work through fq_codel's dequeue callback and
+ * skb->cb, and keep times as u32 units of 1024 ns (wrapping after 73
+ * minutes) and 1/sqrt(count) in 16 bits. The algorithm here is RFC 8289's,
+ * the same as theirs, on this queue's own types.
  */
 #include <linux/kernel.h>
 #include <linux/math64.h>
@@ -25,7 +33,7 @@
  * at least 1.5 MTU times, interval grows by as much and is at least twice
  * target.
  */
-void fwd_aqm_codel_params_init(struct aqm_codel_params *cp, const struct aqm_rate *rate)
+void fwd_aqm_codel_params_init(struct aqm_codel_params *cp, const struct psched_ratecfg *rate)
 {
 	u64 mtu_ns = aqm_l2t(rate, AQM_MTU);
 
@@ -109,7 +117,7 @@ static bool aqm_codel_above(struct aqm_codel_vars *v, const struct aqm_codel_par
  * Return: true to drop (or CE-mark) the packet.
  */
 bool fwd_aqm_codel_judge(struct aqm_codel_vars *v, const struct aqm_codel_params *cp, u64 now,
-		     u64 sojourn, u32 backlog, u32 mtu)
+			 u64 sojourn, u32 backlog, u32 mtu)
 {
 	bool above = aqm_codel_above(v, cp, now, sojourn, backlog, mtu);
 
@@ -123,7 +131,7 @@ bool fwd_aqm_codel_judge(struct aqm_codel_vars *v, const struct aqm_codel_params
 		v->count++;
 		fwd_aqm_codel_newton_step(v);
 		v->drop_next = fwd_aqm_codel_control_law(v->drop_next, cp->interval,
-						     v->rec_inv_sqrt);
+							 v->rec_inv_sqrt);
 		return true;
 	}
 	if (!above)

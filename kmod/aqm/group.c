@@ -92,7 +92,7 @@ static struct aqm_params *aqm_params_new(const struct fwd_group_cfg *cfg, gfp_t 
 	else if (cfg->ebs)
 		kind = AQM_METER_SRTCM;
 	if (fwd_aqm_meter_cfg_init(&p->meter, kind, cfg->rate, cfg->burst, cfg->ebs,
-			       cfg->peakrate, cfg->pburst)) {
+				   cfg->peakrate, cfg->pburst)) {
 		kfree(p);
 		return NULL;
 	}

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Token buckets in nanoseconds of credit. A rate is turned once into a
- * multiplier and a shift, so a packet's cost is one multiply and one shift;
+ * multiplier and a shift (the packet schedulers' psched_ratecfg), so a
+ * packet's cost is one multiply and one shift;
  * refilling adds the elapsed time. Buckets may go negative: a packet larger
  * than its bucket passes when the bucket is full and the debt is paid off
  * afterwards, so nothing is starved and the long-run rate stays exact.
@@ -17,35 +18,6 @@
 #include "aqm_core.h"
 
 /**
- * fwd_aqm_rate_init - precompute @r for @bytes_ps (at least 1)
- * @r: output
- * @bytes_ps: bytes per second
- *
- * mult is NSEC_PER_SEC << shift / rate with shift as large as keeps it in
- * 32 bits, so the relative error of a cost is below 2^-31 when it can be.
- */
-void fwd_aqm_rate_init(struct aqm_rate *r, u64 bytes_ps)
-{
-	u64 factor = NSEC_PER_SEC, mult;
-	u8 shift = 0;
-
-	r->bytes_ps = bytes_ps;
-	mult = div64_u64(factor, bytes_ps);
-	while (factor <= (U64_MAX >> 1)) {
-		u64 next = div64_u64(factor << 1, bytes_ps);
-
-		if (next > U32_MAX)
-			break;
-		factor <<= 1;
-		shift++;
-		mult = next;
-	}
-	r->mult = mult;
-	r->shift = shift;
-}
-EXPORT_SYMBOL_IF_KUNIT(fwd_aqm_rate_init);
-
-/**
  * fwd_aqm_meter_cfg_init - a meter from rates (bytes/s) and bucket sizes (bytes)
  * @m: output
  * @kind: enum aqm_meter_kind
@@ -58,13 +30,13 @@ EXPORT_SYMBOL_IF_KUNIT(fwd_aqm_rate_init);
  * Return: 0 or -EINVAL for a zero rate or an empty bucket.
  */
 int fwd_aqm_meter_cfg_init(struct aqm_meter_cfg *m, u8 kind, u64 cir, u32 cbs, u32 ebs,
-		       u64 pir, u32 pbs)
+			   u64 pir, u32 pbs)
 {
 	memset(m, 0, sizeof(*m));
 	if (!cir || !cbs)
 		return -EINVAL;
 	m->kind = kind;
-	fwd_aqm_rate_init(&m->cir, cir);
+	aqm_rate_init(&m->cir, cir);
 	m->cbs_ns = aqm_l2t(&m->cir, cbs);
 	if (kind == AQM_METER_SRTCM) {
 		if (!ebs)
@@ -73,7 +45,7 @@ int fwd_aqm_meter_cfg_init(struct aqm_meter_cfg *m, u8 kind, u64 cir, u32 cbs, u
 	} else if (kind == AQM_METER_TRTCM) {
 		if (!pir || !pbs)
 			return -EINVAL;
-		fwd_aqm_rate_init(&m->pir, pir);
+		aqm_rate_init(&m->pir, pir);
 		m->pbs_ns = aqm_l2t(&m->pir, pbs);
 	}
 	return 0;
@@ -153,7 +125,7 @@ static bool aqm_fits(s64 tokens, s64 cost, s64 depth)
  * Return: the colour.
  */
 enum aqm_colour fwd_aqm_meter_colour(const struct aqm_meter_cfg *m, struct aqm_bucket *b,
-				 u32 len, u64 now)
+				     u32 len, u64 now)
 {
 	s64 cost = aqm_l2t(&m->cir, len);
 

@@ -93,6 +93,13 @@ static struct nf_hook_entries *aqm_hook_entries(struct net *net, u8 pf, unsigned
  * Resume after the hook that stole the packet: the later hooks of the same
  * hook point, then okfn. The hook is found again by its function, since the
  * array may have changed meanwhile; if it is gone the packet is dropped.
+ *
+ * Why the namespace's hook arrays: the kernel's only exported way back into
+ * a hook chain is nf_reinject(), which takes a struct nf_queue_entry from
+ * nf_queue's own machinery (a queue handler registered for the family, one
+ * per kernel: nfnetlink_queue's). What this relies on is what nf_reinject()
+ * itself uses: net->nf.hooks_ipv4/ipv6 read under RCU, the entries'
+ * hooks[].hook, and nf_hook_slow() (exported) resuming at an index.
  */
 static void aqm_reinject(struct aqm_pkt *q)
 {
@@ -361,7 +368,7 @@ enum hrtimer_restart aqm_timer_fn(struct hrtimer *t)
 		if (fwd_aqm_shape_wait(&p->meter, &g->b, q->wire))
 			break;
 		if (fwd_aqm_codel_judge(&g->codel, &p->codel, now, now - q->enq_ns, g->backlog,
-				    max_t(u32, AQM_MTU, q->wire))) {
+					max_t(u32, AQM_MTU, q->wire))) {
 			if (!p->cfg.ecn || !aqm_set_ce(q->skb)) {
 				aqm_unlink(g, q);
 				list_add_tail(&q->list, &drop);
@@ -378,7 +385,7 @@ enum hrtimer_restart aqm_timer_fn(struct hrtimer *t)
 	if (!list_empty(&g->queue)) {
 		q = list_first_entry(&g->queue, struct aqm_pkt, list);
 		hrtimer_set_expires(t, ns_to_ktime(now + fwd_aqm_shape_wait(&p->meter, &g->b,
-									 q->wire)));
+									    q->wire)));
 		ret = HRTIMER_RESTART;
 	}
 	spin_unlock(&g->lock);

@@ -599,7 +599,7 @@ EXPORT_SYMBOL_GPL(fwd_plugin_unregister);
  * Return: the event id (>= FWD_UDE_FIRST), -EINVAL, -ENOSPC or -ENOMEM.
  */
 int fwd_ude_register(const char *name, enum fwd_event_type base,
-		    fwd_ude_filter_t filter, void *priv)
+		     fwd_ude_filter_t filter, void *priv)
 {
 	struct pm_ude *u;
 	int i;

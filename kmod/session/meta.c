@@ -165,7 +165,7 @@ int fwd_session_del_meta(struct fwd_session *s, int key)
 	     pp = &cur->next) {
 		if (cur->key == key) {
 			rcu_assign_pointer(*pp, rcu_dereference_protected(cur->next,
-						lockdep_is_held(&s->meta_lock)));
+									  lockdep_is_held(&s->meta_lock)));
 			break;
 		}
 	}
