@@ -340,29 +340,6 @@ err_free:
 
 /* ---- STATS_GET ------------------------------------------------------------ */
 
-#define FWD_NL_STAT(attr, field) { attr, offsetof(struct fwd_session_stats, field) }
-static const struct {
-	u16 attr;
-	u16 offset;
-} fwd_nl_stats[] = {
-	FWD_NL_STAT(FWD_STATS_PACKETS, packets),
-	FWD_NL_STAT(FWD_STATS_TRACKED, tracked),
-	FWD_NL_STAT(FWD_STATS_PARSE_ERRORS, parse_errors),
-	FWD_NL_STAT(FWD_STATS_FRAGMENTS, fragments),
-	FWD_NL_STAT(FWD_STATS_BAD_TCP_FLAGS, bad_tcp_flags),
-	FWD_NL_STAT(FWD_STATS_OTHER_PROTO, other_proto),
-	FWD_NL_STAT(FWD_STATS_SESSIONS_CREATED, created),
-	FWD_NL_STAT(FWD_STATS_SESSIONS_EXPIRED, expired),
-	FWD_NL_STAT(FWD_STATS_SESSIONS_EVICTED, evicted),
-	FWD_NL_STAT(FWD_STATS_SESSIONS_REFUSED, refused),
-	FWD_NL_STAT(FWD_STATS_SESSIONS_REPLACED, replaced),
-	FWD_NL_STAT(FWD_STATS_SESSIONS_FLUSHED, flushed),
-	FWD_NL_STAT(FWD_STATS_ALLOC_FAILURES, alloc_failures),
-	FWD_NL_STAT(FWD_STATS_RETRANSMITS, retransmits),
-	FWD_NL_STAT(FWD_STATS_DROPPED, dropped),
-	FWD_NL_STAT(FWD_STATS_NETLINK_EVENTS_DROPPED, nl_events_dropped),
-};
-
 static int fwd_nl_put_stats(struct sk_buff *msg, struct fwd_session_table *tbl,
 			    const struct fwd_session_stats *sum)
 {
@@ -375,10 +352,8 @@ static int fwd_nl_put_stats(struct sk_buff *msg, struct fwd_session_table *tbl,
 	if (nla_put_u64_64bit(msg, FWD_STATS_SESSIONS_ACTIVE, atomic_read(&tbl->count),
 			      FWD_STATS_PAD))
 		goto err;
-	for (i = 0; i < ARRAY_SIZE(fwd_nl_stats); i++)
-		if (nla_put_u64_64bit(msg, fwd_nl_stats[i].attr,
-				      *(const u64 *)((const char *)sum + fwd_nl_stats[i].offset),
-				      FWD_STATS_PAD))
+	for (i = 0; i < FWD_CNT_MAX; i++)
+		if (nla_put_u64_64bit(msg, fwd_counters[i].nl_attr, sum->cnt[i], FWD_STATS_PAD))
 			goto err;
 	nla_nest_end(msg, nest);
 	return 0;
@@ -488,7 +463,7 @@ static void fwd_genl_session_event(struct fwd_session *s, const struct fwd_event
 	return;
 
 drop:
-	fwd_stat_inc(tbl, nl_events_dropped);
+	fwd_stat_inc(tbl, FWD_CNT_NETLINK_EVENTS_DROPPED);
 }
 
 static struct fwd_event_sink fwd_genl_sink = {

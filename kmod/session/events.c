@@ -62,7 +62,7 @@ void fwd_event_raise(struct fwd_session *s, const struct fwd_event *ev)
 {
 	struct fwd_event_sink *sink;
 
-	fwd_stat_inc(s->table, events[ev->type][ev->phase]);
+	this_cpu_inc(s->table->stats->events[ev->type][ev->phase]);
 	list_for_each_entry_rcu(sink, &fwd_sinks, list)
 		sink->event(s, ev, sink->priv);
 }

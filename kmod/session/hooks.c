@@ -42,7 +42,7 @@ static int fwd_parse_l4(struct sk_buff *skb, unsigned int off, unsigned int l4le
 			goto err_parse;
 		pkt->tcp_flags = tcp_flag_byte(th);
 		if (!fwd_tcp_flags_valid(pkt->tcp_flags)) {
-			fwd_stat_inc(tbl, bad_tcp_flags);
+			fwd_stat_inc(tbl, FWD_CNT_BAD_TCP_FLAGS);
 			return -EINVAL;
 		}
 		pkt->t.sport = th->source;
@@ -75,11 +75,11 @@ static int fwd_parse_l4(struct sk_buff *skb, unsigned int off, unsigned int l4le
 		pkt->payload_len = l4len - sizeof(_uh);
 		return 0;
 	}
-	fwd_stat_inc(tbl, other_proto);
+	fwd_stat_inc(tbl, FWD_CNT_OTHER_PROTO);
 	return -ENOENT;
 
 err_parse:
-	fwd_stat_inc(tbl, parse_errors);
+	fwd_stat_inc(tbl, FWD_CNT_PARSE_ERRORS);
 	return -EINVAL;
 }
 
@@ -103,7 +103,7 @@ static int fwd_parse_ipv4(struct sk_buff *skb, struct fwd_packet *pkt,
 	fragment = ip_is_fragment(iph);
 	if (iph->frag_off & htons(IP_OFFSET)) {
 		/* No L4 header here; conntrack's defrag, when loaded, reassembles first. */
-		fwd_stat_inc(tbl, fragments);
+		fwd_stat_inc(tbl, FWD_CNT_FRAGMENTS);
 		return -ENOENT;
 	}
 	pkt->t.family = AF_INET;
@@ -115,7 +115,7 @@ static int fwd_parse_ipv4(struct sk_buff *skb, struct fwd_packet *pkt,
 	return fwd_parse_l4(skb, nhoff + ihl, tot - ihl, fragment, pkt, tbl);
 
 err_parse:
-	fwd_stat_inc(tbl, parse_errors);
+	fwd_stat_inc(tbl, FWD_CNT_PARSE_ERRORS);
 	return -EINVAL;
 }
 
@@ -146,7 +146,7 @@ static int fwd_parse_ipv6(struct sk_buff *skb, struct fwd_packet *pkt,
 	if (off < 0 || off > nhoff + tot)
 		goto err_parse;
 	if (ntohs(frag_off) & ~0x7) {
-		fwd_stat_inc(tbl, fragments);
+		fwd_stat_inc(tbl, FWD_CNT_FRAGMENTS);
 		return -ENOENT;
 	}
 	pkt->t.proto = nexthdr;
@@ -154,7 +154,7 @@ static int fwd_parse_ipv6(struct sk_buff *skb, struct fwd_packet *pkt,
 	return fwd_parse_l4(skb, off, nhoff + tot - off, frag_off != 0, pkt, tbl);
 
 err_parse:
-	fwd_stat_inc(tbl, parse_errors);
+	fwd_stat_inc(tbl, FWD_CNT_PARSE_ERRORS);
 	return -EINVAL;
 }
 
@@ -193,7 +193,7 @@ static unsigned int fwd_session_hook(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	if (unlikely(!tbl))
 		return NF_ACCEPT;
-	fwd_stat_inc(tbl, packets);
+	fwd_stat_inc(tbl, FWD_CNT_PACKETS);
 	if (fwd_session_parse(skb, state->pf, &pkt, tbl))
 		return NF_ACCEPT;
 	verdict = fwd_session_process_rl(tbl, &pkt, jiffies, &rl);

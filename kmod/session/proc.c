@@ -168,31 +168,6 @@ static const struct proc_ops fwd_sessions_proc_ops = {
 	.proc_release	= fwd_sessions_release,
 };
 
-#define FWD_STAT(name) { #name, offsetof(struct fwd_session_stats, name) }
-static const struct {
-	const char *name;
-	size_t offset;
-} fwd_stat_fields[] = {
-	FWD_STAT(packets),
-	FWD_STAT(tracked),
-	FWD_STAT(parse_errors),
-	FWD_STAT(fragments),
-	FWD_STAT(bad_tcp_flags),
-	FWD_STAT(other_proto),
-	{ "sessions_created", offsetof(struct fwd_session_stats, created) },
-	{ "sessions_expired", offsetof(struct fwd_session_stats, expired) },
-	{ "sessions_evicted", offsetof(struct fwd_session_stats, evicted) },
-	{ "sessions_refused", offsetof(struct fwd_session_stats, refused) },
-	{ "sessions_untracked", offsetof(struct fwd_session_stats, untracked) },
-	{ "sessions_replaced", offsetof(struct fwd_session_stats, replaced) },
-	{ "sessions_flushed", offsetof(struct fwd_session_stats, flushed) },
-	FWD_STAT(alloc_failures),
-	FWD_STAT(retransmits),
-	FWD_STAT(tcp_invalid),
-	FWD_STAT(dropped),
-	{ "netlink_events_dropped", offsetof(struct fwd_session_stats, nl_events_dropped) },
-};
-
 static int fwd_stats_show(struct seq_file *seq, void *v)
 {
 	struct fwd_net *fn = fwd_pernet(seq_file_single_net(seq));
@@ -205,9 +180,8 @@ static int fwd_stats_show(struct seq_file *seq, void *v)
 	fwd_session_stats_sum(fn->sessions, sum);
 	seq_printf(seq, "sessions_active %d\n", atomic_read(&fn->sessions->count));
 	seq_printf(seq, "sessions_limit %u\n", fwd_session_limit(fn->sessions));
-	for (i = 0; i < ARRAY_SIZE(fwd_stat_fields); i++)
-		seq_printf(seq, "%s %llu\n", fwd_stat_fields[i].name,
-			   *(u64 *)((char *)sum + fwd_stat_fields[i].offset));
+	for (i = 0; i < FWD_CNT_MAX; i++)
+		seq_printf(seq, "%s %llu\n", fwd_counters[i].name, sum->cnt[i]);
 	for (i = 0; i < FWD_EV_MAX; i++)
 		for (j = 0; j < FWD_PHASE_MAX; j++)
 			seq_printf(seq, "event_%s_%s %llu\n", fwd_event_name(i),

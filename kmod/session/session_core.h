@@ -137,25 +137,41 @@ enum fwd_tclass {
 	FWD_TCLASS_UDP,
 };
 
+/*
+ * The session manager's counters: one enum-indexed table. Its names
+ * (/proc/forwarder/stats) and netlink attributes are in counters.c.
+ */
+enum fwd_counter {
+	FWD_CNT_PACKETS,	/* seen by the hooks */
+	FWD_CNT_TRACKED,	/* attributed to a session */
+	FWD_CNT_PARSE_ERRORS,	/* truncated or malformed headers */
+	FWD_CNT_FRAGMENTS,	/* non-first fragments, not classifiable */
+	FWD_CNT_BAD_TCP_FLAGS,	/* impossible TCP flag combinations */
+	FWD_CNT_OTHER_PROTO,	/* neither TCP nor UDP */
+	FWD_CNT_SESSIONS_CREATED,
+	FWD_CNT_SESSIONS_EXPIRED,
+	FWD_CNT_SESSIONS_EVICTED,
+	FWD_CNT_SESSIONS_REFUSED,	/* no room, nothing evictable: packet dropped */
+	FWD_CNT_SESSIONS_UNTRACKED,	/* no room, nothing evictable: passed (full_policy) */
+	FWD_CNT_SESSIONS_REPLACED,	/* closed session reused by a new SYN */
+	FWD_CNT_SESSIONS_FLUSHED,	/* destroyed by namespace exit or unload */
+	FWD_CNT_ALLOC_FAILURES,
+	FWD_CNT_RETRANSMITS,
+	FWD_CNT_TCP_INVALID,	/* TCP segments out of the flow's window, ignored */
+	FWD_CNT_DROPPED,	/* by plugins (fwd_session_drop_packet(), drop_next) */
+	FWD_CNT_NETLINK_EVENTS_DROPPED,	/* netlink events lost (no memory, full listeners) */
+	FWD_CNT_MAX
+};
+
+struct fwd_counter_info {
+	const char *name;	/* in /proc/forwarder/stats */
+	u16 nl_attr;		/* FWD_STATS_* */
+};
+
+extern const struct fwd_counter_info fwd_counters[FWD_CNT_MAX];
+
 struct fwd_session_stats {
-	u64 packets;		/* seen by the hooks */
-	u64 tracked;		/* attributed to a session */
-	u64 parse_errors;	/* truncated or malformed headers */
-	u64 fragments;		/* non-first fragments, not classifiable */
-	u64 bad_tcp_flags;	/* impossible TCP flag combinations */
-	u64 other_proto;	/* neither TCP nor UDP */
-	u64 created;
-	u64 expired;
-	u64 evicted;
-	u64 refused;		/* no room, nothing evictable: packet dropped */
-	u64 untracked;		/* no room, nothing evictable: passed (full_policy) */
-	u64 tcp_invalid;	/* TCP segments out of the flow's window, ignored */
-	u64 replaced;		/* closed session reused by a new SYN */
-	u64 flushed;		/* destroyed by namespace exit or unload */
-	u64 alloc_failures;
-	u64 retransmits;
-	u64 dropped;		/* by fwd_session_drop_packet() */
-	u64 nl_events_dropped;	/* netlink events lost (no memory, full listeners) */
+	u64 cnt[FWD_CNT_MAX];
 	u64 events[FWD_EV_MAX][FWD_PHASE_MAX];
 };
 
@@ -253,7 +269,7 @@ bool fwd_session_expired(const struct fwd_session *s, unsigned long now);
 unsigned long fwd_session_expires(const struct fwd_session *s);
 void fwd_session_stats_sum(struct fwd_session_table *tbl, struct fwd_session_stats *sum);
 
-#define fwd_stat_inc(tbl, field)	this_cpu_inc((tbl)->stats->field)
+#define fwd_stat_inc(tbl, c)	this_cpu_inc((tbl)->stats->cnt[c])
 
 /* meta.c */
 void fwd_meta_free_all(struct fwd_session *s);

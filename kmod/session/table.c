@@ -337,7 +337,7 @@ static bool fwd_session_early_drop(struct fwd_session_table *tbl)
 	}
 	if (!victim || !fwd_session_kill(tbl, victim, FWD_CLOSE_EVICTED))
 		return false;
-	fwd_stat_inc(tbl, evicted);
+	fwd_stat_inc(tbl, FWD_CNT_SESSIONS_EVICTED);
 	return true;
 }
 
@@ -374,7 +374,7 @@ static struct fwd_session *fwd_session_alloc(struct fwd_session_table *tbl,
 	s = kmem_cache_zalloc(fwd_session_cache, GFP_ATOMIC);
 	if (!s) {
 		fwd_session_slot_put(tbl);
-		fwd_stat_inc(tbl, alloc_failures);
+		fwd_stat_inc(tbl, FWD_CNT_ALLOC_FAILURES);
 		return NULL;
 	}
 	s->key = *key;
@@ -486,7 +486,7 @@ static void fwd_session_update_locked(struct fwd_session *s, const struct fwd_pa
 	WRITE_ONCE(s->last_seen, now);
 	WRITE_ONCE(s->packets[dir], s->packets[dir] + 1);
 	WRITE_ONCE(s->bytes[dir], s->bytes[dir] + pkt->len);
-	fwd_stat_inc(tbl, tracked);
+	fwd_stat_inc(tbl, FWD_CNT_TRACKED);
 	/* Assured: the other direction was seen too (the SYN/ACK of a handshake). */
 	both_ways = s->packets[!dir] > 0;
 
@@ -503,7 +503,7 @@ static void fwd_session_update_locked(struct fwd_session *s, const struct fwd_pa
 				    tcp[0].state == FWD_TCP_ESTABLISHED &&
 				    tcp[1].state == FWD_TCP_ESTABLISHED;
 		} else {
-			fwd_stat_inc(tbl, tcp_invalid);
+			fwd_stat_inc(tbl, FWD_CNT_TCP_INVALID);
 		}
 	} else {
 		u.est_now = !s->established && dir == FWD_DIR_REPLY;
@@ -513,7 +513,7 @@ static void fwd_session_update_locked(struct fwd_session *s, const struct fwd_pa
 	u.new[0] = tcp[0].state;
 	u.new[1] = tcp[1].state;
 	if (u.rexmit)
-		fwd_stat_inc(tbl, retransmits);
+		fwd_stat_inc(tbl, FWD_CNT_RETRANSMITS);
 
 	fwd_raise_packet_events(s, pkt, &u, FWD_PHASE_PRE);
 	memcpy(s->tcp, tcp, sizeof(tcp));
@@ -579,12 +579,12 @@ unsigned int fwd_session_process_rl(struct fwd_session_table *tbl, const struct 
 	s = rhashtable_lookup(&tbl->ht, &key, fwd_session_params);
 	if (s && fwd_session_expired(s, now)) {
 		if (fwd_session_kill(tbl, s, FWD_CLOSE_TIMEOUT))
-			fwd_stat_inc(tbl, expired);
+			fwd_stat_inc(tbl, FWD_CNT_SESSIONS_EXPIRED);
 		s = NULL;
 	} else if (s && fwd_pkt_is_syn(pkt) && fwd_tcp_both_closed(s->tcp)) {
 		/* A new connection reusing the tuple of a finished one. */
 		if (fwd_session_kill(tbl, s, FWD_CLOSE_REPLACED))
-			fwd_stat_inc(tbl, replaced);
+			fwd_stat_inc(tbl, FWD_CNT_SESSIONS_REPLACED);
 		s = NULL;
 	}
 
@@ -597,25 +597,25 @@ unsigned int fwd_session_process_rl(struct fwd_session_table *tbl, const struct 
 		if (!s) {
 			rcu_read_unlock();
 			if (full && READ_ONCE(tbl->cfg->full_policy) == FWD_FULL_PASS) {
-				fwd_stat_inc(tbl, untracked);
+				fwd_stat_inc(tbl, FWD_CNT_SESSIONS_UNTRACKED);
 				return NF_ACCEPT;
 			}
-			fwd_stat_inc(tbl, refused);
+			fwd_stat_inc(tbl, FWD_CNT_SESSIONS_REFUSED);
 			return NF_DROP;
 		}
 		/* Linked locked: a racing CPU waits until SESSION_NEW is out. */
 		spin_lock_bh(&s->lock);
 		other = rhashtable_lookup_get_insert_fast(&tbl->ht, &s->node, fwd_session_params);
 		if (!other) {
-			fwd_stat_inc(tbl, created);
+			fwd_stat_inc(tbl, FWD_CNT_SESSIONS_CREATED);
 			is_new = true;
 			goto locked;
 		}
 		spin_unlock_bh(&s->lock);
 		fwd_session_free_unlinked(tbl, s);
 		if (IS_ERR(other)) {
-			fwd_stat_inc(tbl, alloc_failures);
-			fwd_stat_inc(tbl, refused);
+			fwd_stat_inc(tbl, FWD_CNT_ALLOC_FAILURES);
+			fwd_stat_inc(tbl, FWD_CNT_SESSIONS_REFUSED);
 			rcu_read_unlock();
 			return NF_DROP;
 		}
@@ -643,7 +643,7 @@ locked:
 	rcu_read_unlock();
 
 	if (ctx.drop) {
-		fwd_stat_inc(tbl, dropped);
+		fwd_stat_inc(tbl, FWD_CNT_DROPPED);
 		return NF_DROP;
 	}
 	return NF_ACCEPT;
@@ -695,7 +695,7 @@ bool fwd_session_gc(struct fwd_session_table *tbl, unsigned long now, unsigned i
 		}
 		budget--;
 		if (fwd_session_expired(s, now) && fwd_session_kill(tbl, s, FWD_CLOSE_TIMEOUT))
-			fwd_stat_inc(tbl, expired);
+			fwd_stat_inc(tbl, FWD_CNT_SESSIONS_EXPIRED);
 	}
 	rhashtable_walk_stop(&tbl->gc_iter);
 	if (end) {
@@ -766,7 +766,7 @@ static void fwd_session_flush_one(void *ptr, void *arg)
 	fwd_session_mark_dead(s, FWD_CLOSE_FLUSH);
 	rcu_read_unlock();
 	fwd_session_slot_put(tbl);
-	fwd_stat_inc(tbl, flushed);
+	fwd_stat_inc(tbl, FWD_CNT_SESSIONS_FLUSHED);
 	fwd_session_put(s);
 }
 
@@ -788,39 +788,6 @@ void fwd_session_table_destroy(struct fwd_session_table *tbl)
 	tbl->stats = NULL;
 }
 EXPORT_SYMBOL_IF_KUNIT(fwd_session_table_destroy);
-
-void fwd_session_stats_sum(struct fwd_session_table *tbl, struct fwd_session_stats *sum)
-{
-	int cpu, i, j;
-
-	memset(sum, 0, sizeof(*sum));
-	for_each_possible_cpu(cpu) {
-		const struct fwd_session_stats *st = per_cpu_ptr(tbl->stats, cpu);
-
-		sum->packets += st->packets;
-		sum->tracked += st->tracked;
-		sum->parse_errors += st->parse_errors;
-		sum->fragments += st->fragments;
-		sum->bad_tcp_flags += st->bad_tcp_flags;
-		sum->other_proto += st->other_proto;
-		sum->created += st->created;
-		sum->expired += st->expired;
-		sum->evicted += st->evicted;
-		sum->refused += st->refused;
-		sum->untracked += st->untracked;
-		sum->tcp_invalid += st->tcp_invalid;
-		sum->replaced += st->replaced;
-		sum->flushed += st->flushed;
-		sum->alloc_failures += st->alloc_failures;
-		sum->retransmits += st->retransmits;
-		sum->dropped += st->dropped;
-		sum->nl_events_dropped += st->nl_events_dropped;
-		for (i = 0; i < FWD_EV_MAX; i++)
-			for (j = 0; j < FWD_PHASE_MAX; j++)
-				sum->events[i][j] += st->events[i][j];
-	}
-}
-EXPORT_SYMBOL_IF_KUNIT(fwd_session_stats_sum);
 
 int fwd_session_module_init(void)
 {

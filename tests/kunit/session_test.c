@@ -460,15 +460,24 @@ static struct fwd_session *lookup4(struct fwd_session_table *tbl, u32 s, u16 sp,
 	return fwd_session_lookup(tbl, &t, NULL);
 }
 
-static u64 tstat(struct fwd_session_table *tbl, size_t off)
+static u64 tstat(struct fwd_session_table *tbl, enum fwd_counter c)
 {
 	struct fwd_session_stats sum;
 
 	fwd_session_stats_sum(tbl, &sum);
-	return *(u64 *)((char *)&sum + off);
+	return sum.cnt[c];
 }
 
-#define STAT(tbl, f) tstat(tbl, offsetof(struct fwd_session_stats, f))
+#define STAT(tbl, c) tstat(tbl, c)
+
+static u64 tevents(struct fwd_session_table *tbl, enum fwd_event_type ev,
+		   enum fwd_event_phase phase)
+{
+	struct fwd_session_stats sum;
+
+	fwd_session_stats_sum(tbl, &sum);
+	return sum.events[ev][phase];
+}
 
 #define CLI 0x0a000102
 #define SRV 0x0a000202
@@ -580,9 +589,9 @@ static void table_tcp_events(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, n_data, 1);
 	KUNIT_EXPECT_EQ(test, n_rexmit, 1);
 	KUNIT_EXPECT_EQ(test, n_state, 4);	/* SYN: 2, SYN/ACK: client, ACK: server */
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, events[FWD_EV_PACKET][FWD_PHASE_PRE]), 5ULL);
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, retransmits), 1ULL);
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, created), 1ULL);
+	KUNIT_EXPECT_EQ(test, tevents(&t->tbl, FWD_EV_PACKET, FWD_PHASE_PRE), 5ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, FWD_CNT_RETRANSMITS), 1ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, FWD_CNT_SESSIONS_CREATED), 1ULL);
 
 	rcu_read_lock();
 	s = lookup4(&t->tbl, SRV, 80, CLI, 40000, IPPROTO_TCP);
@@ -598,7 +607,7 @@ static void table_tcp_events(struct kunit *test)
 	t->cap.drop_on_data = true;
 	pkt4(&p, CLI, 40000, SRV, 80, IPPROTO_TCP, S_ACK, C + 201, SV + 1, 10);
 	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, now), (unsigned int)NF_DROP);
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, dropped), 1ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, FWD_CNT_DROPPED), 1ULL);
 	t->cap.drop_on_data = false;
 
 	/* RST, then a new SYN on the same tuple replaces the closed session. */
@@ -606,8 +615,8 @@ static void table_tcp_events(struct kunit *test)
 	fwd_session_process(&t->tbl, &p, now);
 	pkt4(&p, CLI, 40000, SRV, 80, IPPROTO_TCP, S_SYN, 9999, 0, 0);
 	fwd_session_process(&t->tbl, &p, now);
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, replaced), 1ULL);
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, created), 2ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, FWD_CNT_SESSIONS_REPLACED), 1ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, FWD_CNT_SESSIONS_CREATED), 2ULL);
 	KUNIT_EXPECT_EQ(test, t->cap.closing, 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->tbl.count), 1);
 }
@@ -647,10 +656,10 @@ static void table_timeouts(struct kunit *test)
 	t->cfg.timeout_tcp_established = 10;
 	KUNIT_EXPECT_TRUE(test, fwd_session_gc(&t->tbl, now + 10 * HZ + 1, 1000));
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->tbl.count), 0);
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, expired), 3ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, FWD_CNT_SESSIONS_EXPIRED), 3ULL);
 	if (t->sink)
 		KUNIT_EXPECT_EQ(test, t->cap.closing, 3);
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, events[FWD_EV_CLOSING][FWD_PHASE_POST]), 3ULL);
+	KUNIT_EXPECT_EQ(test, tevents(&t->tbl, FWD_EV_CLOSING, FWD_PHASE_POST), 3ULL);
 
 	/* A budget of 1 needs several runs for several sessions. */
 	pkt4(&p, CLI, 1, SRV, 53, IPPROTO_UDP, 0, 0, 0, 20);
@@ -666,7 +675,7 @@ static void table_timeouts(struct kunit *test)
 	/* A packet on an expired session that GC has not reached yet starts a new one. */
 	fwd_session_process(&t->tbl, &p, now);
 	fwd_session_process(&t->tbl, &p, now + 6 * HZ);
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, expired), 6ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, FWD_CNT_SESSIONS_EXPIRED), 6ULL);
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->tbl.count), 1);
 }
 
@@ -693,7 +702,7 @@ static void table_eviction(struct kunit *test)
 	/* Full: a SYN evicts the unanswered flow, never an established (assured) one. */
 	pkt4(&p, CLI, 40000, SRV, 80, IPPROTO_TCP, S_SYN, C, 0, 0);
 	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, now + 1), (unsigned int)NF_ACCEPT);
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, evicted), 1ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, FWD_CNT_SESSIONS_EVICTED), 1ULL);
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->tbl.count), 3);
 	rcu_read_lock();
 	KUNIT_EXPECT_NULL(test, lookup4(&t->tbl, CLI, 2000, SRV, 53, IPPROTO_UDP));
@@ -709,8 +718,8 @@ static void table_eviction(struct kunit *test)
 		fwd_session_process(&t->tbl, &p, now + 1 + i);
 		KUNIT_EXPECT_LE(test, atomic_read(&t->tbl.count), 3);
 	}
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, evicted), 101ULL);
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, refused), 0ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, FWD_CNT_SESSIONS_EVICTED), 101ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, FWD_CNT_SESSIONS_REFUSED), 0ULL);
 
 	/* Finish that handshake: now all three are established, nothing to evict. */
 	pkt4(&p, SRV, 80, CLI, 40100, IPPROTO_TCP, S_SA, SV, C + 1, 0);
@@ -719,13 +728,13 @@ static void table_eviction(struct kunit *test)
 	fwd_session_process(&t->tbl, &p, now + 200);
 	pkt4(&p, CLI, 3000, SRV, 53, IPPROTO_UDP, 0, 0, 0, 10);
 	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, now + 201), (unsigned int)NF_DROP);
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, refused), 1ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, FWD_CNT_SESSIONS_REFUSED), 1ULL);
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->tbl.count), 3);
 	/* A limit lowered below the current size: new flows refused, count exact. */
 	t->cfg.max_sessions = 1;
 	pkt4(&p, CLI, 3001, SRV, 53, IPPROTO_UDP, 0, 0, 0, 10);
 	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, now + 202), (unsigned int)NF_DROP);
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, refused), 2ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, FWD_CNT_SESSIONS_REFUSED), 2ULL);
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->tbl.count), 3);
 }
 
@@ -766,9 +775,9 @@ static void table_flood_ack(struct kunit *test)
 				(unsigned int)NF_ACCEPT);
 		KUNIT_EXPECT_LE(test, atomic_read(&t->tbl.count), 3);
 	}
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, created), 102ULL);
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, evicted), 99ULL);
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, refused), 0ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, FWD_CNT_SESSIONS_CREATED), 102ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, FWD_CNT_SESSIONS_EVICTED), 99ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, FWD_CNT_SESSIONS_REFUSED), 0ULL);
 	rcu_read_lock();
 	KUNIT_EXPECT_NOT_NULL(test, lookup4(&t->tbl, CLI, 40000, SRV, 80, IPPROTO_TCP));
 	KUNIT_EXPECT_NOT_NULL(test, lookup4(&t->tbl, CLI, 1000, SRV, 53, IPPROTO_UDP));
@@ -794,13 +803,13 @@ static void table_flood_ack(struct kunit *test)
 	/* Full of established sessions: a new flow is dropped, counted. */
 	pkt4(&p, 0x0c000001, 2000, SRV + 99, 80, IPPROTO_TCP, S_ACK, 1, 1, 0);
 	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, now + 101), (unsigned int)NF_DROP);
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, refused), 1ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, FWD_CNT_SESSIONS_REFUSED), 1ULL);
 	/* full_policy pass: it passes untracked, counted. */
 	t->cfg.full_policy = FWD_FULL_PASS;
 	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, now + 102),
 			(unsigned int)NF_ACCEPT);
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, untracked), 1ULL);
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, refused), 1ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, FWD_CNT_SESSIONS_UNTRACKED), 1ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, FWD_CNT_SESSIONS_REFUSED), 1ULL);
 	KUNIT_EXPECT_EQ(test, atomic_read(&t->tbl.count), 3);
 	rcu_read_lock();
 	KUNIT_EXPECT_NULL(test, lookup4(&t->tbl, 0x0c000001, 2000, SRV + 99, 80, IPPROTO_TCP));
@@ -810,7 +819,7 @@ static void table_flood_ack(struct kunit *test)
 	pkt4(&p, CLI, 40000, SRV, 80, IPPROTO_TCP, S_RST, C + 1 + 0x40000000, 0, 0);
 	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, now + 103),
 			(unsigned int)NF_ACCEPT);
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, tcp_invalid), 1ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, FWD_CNT_TCP_INVALID), 1ULL);
 	rcu_read_lock();
 	s = lookup4(&t->tbl, CLI, 40000, SRV, 80, IPPROTO_TCP);
 	KUNIT_ASSERT_NOT_NULL(test, s);
@@ -952,12 +961,12 @@ static void table_drop_next(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, jiffies), NF_DROP);
 	pkt4(&p, SRV, 53, CLI, 1000, IPPROTO_UDP, 0, 0, 0, 10);
 	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, jiffies), NF_DROP);
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, dropped), 2ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, FWD_CNT_DROPPED), 2ULL);
 	rcu_read_lock();
 	KUNIT_EXPECT_EQ(test, fwd_session_drop_next(s, false), 0);
 	rcu_read_unlock();
 	KUNIT_EXPECT_EQ(test, fwd_session_process(&t->tbl, &p, jiffies), NF_ACCEPT);
-	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, dropped), 2ULL);
+	KUNIT_EXPECT_EQ(test, STAT(&t->tbl, FWD_CNT_DROPPED), 2ULL);
 	/* Still counted as the session's packets. */
 	KUNIT_EXPECT_EQ(test, fwd_session_packets(s, FWD_DIR_REPLY), 2ULL);
 }
@@ -1025,7 +1034,7 @@ static void table_global_limit(struct kunit *test)
 	/* Two sessions of its 65536: refused, it has nothing of its own to evict. */
 	pkt4(&p, CLI, 3000, SRV, 53, IPPROTO_UDP, 0, 0, 0, 10);
 	KUNIT_EXPECT_EQ(test, fwd_session_process(other, &p, now), (unsigned int)NF_DROP);
-	KUNIT_EXPECT_EQ(test, STAT(other, refused), 1ULL);
+	KUNIT_EXPECT_EQ(test, STAT(other, FWD_CNT_SESSIONS_REFUSED), 1ULL);
 	KUNIT_EXPECT_EQ(test, atomic_read(&other->count), 2);
 
 	/* One more slot: an unanswered flow takes it, the next one evicts it. */
@@ -1034,7 +1043,7 @@ static void table_global_limit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fwd_session_process(other, &p, now), (unsigned int)NF_ACCEPT);
 	pkt4(&p, CLI, 4001, SRV, 53, IPPROTO_UDP, 0, 0, 0, 10);
 	KUNIT_EXPECT_EQ(test, fwd_session_process(other, &p, now + 1), (unsigned int)NF_ACCEPT);
-	KUNIT_EXPECT_EQ(test, STAT(other, evicted), 1ULL);
+	KUNIT_EXPECT_EQ(test, STAT(other, FWD_CNT_SESSIONS_EVICTED), 1ULL);
 	KUNIT_EXPECT_EQ(test, fwd_sessions_global_count(), base + 6);
 	/* The first table cannot take another's slot: its own are all established. */
 	pkt4(&p, CLI, 5000, SRV, 53, IPPROTO_UDP, 0, 0, 0, 10);
