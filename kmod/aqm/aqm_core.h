@@ -191,7 +191,7 @@ void fwd_aqm_net_exit(struct fwd_net *fn);
 int fwd_aqm_init(void);
 void fwd_aqm_exit(void);
 
-/* group.c: the session hooks' */
+/* police.c: the session hooks' */
 unsigned int fwd_aqm_apply(struct fwd_net *fn, u8 gid, struct sk_buff *skb,
 			   const struct nf_hook_state *state, nf_hookfn *self);
 
