@@ -145,23 +145,30 @@ static int aqm_group_publish(struct aqm_net *an, struct aqm_group *g)
 
 static void aqm_group_free(struct aqm_group *g, bool send);
 
-/* Under an->lock. */
-int aqm_group_add(struct aqm_net *an, u8 id, const struct fwd_group_cfg *cfg)
+/* Make group @id and publish it, unless someone was first. */
+static int aqm_group_create(struct aqm_net *an, u8 id, const struct fwd_group_cfg *cfg,
+			    gfp_t gfp)
 {
 	struct aqm_group *g;
 	int err;
 
 	if (!id)
 		return -EINVAL;
-	if (aqm_group_get_locked(an, id))
+	if (rcu_access_pointer(an->groups[id]))
 		return -EEXIST;
-	g = aqm_group_new(an, id, cfg, GFP_KERNEL_ACCOUNT);
+	g = aqm_group_new(an, id, cfg, gfp);
 	if (!g)
 		return -ENOMEM;
 	err = aqm_group_publish(an, g);
 	if (err)
 		aqm_group_free(g, false);
 	return err;
+}
+
+/* Under an->lock. */
+int aqm_group_add(struct aqm_net *an, u8 id, const struct fwd_group_cfg *cfg)
+{
+	return aqm_group_create(an, id, cfg, GFP_KERNEL_ACCOUNT);
 }
 
 /* Under an->lock. Counters, tokens and the queue stay. */
@@ -234,7 +241,6 @@ int fwd_group_create(struct net *net, u8 id, const struct fwd_group_cfg *cfg)
 {
 	struct aqm_net *an = net ? fwd_pernet(net)->aqm : NULL;
 	struct fwd_group_cfg c = *cfg;
-	struct aqm_group *g;
 	const char *why;
 	int err;
 
@@ -247,15 +253,7 @@ int fwd_group_create(struct net *net, u8 id, const struct fwd_group_cfg *cfg)
 	err = fwd_aqm_cfg_check(&c, &why);
 	if (err)
 		return err;
-	if (rcu_access_pointer(an->groups[id]))
-		return -EEXIST;
-	g = aqm_group_new(an, id, &c, GFP_ATOMIC | __GFP_ACCOUNT);
-	if (!g)
-		return -ENOMEM;
-	err = aqm_group_publish(an, g);
-	if (err)
-		aqm_group_free(g, false);
-	return err;
+	return aqm_group_create(an, id, &c, GFP_ATOMIC | __GFP_ACCOUNT);
 }
 EXPORT_SYMBOL_GPL(fwd_group_create);
 

@@ -346,14 +346,21 @@ static struct pm_entry *pm_cur_entry(struct pm_sess *ps)
 	return NULL;
 }
 
-int fwd_session_detach_me(struct fwd_session *s)
+/* The plugin whose callback for @s is running, or NULL. */
+static struct pm_entry *pm_caller(struct fwd_session *s)
 {
 	struct pm_sess *ps = s->pm;
-	struct pm_entry *e;
 
 	if (!ps || ps->cur < 0)
-		return -EINVAL;
-	e = pm_cur_entry(ps);
+		return NULL;
+	return pm_cur_entry(ps);
+}
+
+int fwd_session_detach_me(struct fwd_session *s)
+{
+	struct pm_entry *e = pm_caller(s);
+	struct pm_sess *ps = s->pm;
+
 	if (!e)
 		return -EINVAL;
 	if (!(ps->slot[ps->cur].flags & PM_F_DETACHED))
@@ -365,12 +372,9 @@ EXPORT_SYMBOL_GPL(fwd_session_detach_me);
 
 int fwd_session_take_over(struct fwd_session *s)
 {
+	struct pm_entry *e = pm_caller(s);
 	struct pm_sess *ps = s->pm;
-	struct pm_entry *e;
 
-	if (!ps || ps->cur < 0)
-		return -EINVAL;
-	e = pm_cur_entry(ps);
 	if (!e)
 		return -EINVAL;
 	if (READ_ONCE(ps->owner) != PM_NO_OWNER)
