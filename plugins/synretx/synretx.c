@@ -95,7 +95,7 @@ static int __init synretx_init(void)
 	if (err)
 		return err;
 	synretx_ude = fwd_ude_register("syn_retransmit", FWD_EV_RETRANSMIT,
-				      synretx_is_syn, NULL);
+				       synretx_is_syn, NULL);
 	if (synretx_ude < 0) {
 		err = synretx_ude;
 		goto err_pernet;
