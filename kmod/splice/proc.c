@@ -75,10 +75,10 @@ static void fwd_splice_show_pair(struct seq_file *seq, struct fwd_splice_pair *p
 		   pair->xlate[FWD_SPLICE_CLIENT].wscale_out,
 		   pair->xlate[FWD_SPLICE_SERVER].wscale_in,
 		   pair->xlate[FWD_SPLICE_SERVER].wscale_out);
-	seq_printf(seq, " age %u idle %u timeout %u\n",
+	seq_printf(seq, " age %u idle %u timeout %u id %llu\n",
 		   jiffies_to_msecs(now - pair->created) / 1000,
 		   jiffies_to_msecs(now - READ_ONCE(pair->last_seen)) / 1000,
-		   fwd_splice_timeout(pair));
+		   fwd_splice_timeout(pair), pair->id);
 }
 
 static int fwd_splice_show(struct seq_file *seq, void *v)

@@ -130,6 +130,7 @@ struct fwd_splice_pair {
 	struct fwd_splice_stats stats[2];	/* arriving on that side */
 	unsigned long created;			/* jiffies */
 	unsigned long last_seen;		/* jiffies */
+	u64 id;					/* unique in the namespace, from 1 */
 
 	struct timer_list timer;
 	struct list_head dying;			/* on fn's teardown list */
@@ -148,6 +149,7 @@ struct fwd_splice_net {
 	struct list_head dying;
 	struct work_struct teardown_work;
 	bool exiting;
+	atomic64_t next_id;		/* pair ids */
 	atomic64_t installed, refused, expired, muted, dropped;
 	atomic64_t drained_bytes, owing;
 	atomic64_t invalid, challenge_acks, icmp_pmtu, icmp_relayed;
@@ -175,6 +177,7 @@ struct fwd_splice_pair *fwd_splice_pair_alloc(struct fwd_net *fn);
 void fwd_splice_activate(struct fwd_splice_pair *pair);
 void fwd_splice_touch(struct fwd_splice_pair *pair);
 void fwd_splice_kill(struct fwd_splice_pair *pair, bool reset);
+int fwd_splice_kill_id(struct fwd_splice_net *sn, u64 id);
 u32 fwd_splice_timeout(const struct fwd_splice_pair *pair);
 
 /* hook.c */

@@ -107,6 +107,43 @@ void fwd_splice_kill(struct fwd_splice_pair *pair, bool reset)
 	queue_work(system_long_wq, &sn->teardown_work);
 }
 
+/**
+ * fwd_splice_kill_id - tear down the pair @id, resetting both peers
+ * @sn: the namespace's pairs
+ * @id: the pair's id (show, netlink)
+ *
+ * Return: 0, or -ENOENT if no live pair has that id.
+ */
+int fwd_splice_kill_id(struct fwd_splice_net *sn, u64 id)
+{
+	struct fwd_splice_pair *pair = NULL;
+	struct rhashtable_iter iter;
+	struct fwd_splice_half *half;
+	int err = -ENOENT;
+
+	rhashtable_walk_enter(&sn->table, &iter);
+	rhashtable_walk_start(&iter);
+	while ((half = rhashtable_walk_next(&iter)) != NULL) {
+		if (IS_ERR(half))	/* table resized under us: keep walking */
+			continue;
+		if (half->side == FWD_SPLICE_CLIENT && half->pair->id == id) {
+			pair = half->pair;
+			break;
+		}
+	}
+	if (pair) {
+		spin_lock_bh(&pair->lock);
+		if (pair->state != FWD_SPLICE_INSTALLING && pair->state != FWD_SPLICE_DEAD)
+			err = 0;
+		spin_unlock_bh(&pair->lock);
+		if (!err)
+			fwd_splice_kill(pair, true);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	return err;
+}
+
 static void fwd_splice_timer(struct timer_list *t)
 {
 	struct fwd_splice_pair *pair = from_timer(pair, t, timer);
@@ -192,6 +229,7 @@ struct fwd_splice_pair *fwd_splice_pair_alloc(struct fwd_net *fn)
 	if (!pair)
 		return NULL;
 	pair->fn = fn;
+	pair->id = atomic64_inc_return(&fn->splice.next_id);
 	pair->state = FWD_SPLICE_INSTALLING;
 	spin_lock_init(&pair->lock);
 	INIT_LIST_HEAD(&pair->dying);
