@@ -10,20 +10,25 @@
 #include <net/netns/generic.h>
 #include <forwarder/control.h>
 
-#include "session/session_core.h"
-
-#include "splice/splice.h"
+#include "settings.h"
 
 struct proc_dir_entry;
+struct fwd_session_table;
+struct fwd_splice_net;
 struct aqm_net;
 
-/* Everything forwarder keeps for one network namespace. */
+/*
+ * Everything forwarder keeps for one network namespace: its settings (plain
+ * values, written through tunables) and a pointer to each subsystem's
+ * state, whose definition only that subsystem and its users include.
+ */
 struct fwd_net {
 	struct net *net;
 	struct proc_dir_entry *proc_dir;	/* /proc/net/forwarder */
 	struct fwd_session_cfg sess_cfg;	/* session tunables */
-	struct fwd_session_table *sessions;
-	struct fwd_splice_net splice;
+	struct fwd_splice_cfg splice_cfg;	/* splice tunables */
+	struct fwd_session_table *sessions;	/* kmod/session/ */
+	struct fwd_splice_net *splice;		/* kmod/splice/ */
 	struct aqm_net *aqm;			/* rate groups (kmod/aqm/) */
 };
 

@@ -21,6 +21,7 @@
 #include <forwarder/netlink.h>
 
 #include "forwarder.h"
+#include "session/session_core.h"
 
 #define FWD_NL_DUMP_SLOTS	(sizeof_field(struct fwd_session, dump_marks) * BITS_PER_BYTE)
 #define FWD_NL_CLEAR_BUDGET	1024

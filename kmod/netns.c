@@ -9,6 +9,8 @@
 
 #include "forwarder.h"
 #include "plugin/manager.h"
+#include "session/session_core.h"
+#include "splice/splice.h"
 #include "aqm/aqm_core.h"
 
 unsigned int fwd_net_id __read_mostly;

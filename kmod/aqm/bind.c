@@ -10,6 +10,8 @@
 #include <linux/overflow.h>
 
 #include "forwarder.h"
+#include <forwarder/session.h>
+
 #include "aqm_core.h"
 
 static void aqm_binds_publish(struct aqm_net *an, struct aqm_binds *nb)

@@ -17,6 +17,7 @@
 
 #include "forwarder.h"
 #include "aqm_core.h"
+#include "session/session_core.h"
 
 /* Per namespace: one namespace's queues cannot take another's room. */
 unsigned long aqm_mem_limit = 64UL << 20;
@@ -277,6 +278,7 @@ int fwd_session_set_group(struct fwd_session *s, unsigned int id, u8 dir_mask)
 
 	if (id > FWD_GROUPS_MAX || !dir_mask || (dir_mask & ~FWD_GROUP_DIR_BOTH))
 		return -EINVAL;
+	BUILD_BUG_ON(sizeof_field(struct fwd_session, rl_group) != FWD_DIR_MAX);
 	if (!fwd_session_alive(s))
 		return -ENOENT;
 	for (dir = 0; dir < FWD_DIR_MAX; dir++)

@@ -51,7 +51,6 @@ int fwd_aqm_init(void)
 {
 	/* A session keeps one byte per direction for its group id. */
 	BUILD_BUG_ON(FWD_GROUPS_MAX > U8_MAX);
-	BUILD_BUG_ON(sizeof_field(struct fwd_session, rl_group) != FWD_DIR_MAX);
 	return aqm_notifier_init();
 }
 

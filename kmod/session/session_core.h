@@ -15,6 +15,8 @@
 #include <linux/spinlock.h>
 #include <forwarder/session.h>
 
+#include "settings.h"
+
 struct fwd_net;
 struct net;
 struct fwd_session_table;
@@ -106,22 +108,6 @@ struct fwd_event_sink {
 int fwd_event_sink_register(struct fwd_event_sink *sink);
 void fwd_event_sink_unregister(struct fwd_event_sink *sink);
 
-
-/* Tunables, one set per namespace, all in seconds except max_sessions. */
-struct fwd_session_cfg {
-	unsigned int max_sessions;
-	unsigned int timeout_tcp_established;
-	unsigned int timeout_tcp_handshake;
-	unsigned int timeout_tcp_closing;
-	unsigned int timeout_udp;
-	unsigned int full_policy;	/* enum fwd_full_policy */
-};
-
-/* A new flow when the table is full and nothing is evictable. */
-enum fwd_full_policy {
-	FWD_FULL_DROP = 0,	/* its packet is dropped (sessions_refused) */
-	FWD_FULL_PASS,		/* it passes untracked (sessions_untracked) */
-};
 
 #define FWD_SESSIONS_DEFAULT_MAX	65536
 #define FWD_SESSIONS_LIMIT		(1U << 24)

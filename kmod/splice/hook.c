@@ -216,7 +216,7 @@ static void fwd_splice_forward(struct net *net, struct fwd_splice_pair *pair,
 	return;
 
 drop:
-	atomic64_inc(&pair->fn->splice.dropped);
+	atomic64_inc(&pair->fn->splice->dropped);
 	kfree_skb(skb);
 }
 
@@ -372,7 +372,7 @@ static unsigned int fwd_splice_icmp(struct net *net, struct fwd_splice_net *sn,
 static unsigned int fwd_splice_in(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
-	struct fwd_splice_net *sn = &fwd_pernet(state->net)->splice;
+	struct fwd_splice_net *sn = fwd_pernet(state->net)->splice;
 	enum fwd_splice_verdict verdict;
 	struct fwd_splice_challenge c;
 	struct fwd_splice_pair *pair;
@@ -492,7 +492,7 @@ static void fwd_splice_mend_owed(struct fwd_splice_pair *pair, int side,
 static unsigned int fwd_splice_mute(void *priv, struct sk_buff *skb,
 				    const struct nf_hook_state *state)
 {
-	struct fwd_splice_net *sn = &fwd_pernet(state->net)->splice;
+	struct fwd_splice_net *sn = fwd_pernet(state->net)->splice;
 	struct fwd_splice_pair *pair;
 	struct fwd_splice_half *half;
 	struct fwd_splice_key key;

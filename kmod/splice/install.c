@@ -300,7 +300,7 @@ static void fwd_splice_take_sock(struct fwd_splice_pair *pair, int side)
 	pair->pending_end[side] = tp->write_seq;
 	if (tp->snd_una != tp->write_seq) {
 		set_bit(side, &pair->pending);
-		atomic64_inc(&pair->fn->splice.owing);
+		atomic64_inc(&pair->fn->splice->owing);
 	} else {
 		inet_csk_clear_xmit_timers(sk);
 	}
@@ -362,7 +362,7 @@ static int fwd_splice_precheck(struct fwd_splice_pair *pair, const int *fd)
 /* Both locked, hashed, nothing in flight: move unread bytes, then take both sockets. */
 static int fwd_splice_take(struct fwd_splice_pair *pair, const int *fd, void *buf)
 {
-	struct fwd_splice_net *sn = &pair->fn->splice;
+	struct fwd_splice_net *sn = pair->fn->splice;
 	int err, side;
 	u32 now;
 
@@ -391,7 +391,7 @@ static int fwd_splice_take(struct fwd_splice_pair *pair, const int *fd, void *bu
 int fwd_splice_install(struct fwd_net *fn, int client_fd, int server_fd)
 {
 	const int fd[2] = { client_fd, server_fd };
-	struct fwd_splice_net *sn = &fn->splice;
+	struct fwd_splice_net *sn = fn->splice;
 	struct socket *sock[2] = { NULL, NULL };
 	struct fwd_splice_pair *pair = NULL;
 	void *buf = NULL;

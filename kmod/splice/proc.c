@@ -83,7 +83,7 @@ static void fwd_splice_show_pair(struct seq_file *seq, struct fwd_splice_pair *p
 
 static int fwd_splice_show(struct seq_file *seq, void *v)
 {
-	struct fwd_splice_net *sn = &fwd_pernet(seq_file_single_net(seq))->splice;
+	struct fwd_splice_net *sn = fwd_pernet(seq_file_single_net(seq))->splice;
 	struct rhashtable_iter iter;
 	struct fwd_splice_half *half;
 
@@ -102,7 +102,7 @@ static int fwd_splice_show(struct seq_file *seq, void *v)
 
 static int fwd_splice_stats_show(struct seq_file *seq, void *v)
 {
-	struct fwd_splice_net *sn = &fwd_pernet(seq_file_single_net(seq))->splice;
+	struct fwd_splice_net *sn = fwd_pernet(seq_file_single_net(seq))->splice;
 
 	seq_printf(seq, "active %d\n", atomic_read(&sn->count));
 	seq_printf(seq, "installed %lld\n", atomic64_read(&sn->installed));
@@ -120,10 +120,10 @@ static int fwd_splice_stats_show(struct seq_file *seq, void *v)
 }
 
 static const struct fwd_tunable fwd_splice_tunables[] = {
-	FWD_TUNABLE("listen_port", splice.listen_port, 0, U16_MAX),
-	FWD_TUNABLE("splice_timeout_established", splice.timeout_established, 1,
+	FWD_TUNABLE("listen_port", splice_cfg.listen_port, 0, U16_MAX),
+	FWD_TUNABLE("splice_timeout_established", splice_cfg.timeout_established, 1,
 		    7 * 24 * 3600),
-	FWD_TUNABLE("splice_timeout_closing", splice.timeout_closing, 1, 24 * 3600),
+	FWD_TUNABLE("splice_timeout_closing", splice_cfg.timeout_closing, 1, 24 * 3600),
 };
 
 int fwd_splice_proc_init(struct fwd_net *fn)

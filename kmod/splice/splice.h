@@ -142,9 +142,6 @@ struct fwd_splice_net {
 	struct rhashtable table;
 	struct mutex install_lock;	/* installs against pre_exit */
 	atomic_t count;
-	u16 listen_port;
-	u32 timeout_established;	/* seconds */
-	u32 timeout_closing;		/* seconds */
 	spinlock_t dying_lock;
 	struct list_head dying;
 	struct work_struct teardown_work;

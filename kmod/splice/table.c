@@ -61,15 +61,15 @@ void fwd_splice_unhash(struct fwd_splice_net *sn, struct fwd_splice_pair *pair)
 /* Seconds of inactivity the pair may live in its current state. */
 u32 fwd_splice_timeout(const struct fwd_splice_pair *pair)
 {
-	struct fwd_splice_net *sn = &pair->fn->splice;
+	const struct fwd_splice_cfg *cfg = &pair->fn->splice_cfg;
 
 	switch (READ_ONCE(pair->state)) {
 	case FWD_SPLICE_TIME_WAIT:
-		return READ_ONCE(sn->timeout_closing);
+		return READ_ONCE(cfg->timeout_closing);
 	case FWD_SPLICE_CLOSE:
 		return FWD_SPLICE_TIMEOUT_CLOSE;
 	default:
-		return READ_ONCE(sn->timeout_established);
+		return READ_ONCE(cfg->timeout_established);
 	}
 }
 
@@ -89,7 +89,7 @@ void fwd_splice_touch(struct fwd_splice_pair *pair)
  */
 void fwd_splice_kill(struct fwd_splice_pair *pair, bool reset)
 {
-	struct fwd_splice_net *sn = &pair->fn->splice;
+	struct fwd_splice_net *sn = pair->fn->splice;
 
 	spin_lock_bh(&pair->lock);
 	/* A pair being installed is its installer's to undo. */
@@ -158,7 +158,7 @@ static void fwd_splice_timer(struct timer_list *t)
 		mod_timer(&pair->timer, expires);
 		return;
 	}
-	atomic64_inc(&pair->fn->splice.expired);
+	atomic64_inc(&pair->fn->splice->expired);
 	/* Idle connections are reset, so neither peer waits forever; closed ones just go. */
 	fwd_splice_kill(pair, state == FWD_SPLICE_ESTABLISHED ||
 			      state == FWD_SPLICE_FIN_WAIT);
@@ -185,7 +185,7 @@ static void fwd_splice_release_sock(struct sock *sk)
 
 static void fwd_splice_destroy(struct fwd_splice_pair *pair)
 {
-	struct fwd_splice_net *sn = &pair->fn->splice;
+	struct fwd_splice_net *sn = pair->fn->splice;
 	int side;
 
 	del_timer_sync(&pair->timer);
@@ -229,7 +229,7 @@ struct fwd_splice_pair *fwd_splice_pair_alloc(struct fwd_net *fn)
 	if (!pair)
 		return NULL;
 	pair->fn = fn;
-	pair->id = atomic64_inc_return(&fn->splice.next_id);
+	pair->id = atomic64_inc_return(&fn->splice->next_id);
 	pair->state = FWD_SPLICE_INSTALLING;
 	spin_lock_init(&pair->lock);
 	INIT_LIST_HEAD(&pair->dying);
@@ -251,15 +251,25 @@ void fwd_splice_activate(struct fwd_splice_pair *pair)
 
 int fwd_splice_net_init(struct fwd_net *fn)
 {
-	struct fwd_splice_net *sn = &fn->splice;
+	struct fwd_splice_net *sn;
+	int err;
 
-	sn->timeout_established = FWD_SPLICE_TIMEOUT_ESTABLISHED;
-	sn->timeout_closing = FWD_SPLICE_TIMEOUT_CLOSING;
+	sn = kzalloc(sizeof(*sn), GFP_KERNEL_ACCOUNT);
+	if (!sn)
+		return -ENOMEM;
+	fn->splice_cfg.timeout_established = FWD_SPLICE_TIMEOUT_ESTABLISHED;
+	fn->splice_cfg.timeout_closing = FWD_SPLICE_TIMEOUT_CLOSING;
 	mutex_init(&sn->install_lock);
 	spin_lock_init(&sn->dying_lock);
 	INIT_LIST_HEAD(&sn->dying);
 	INIT_WORK(&sn->teardown_work, fwd_splice_teardown_work);
-	return rhashtable_init(&sn->table, &fwd_splice_params);
+	err = rhashtable_init(&sn->table, &fwd_splice_params);
+	if (err) {
+		kfree(sn);
+		return err;
+	}
+	fn->splice = sn;
+	return 0;
 }
 
 /*
@@ -268,7 +278,7 @@ int fwd_splice_net_init(struct fwd_net *fn)
  */
 void fwd_splice_net_pre_exit(struct fwd_net *fn)
 {
-	struct fwd_splice_net *sn = &fn->splice;
+	struct fwd_splice_net *sn = fn->splice;
 	struct rhashtable_iter iter;
 	struct fwd_splice_half *half;
 
@@ -291,10 +301,12 @@ void fwd_splice_net_pre_exit(struct fwd_net *fn)
 
 void fwd_splice_net_exit(struct fwd_net *fn)
 {
-	struct fwd_splice_net *sn = &fn->splice;
+	struct fwd_splice_net *sn = fn->splice;
 
 	flush_work(&sn->teardown_work);
 	WARN_ON(atomic_read(&sn->count));
 	rhashtable_destroy(&sn->table);
 	mutex_destroy(&sn->install_lock);
+	fn->splice = NULL;
+	kfree(sn);
 }

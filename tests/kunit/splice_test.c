@@ -426,8 +426,8 @@ static void judge_fin_ahead_of_loss(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, fn);
 	KUNIT_ASSERT_NOT_NULL(test, pair);
-	fn->splice.timeout_established = 900;
-	fn->splice.timeout_closing = 60;
+	fn->splice_cfg.timeout_established = 900;
+	fn->splice_cfg.timeout_closing = 60;
 	pair->fn = fn;
 	spin_lock_init(&pair->lock);
 	timer_setup(&pair->timer, test_judge_timer, 0);
