@@ -48,7 +48,11 @@ static const struct nla_policy fwd_nl_stats_policy[FWD_A_MAX + 1] = {
 				    .reject_message = "counters are per namespace, not per session" },
 };
 
-static const struct nla_policy fwd_nl_tunable_policy[FWD_A_MAX + 1] = {
+static const struct nla_policy fwd_nl_tunable_get_policy[FWD_A_MAX + 1] = {
+	[FWD_A_TUNABLE_NAME]	= { .type = NLA_NUL_STRING, .len = FWD_TUNABLE_NAME_MAX - 1 },
+};
+
+static const struct nla_policy fwd_nl_tunable_set_policy[FWD_A_MAX + 1] = {
 	[FWD_A_TUNABLE_NAME]	= { .type = NLA_NUL_STRING, .len = FWD_TUNABLE_NAME_MAX - 1 },
 	[FWD_A_TUNABLE_VALUE]	= { .type = NLA_U64 },
 };
@@ -636,11 +640,6 @@ static int fwd_nl_tunable_get(struct sk_buff *skb, struct genl_info *info)
 
 	if (fwd_nl_check_version(info->nlhdr, info->extack))
 		return -EINVAL;
-	if (info->attrs[FWD_A_TUNABLE_VALUE]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[FWD_A_TUNABLE_VALUE],
-				    "a value is for FWD_CMD_TUNABLE_SET");
-		return -EINVAL;
-	}
 	t = fwd_nl_tunable(info);
 	if (IS_ERR(t))
 		return PTR_ERR(t);
@@ -667,8 +666,9 @@ static int fwd_nl_tunable_dump(struct sk_buff *skb, struct netlink_callback *cb)
 
 	if (fwd_nl_check_version(cb->nlh, cb->extack))
 		return -EINVAL;
-	if (tb[FWD_A_TUNABLE_NAME] || tb[FWD_A_TUNABLE_VALUE]) {
-		NL_SET_ERR_MSG(cb->extack, "a tunable dump takes no attribute");
+	if (tb[FWD_A_TUNABLE_NAME]) {
+		NL_SET_ERR_MSG(cb->extack,
+			       "a tunable dump takes no FWD_A_TUNABLE_NAME: ask for one without NLM_F_DUMP");
 		return -EINVAL;
 	}
 	for (i = cb->args[0]; (t = fwd_tunable_at(i)); i++) {
@@ -705,7 +705,7 @@ static int fwd_nl_tunable_set(struct sk_buff *skb, struct genl_info *info)
 			      nla_get_u64(info->attrs[FWD_A_TUNABLE_VALUE]));
 	if (err == -ERANGE)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[FWD_A_TUNABLE_VALUE],
-				    "value out of the tunable's range (FWD_A_TUNABLE_MIN..MAX)");
+				    "value out of range for this tunable (see FWD_A_TUNABLE_MIN, MAX)");
 	return err;
 }
 
@@ -897,13 +897,13 @@ static const struct genl_ops fwd_genl_ops[] = {
 		.cmd	= FWD_CMD_TUNABLE_GET,
 		.doit	= fwd_nl_tunable_get,
 		.dumpit	= fwd_nl_tunable_dump,
-		.policy	= fwd_nl_tunable_policy,
+		.policy	= fwd_nl_tunable_get_policy,
 		.maxattr = FWD_A_MAX,
 	},
 	{
 		.cmd	= FWD_CMD_TUNABLE_SET,
 		.doit	= fwd_nl_tunable_set,
-		.policy	= fwd_nl_tunable_policy,
+		.policy	= fwd_nl_tunable_set_policy,
 		.maxattr = FWD_A_MAX,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
