@@ -14,9 +14,11 @@ longer than the datagram, several messages in one datagram).
 
 A model of 6.1's netlink core and of the family (netlink_rcv_skb(),
 genetlink's header and permission checks, strict attribute validation with
-genl.c's policy) says what each message must get: nothing, an ACK, a reply,
-a dump, or one errno: EINVAL (short header, reserved bits, a bad
-attribute, no session id), EOPNOTSUPP (unknown command, STATS_GET dumped),
+genl.c's per-command policies) says what each message must get: nothing, an
+ACK, a reply, a dump, a dump refused by its NLMSG_DONE (EINVAL: a session id
+or a genl version other than 1), or one errno: EINVAL (short header,
+reserved bits, a bad attribute, no session id, a session id to STATS_GET, a
+genl version other than 1), EOPNOTSUPP (unknown command, STATS_GET dumped),
 ENOENT (no such session, no such family), EPERM (without CAP_NET_ADMIN),
 EBUSY (a second dump on a socket whose dump runs; a ninth in the namespace);
 an empty datagram's send fails with ENODATA. The replies must be exactly
@@ -30,7 +32,10 @@ first. Every --every datagrams (100) every readable /proc/forwarder file
 must read as at the start (proc_fuzz.py's filter, ages masked in sessions),
 and a correct STATS_GET and dump must answer as at the start; privileged,
 the fuzzer listens on "events" and any event fails the run. With
---unprivileged every command must get EPERM, joining "events" too. Exit 1
+--unprivileged every command must get EPERM, joining "events" too. The
+commands that change state (TUNABLE_SET, SESSION_DEL, SESSION_FLUSH) and
+TUNABLE_GET are not fuzzed: their command byte is moved to an unused one
+(EOPNOTSUPP), as other families' message types are moved. Exit 1
 with the datagram that broke a rule, in hex; the seed replays the run (given
 the same number of sessions).
 """
@@ -60,9 +65,11 @@ BUF = 1 << 18
 
 # include/forwarder/netlink.h
 CMD_SESSION_GET, CMD_STATS_GET, CMD_EVENT = 1, 2, 3
+CMD_TUNABLE_GET, CMD_TUNABLE_SET, CMD_SESSION_DEL, CMD_SESSION_FLUSH = 4, 5, 6, 7
+NOT_FUZZED = (CMD_TUNABLE_GET, CMD_TUNABLE_SET, CMD_SESSION_DEL, CMD_SESSION_FLUSH)
 A_PAD, A_SESSION_ID, A_FAMILY, A_PROTO, A_CLIENT_ADDR, A_CLIENT_PORT = 1, 2, 3, 4, 5, 6
 A_SERVER_ADDR, A_SERVER_PORT, A_CLIENT_STATE, A_SERVER_STATE = 7, 8, 9, 10
-A_ESTABLISHED, A_AGE_MS, A_EXPIRES_MS, A_STATS, A_MAX = 11, 12, 13, 23, 23
+A_ESTABLISHED, A_AGE_MS, A_EXPIRES_MS, A_STATS, A_MAX = 11, 12, 13, 23, 30
 STATS_PAD, STATS_FIRST, STATS_LAST = 1, 2, 18
 # Attribute sizes of a session (0: an address, 4 or 16 bytes); 14..17 the counters.
 SESSION = {A_SESSION_ID: 8, A_FAMILY: 1, A_PROTO: 1, A_CLIENT_ADDR: 0, A_CLIENT_PORT: 2,
@@ -70,8 +77,11 @@ SESSION = {A_SESSION_ID: 8, A_FAMILY: 1, A_PROTO: 1, A_CLIENT_ADDR: 0, A_CLIENT_
            A_ESTABLISHED: 1, A_AGE_MS: 8, A_EXPIRES_MS: 8, 14: 8, 15: 8, 16: 8, 17: 8}
 TIMED = (A_AGE_MS, A_EXPIRES_MS)
 # What CTRL_CMD_GETFAMILY must say (the model below is of this family):
-# op flags GENL_UNS_ADMIN_PERM | CAP_DO | CAP_HASPOL, and CAP_DUMP.
-OPS = {CMD_SESSION_GET: 0x1e, CMD_STATS_GET: 0x1a}
+# op flags GENL_UNS_ADMIN_PERM | CAP_DO | CAP_HASPOL, and CAP_DUMP; reading
+# tunables needs no privilege.
+OPS = {CMD_SESSION_GET: 0x1e, CMD_STATS_GET: 0x1a, CMD_TUNABLE_GET: 0x0e,
+       CMD_TUNABLE_SET: 0x1a, CMD_SESSION_DEL: 0x1a, CMD_SESSION_FLUSH: 0x1a}
+GENL_VERSION = 1
 
 BOUNDS = [0, 1, 2, 255, 256, 65535, 2**31, 2**32 - 1, 2**32, 2**63 - 1, 2**63,
           2**64 - 2, 2**64 - 1]
@@ -136,7 +146,8 @@ def messages(data):
 # ---- the model ---------------------------------------------------------------
 
 def request_attrs(buf):
-    """lib/nlattr.c's strict validation with genl.c's policy: (valid, session id)."""
+    """lib/nlattr.c's strict validation with SESSION_GET's policy: (valid, session id).
+    STATS_GET's policy rejects the session id: valid for it means sid is None."""
     sid, off, rem = None, 0, len(buf)
     while rem >= 4:
         n, t = struct.unpack_from("=HH", buf, off)
@@ -151,7 +162,8 @@ def request_attrs(buf):
 
 
 def verdict(msg, fam, ids, unpriv, dumping):
-    """What one message gets: None, "ack", an errno's name, "reply", "reply+ack" or "dump"."""
+    """What one message gets: None, "ack", an errno's name, "reply", "reply+ack", "dump"
+    or "dumperr" (a dump whose NLMSG_DONE says EINVAL)."""
     n, t, fl, _, _ = HDR.unpack_from(msg)
     if not fl & F_REQUEST or t < NLMSG_MIN_TYPE:
         return "ack" if fl & F_ACK else None
@@ -159,7 +171,7 @@ def verdict(msg, fam, ids, unpriv, dumping):
         return "ENOENT"
     if n < 20:
         return "EINVAL"
-    cmd, _, reserved = struct.unpack_from("=BBH", msg, 16)
+    cmd, version, reserved = struct.unpack_from("=BBH", msg, 16)
     dump = fl & F_DUMP == F_DUMP
     if reserved or (fl & ~F_DUMP if dump else fl) & ~(F_REQUEST | F_ACK | F_ECHO):
         return "EINVAL"
@@ -169,10 +181,16 @@ def verdict(msg, fam, ids, unpriv, dumping):
         return "EPERM"
     valid, sid = request_attrs(msg[20:])
     if dump:
-        # one dump a socket at a time (EBUSY), checked before the attributes
-        return ("EOPNOTSUPP" if cmd == CMD_STATS_GET else "EBUSY" if dumping
-                else "dump" if valid else "EINVAL")
-    if not valid or (cmd == CMD_SESSION_GET and sid is None):
+        # one dump a socket at a time (EBUSY), checked before the attributes;
+        # a session id or another version is refused by the dump itself
+        if cmd == CMD_STATS_GET:
+            return "EOPNOTSUPP"
+        if dumping:
+            return "EBUSY"
+        if not valid:
+            return "EINVAL"
+        return "dumperr" if sid is not None or version != GENL_VERSION else "dump"
+    if not valid or version != GENL_VERSION or (cmd == CMD_SESSION_GET) == (sid is None):
         return "EINVAL"
     if cmd == CMD_SESSION_GET and sid not in ids:
         return "ENOENT"
@@ -194,10 +212,12 @@ def walk(dg):
 def sanitize(dg, fam):
     """Types of other families (ids up to 1023) moved above them: never fuzz those."""
     dg = bytearray(dg)
-    for off, _ in walk(dg):
+    for off, n in walk(dg):
         t = struct.unpack_from("=H", dg, off + 4)[0]
         if NLMSG_MIN_TYPE <= t <= GENL_MAX_ID and t != fam:
             struct.pack_into("=H", dg, off + 4, t | 0x400)
+        elif t == fam and n > 16 and dg[off + 16] in NOT_FUZZED:
+            dg[off + 16] |= 0x80
     return bytes(dg)
 
 
@@ -458,14 +478,21 @@ class Family:
 
     def judge(self, exp, got):
         """The replies must be the model's, in order, and carry the table as it was."""
-        dumps = {seq for seq, v, _ in exp if v == "dump"}
-        want = [(seq, tok, msg) for seq, v, msg in exp if v and v != "dump"
+        dumps = {seq for seq, v, _ in exp if v in ("dump", "dumperr")}
+        refused = {seq for seq, v, _ in exp if v == "dumperr"}
+        want = [(seq, tok, msg) for seq, v, msg in exp if v and v not in ("dump", "dumperr")
                 for tok in v.split("+")]
         seen, entries, done = [], {seq: [] for seq in dumps}, Counter()
         for t, fl, seq, _, p in got:
             if seq in dumps and t in (self.fam, NLMSG_DONE):
                 if t == NLMSG_DONE:
-                    if p[:4] != bytes(4) or fl & ~F_ACK_TLVS != F_MULTI:
+                    if seq in refused:
+                        # the errno, then the extack message (the socket has EXT_ACK)
+                        if p[:4] != struct.pack("=i", -errno.EINVAL) or \
+                                fl != F_MULTI | F_ACK_TLVS or \
+                                [t for t, _, _ in attrs(p[4:])] != [NLMSGERR_ATTR_MSG]:
+                            raise Broken("a refused dump ended with %r, flags %#x" % (p, fl))
+                    elif p[:4] != bytes(4) or fl & ~F_ACK_TLVS != F_MULTI:
                         raise Broken("a dump ended with %r" % p[:4])
                     done[seq] += 1
                 elif done[seq] or fl != F_MULTI or p[:4] != genl(CMD_SESSION_GET):
@@ -489,6 +516,10 @@ class Family:
                 self.error(fl, p, msg)
         for seq in dumps:
             ids = [i for i, _ in entries[seq]]
+            if seq in refused:
+                if done[seq] != 1 or ids:
+                    raise Broken("a refused dump listed %s (ended %d times)" % (ids, done[seq]))
+                continue
             if done[seq] != 1 or sorted(ids) != sorted(self.sessions) or \
                     any(self.sessions[i] != s for i, s in entries[seq]):
                 raise Broken("a dump listed %s (ended %d times), not the sessions %s as they were"
