@@ -19,6 +19,7 @@
 #include <linux/slab.h>
 #include <linux/jiffies.h>
 #include <linux/rhashtable.h>
+#include <linux/stringify.h>
 #include <net/genetlink.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
@@ -78,7 +79,8 @@ static int fwd_nl_check_version(const struct nlmsghdr *nlh, struct netlink_ext_a
 
 	if (g->version >= 1 && g->version <= FWD_GENL_VERSION)
 		return 0;
-	NL_SET_ERR_MSG(extack, "unsupported genl header version (this module speaks version 1)");
+	NL_SET_ERR_MSG(extack, "unsupported genl header version (this module speaks 1 to "
+		       __stringify(FWD_GENL_VERSION) ")");
 	return -EINVAL;
 }
 
