@@ -1686,7 +1686,7 @@ static int nl_tunable(const char *name, struct tunable *t)
 
 	err = nl_open(&n);
 	if (err)
-		return err == -ENOENT ? -ENOENT : err;
+		return err;
 	nlh = nl_msg(&n, n.family, name ? NLM_F_ACK : NLM_F_DUMP, FWD_CMD_TUNABLE_GET);
 	if (name)
 		mnl_attr_put_strz(nlh, FWD_A_TUNABLE_NAME, name);
@@ -1743,6 +1743,8 @@ static int cmd_get(const char *name)
 		err = nl_tunable(NULL, &t);
 		if (json)
 			puts("]");
+		if (err == -ENOENT && !ext.msg[0])
+			return fail("get: this module lists no tunables over netlink (too old)");
 		return err ? nl_error(err, "get") : 0;
 	}
 	if (check_tunable(name))
