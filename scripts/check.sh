@@ -164,8 +164,8 @@ jobs=-j$(nproc)
 step "build against Debian $kver headers (warnings are errors)" "$out/build-stock.log" \
 	make -s $jobs KDIR="/lib/modules/$kver/build" KCFLAGS=-Werror all || summary
 step "no call cycle between the files of kmod/" "$out/call-cycles.log" scripts/call-cycles.py kmod
-step "the netlink spec agrees with netlink.h and genl.c (scripts/ynl-check.py)" "$out/ynl-check.log" \
-	scripts/ynl-check.py
+step "the netlink spec agrees with netlink.h and genl.c, and the check catches mismatches" \
+	"$out/ynl-check.log" sh -c 'scripts/ynl-check.py && scripts/ynl-check.py --self-test'
 build612=$out/build-6.12$tag
 scripts/copy-tree.sh "$build612"
 step "build against Debian $kver612 headers (warnings are errors)" "$out/build-6.12.log" \

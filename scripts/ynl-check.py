@@ -19,6 +19,9 @@ what include/forwarder/netlink.h and kmod/genl.c say:
   attributes its requests list; the multicast group's name and permission.
 
 Prints every mismatch and exits 1; exits 0 with one line when all agree.
+--self-test makes each of a list of deliberate mismatches in a copy of the
+files and fails unless the check catches every one.
+Constants of "definitions" are named with the prefix fwd- (FWD_...).
 """
 import argparse
 import glob
@@ -196,7 +199,10 @@ def parse_genl(path):
         err("%s: no genl_ops array" % os.path.relpath(path, TOP))
     else:
         for body in re.findall(r"\{(.*?)\}", m.group(1), flags=re.S):
-            f = dict(re.findall(r"\.(\w+)\s*=\s*([^,]+?)\s*,", body + ","))
+            fields = re.findall(r"\.(\w+)\s*=\s*([^,]+?)\s*,", body + ",")
+            f = dict(fields)
+            if len(f) != len(fields):
+                err("genl.c: an op sets a field twice: %s" % body.strip())
             if "cmd" not in f:
                 err("%s: a genl op without .cmd" % os.path.relpath(path, TOP))
                 continue
@@ -287,22 +293,83 @@ def check_genl(spec, genl):
     return ops
 
 
+def check(spec_path, header, genl):
+    """Every mismatch into errors; the spec and the genl ops checked."""
+    spec = yaml.safe_load(open(spec_path))
+    for key in ("name", "doc", "attribute-sets", "operations"):
+        if key not in spec:
+            err("spec: no %r" % key)
+    if errors:
+        return spec, {}
+    others = sorted(set(glob.glob(os.path.join(TOP, "include/forwarder/*.h"))) -
+                    {os.path.join(TOP, "include/forwarder/netlink.h"), header})
+    check_header(spec, header, others)
+    return spec, check_genl(spec, genl)
+
+
+# Deliberate mismatches the check must catch: (what, file, old text, new text).
+MUTATIONS = [
+    ("an attribute renamed in the spec", "spec", "name: tunable-min\n", "name: tunable-minimum\n"),
+    ("an attribute added to the header", "header", "\tFWD_STATS_DROPPED,\n",
+     "\tFWD_STATS_DROPPED,\n\tFWD_STATS_NEW,\n"),
+    ("the version", "spec", "version: 1\n", "version: 2\n"),
+    ("the multicast group's name", "header", '"events"', '"event"'),
+    ("an enum entry", "spec", "entries: [ none, timeout, evicted, replaced, flush ]",
+     "entries: [ none, timeout, evicted, flush ]"),
+    ("an op's dump handler", "genl", "\t\t.dumpit\t= fwd_nl_tunable_dump,\n", ""),
+    ("an op's permission", "genl",
+     "fwd_nl_session_del,\n\t\t.policy\t= fwd_nl_session_policy,\n\t\t.maxattr = FWD_A_MAX,\n"
+     "\t\t.flags\t= GENL_UNS_ADMIN_PERM,",
+     "fwd_nl_session_del,\n\t\t.policy\t= fwd_nl_session_policy,\n\t\t.maxattr = FWD_A_MAX,\n"
+     "\t\t.flags\t= GENL_ADMIN_PERM,"),
+    ("a policy entry", "genl", "\t[FWD_A_SERVER_PORT]\t= { .type = NLA_BE16 },\n", ""),
+    ("an op removed from genl.c", "genl", "\t\t.cmd\t= FWD_CMD_SESSION_FLUSH,", "\t\t.cmd\t= FWD_CMD_UNSPEC,"),
+    ("a request attribute", "spec", "attributes: [ tunable-name, tunable-value ]",
+     "attributes: [ tunable-name ]"),
+]
+
+
+def self_test(args):
+    """The check fails on each deliberate mismatch, and passes on the files as they are."""
+    import tempfile
+    paths = {"spec": args.spec, "header": args.header, "genl": args.genl}
+    bad = []
+    with tempfile.TemporaryDirectory() as d:
+        for what, which, old, new in MUTATIONS:
+            text = open(paths[which]).read()
+            if old not in text:
+                bad.append("%s: the text to change is not in %s" % (what, paths[which]))
+                continue
+            p = dict(paths)
+            p[which] = os.path.join(d, os.path.basename(paths[which]))
+            with open(p[which], "w") as f:
+                f.write(text.replace(old, new, 1))
+            del errors[:]
+            check(p["spec"], p["header"], p["genl"])
+            if not errors:
+                bad.append("%s: not caught" % what)
+            else:
+                print("ynl-check: self-test: %s: caught (%s)" % (what, errors[0]))
+    del errors[:]
+    check(args.spec, args.header, args.genl)
+    if errors:
+        bad.append("the files as they are: %d mismatch(es)" % len(errors))
+    for b in bad:
+        print("ynl-check: self-test: %s" % b, file=sys.stderr)
+    return 1 if bad else 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--spec", default=os.path.join(TOP, "Documentation/netlink/specs/forwarder.yaml"))
     ap.add_argument("--header", default=os.path.join(TOP, "include/forwarder/netlink.h"))
     ap.add_argument("--genl", default=os.path.join(TOP, "kmod/genl.c"))
+    ap.add_argument("--self-test", action="store_true",
+                    help="show that each of a list of deliberate mismatches fails the check")
     args = ap.parse_args()
-    spec = yaml.safe_load(open(args.spec))
-    for key in ("name", "doc", "attribute-sets", "operations"):
-        if key not in spec:
-            err("spec: no %r" % key)
-    if errors:
-        return report(args)
-    others = sorted(set(glob.glob(os.path.join(os.path.dirname(args.header), "*.h"))) -
-                    {args.header})
-    check_header(spec, args.header, others)
-    ops = check_genl(spec, args.genl)
+    if args.self_test:
+        return self_test(args)
+    spec, ops = check(args.spec, args.header, args.genl)
     if not errors:
         print("ynl-check: %s agrees with %s and %s: %d operations (%d ops), %d attribute sets, "
               "%d multicast group(s)" % (
