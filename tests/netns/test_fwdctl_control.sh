@@ -183,10 +183,10 @@ except BlockingIOError:
 PY
 # snap FILE: "proto client cport server sport" of every session, sorted.
 snap() {
-	local proto family client cport server sport rest
+	local proto client cport server sport rest
 	{
 		read -r _
-		while read -r proto family client cport server sport rest; do
+		while read -r proto _ client cport server sport rest; do
 			echo "$proto $client $cport $server $sport"
 		done
 	} < "$FWD_PROC/sessions" | sort > "$1"
