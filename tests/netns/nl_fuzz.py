@@ -32,10 +32,13 @@ first. Every --every datagrams (100) every readable /proc/forwarder file
 must read as at the start (proc_fuzz.py's filter, ages masked in sessions),
 and a correct STATS_GET and dump must answer as at the start; privileged,
 the fuzzer listens on "events" and any event fails the run. With
---unprivileged every command must get EPERM, joining "events" too. The
-commands that change state (TUNABLE_SET, SESSION_DEL, SESSION_FLUSH) and
-TUNABLE_GET are not fuzzed: their command byte is moved to an unused one
-(EOPNOTSUPP), as other families' message types are moved. Exit 1
+--unprivileged every command but TUNABLE_GET (which reads what /proc lets
+anyone read) must get EPERM, joining "events" too. TUNABLE_GET is fuzzed
+with names (known, unknown, overlong, without or with embedded NULs); its
+replies and dumps must carry every tunable as it was at the start. The
+commands that change state (TUNABLE_SET, SESSION_DEL, SESSION_FLUSH) are
+not fuzzed: their command byte is moved to an unused one (EOPNOTSUPP), as
+other families' message types are moved. Exit 1
 with the datagram that broke a rule, in hex; the seed replays the run (given
 the same number of sessions).
 """
@@ -66,11 +69,13 @@ BUF = 1 << 18
 # include/forwarder/netlink.h
 CMD_SESSION_GET, CMD_STATS_GET, CMD_EVENT = 1, 2, 3
 CMD_TUNABLE_GET, CMD_TUNABLE_SET, CMD_SESSION_DEL, CMD_SESSION_FLUSH = 4, 5, 6, 7
-NOT_FUZZED = (CMD_TUNABLE_GET, CMD_TUNABLE_SET, CMD_SESSION_DEL, CMD_SESSION_FLUSH)
+NOT_FUZZED = (CMD_TUNABLE_SET, CMD_SESSION_DEL, CMD_SESSION_FLUSH)
 A_PAD, A_SESSION_ID, A_FAMILY, A_PROTO, A_CLIENT_ADDR, A_CLIENT_PORT = 1, 2, 3, 4, 5, 6
 A_SERVER_ADDR, A_SERVER_PORT, A_CLIENT_STATE, A_SERVER_STATE = 7, 8, 9, 10
 A_ESTABLISHED, A_AGE_MS, A_EXPIRES_MS, A_STATS, A_MAX = 11, 12, 13, 23, 30
 STATS_PAD, STATS_FIRST, STATS_LAST = 1, 2, 18
+A_TUNABLE_NAME, A_TUNABLE_VALUE, A_TUNABLE_MIN, A_TUNABLE_MAX = 24, 25, 26, 27
+TUNABLE_NAME_LEN = 63       # the policy's .len: FWD_TUNABLE_NAME_MAX - 1
 # Attribute sizes of a session (0: an address, 4 or 16 bytes); 14..17 the counters.
 SESSION = {A_SESSION_ID: 8, A_FAMILY: 1, A_PROTO: 1, A_CLIENT_ADDR: 0, A_CLIENT_PORT: 2,
            A_SERVER_ADDR: 0, A_SERVER_PORT: 2, A_CLIENT_STATE: 1, A_SERVER_STATE: 1,
@@ -88,6 +93,10 @@ BOUNDS = [0, 1, 2, 255, 256, 65535, 2**31, 2**32 - 1, 2**32, 2**63 - 1, 2**63,
 STRINGS = [b"", b"\0", b"1", b"1\0", b"12345678", b"1234\x005678", b"\0" * 8,
            b"forwarder\0", b"events", b"\xff" * 9, b"%s%n" * 4, b"x" * 255, b"x" * 256]
 LONG = [b"x" * 4096, b"1\0" * 2048, b"x" * 65531]
+NAMES = [b"timeout_udp\0", b"timeout_udp", b"max_sessions\0", b"listen_port\0\0\0",
+         b"max_sessions\0junk", b"timeout_ud\0", b"nosuch\0", b"\0", b"", b"x" * 63 + b"\0",
+         b"x" * 63, b"x" * 64 + b"\0", b"x" * 64, b"x" * 70 + b"\0", b"splice_timeout_closing\0",
+         b"timeout_udp\0" + b"y" * 60, b"\0timeout_udp\0"]
 
 
 class Broken(Exception):
@@ -161,9 +170,46 @@ def request_attrs(buf):
     return rem <= 0, sid
 
 
-def verdict(msg, fam, ids, unpriv, dumping):
+def tunable_attrs(buf):
+    """The same validation with TUNABLE_GET's policy (the name, a NUL-terminated
+    string of at most 63 bytes): (errno or None, the name up to its NUL or None)."""
+    name, off, rem = None, 0, len(buf)
+    while rem >= 4:
+        n, t = struct.unpack_from("=HH", buf, off)
+        if n < 4 or n > rem:
+            break
+        if t & 0x3fff != A_TUNABLE_NAME or t & NLA_F_NESTED:
+            return "EINVAL", None
+        data = buf[off + 4:off + n]
+        if b"\0" not in data[:min(len(data), TUNABLE_NAME_LEN + 1)]:
+            return "EINVAL", None
+        if len(data) - (data[-1:] == b"\0") > TUNABLE_NAME_LEN:
+            return "ERANGE", None
+        name = data.split(b"\0")[0]
+        off, rem = off + align(n), rem - align(n)
+    return ("EINVAL", None) if rem > 0 else (None, name)
+
+
+def tunable_verdict(msg, fl, dump, dumping, version, tunables):
+    err, name = tunable_attrs(msg[20:])
+    if dump:
+        if dumping:
+            return "EBUSY"
+        if err:
+            return err
+        return "dumperr" if name is not None or version != GENL_VERSION else "tdump"
+    if err:
+        return err
+    if version != GENL_VERSION or name is None:
+        return "EINVAL"
+    if name.decode("latin-1") not in tunables:
+        return "ENOENT"
+    return "reply+ack" if fl & F_ACK else "reply"
+
+
+def verdict(msg, fam, ids, unpriv, dumping, tunables):
     """What one message gets: None, "ack", an errno's name, "reply", "reply+ack", "dump"
-    or "dumperr" (a dump whose NLMSG_DONE says EINVAL)."""
+    (sessions), "tdump" (tunables) or "dumperr" (a dump whose NLMSG_DONE says EINVAL)."""
     n, t, fl, _, _ = HDR.unpack_from(msg)
     if not fl & F_REQUEST or t < NLMSG_MIN_TYPE:
         return "ack" if fl & F_ACK else None
@@ -177,6 +223,8 @@ def verdict(msg, fam, ids, unpriv, dumping):
         return "EINVAL"
     if cmd not in OPS:
         return "EOPNOTSUPP"
+    if cmd == CMD_TUNABLE_GET:
+        return tunable_verdict(msg, fl, dump, dumping, version, tunables)
     if unpriv:
         return "EPERM"
     valid, sid = request_attrs(msg[20:])
@@ -221,14 +269,15 @@ def sanitize(dg, fam):
     return bytes(dg)
 
 
-def model(dg, fam, ids, unpriv):
+def model(dg, fam, ids, unpriv, tunables):
     """[(seq, outcome, message)] in the order the kernel answers."""
     out, dumping = [], False
     for off, n in walk(dg):
         msg = dg[off:off + n]
-        v = verdict(msg, fam, ids, unpriv, dumping)
-        # a dump of a non-empty table runs until its replies are read
-        dumping = dumping or (v == "dump" and bool(ids))
+        v = verdict(msg, fam, ids, unpriv, dumping, tunables)
+        # a dump of a non-empty table runs until its replies are read; the
+        # tunables never fit in nothing
+        dumping = dumping or (v == "dump" and bool(ids)) or v == "tdump"
         out.append((HDR.unpack_from(msg)[3], v, msg))
     return out
 
@@ -247,7 +296,7 @@ def session_id(rng, ids):
 def fuzz_attrs(rng, ids, big):
     out = []
     for _ in range(rng.choice((0, 1, 1, 1, 2, 3, 6))):
-        k = rng.randrange(12)
+        k = rng.randrange(15)
         v = struct.pack("=Q", session_id(rng, ids))
         if k < 4:
             a = nla(A_SESSION_ID, v)
@@ -271,6 +320,9 @@ def fuzz_attrs(rng, ids, big):
             a = nla(A_SESSION_ID, v, length=rng.choice((0, 1, 3, 4, 11, 13, 16, 0xffff)))
         elif k == 10 and out:   # a duplicate
             a = rng.choice(out)
+        elif k >= 12:           # a tunable's name, right or wrong, flagged now and then
+            a = nla(A_TUNABLE_NAME, rng.choice(NAMES),
+                    rng.choice((0,) * 6 + (NLA_F_NESTED, NLA_F_BYTEORDER)))
         else:                   # stray bytes
             a = rng.randbytes(rng.randrange(1, 8))
         out.append(a)
@@ -292,8 +344,8 @@ def fuzz_message(rng, fam, ids, seq, big):
         flags &= ~F_REQUEST
     elif r < 0.45:
         flags = rng.randrange(0x10000)
-    cmd = rng.choice((CMD_SESSION_GET,) * 4 + (CMD_STATS_GET,) * 3 + (CMD_EVENT, 0) +
-                     (rng.randrange(256),) * 2)
+    cmd = rng.choice((CMD_SESSION_GET,) * 4 + (CMD_STATS_GET,) * 3 + (CMD_TUNABLE_GET,) * 3 +
+                     (CMD_EVENT, 0) + (rng.randrange(256),) * 2)
     version = 1 if rng.random() < 0.9 else rng.choice((0, 2, 255))
     reserved = 0 if rng.random() < 0.95 else rng.randrange(1, 0x10000)
     r = rng.random()
@@ -343,7 +395,7 @@ class Family:
         self.sock.settimeout(timeout)
         self.port = self.sock.getsockname()[0]
         self.fam = GENL_ID_CTRL
-        self.sessions, self.stats = {}, None
+        self.sessions, self.stats, self.tunables = {}, None, {}
         self.fam, self.events = self.resolve()
 
     def recv(self):
@@ -478,9 +530,9 @@ class Family:
 
     def judge(self, exp, got):
         """The replies must be the model's, in order, and carry the table as it was."""
-        dumps = {seq for seq, v, _ in exp if v in ("dump", "dumperr")}
+        dumps = {seq: v for seq, v, _ in exp if v in ("dump", "tdump", "dumperr")}
         refused = {seq for seq, v, _ in exp if v == "dumperr"}
-        want = [(seq, tok, msg) for seq, v, msg in exp if v and v not in ("dump", "dumperr")
+        want = [(seq, tok, msg) for seq, v, msg in exp if v and v not in ("dump", "tdump", "dumperr")
                 for tok in v.split("+")]
         seen, entries, done = [], {seq: [] for seq in dumps}, Counter()
         for t, fl, seq, _, p in got:
@@ -495,8 +547,11 @@ class Family:
                     elif p[:4] != bytes(4) or fl & ~F_ACK_TLVS != F_MULTI:
                         raise Broken("a dump ended with %r" % p[:4])
                     done[seq] += 1
-                elif done[seq] or fl != F_MULTI or p[:4] != genl(CMD_SESSION_GET):
+                elif done[seq] or fl != F_MULTI or p[:4] != genl(
+                        CMD_TUNABLE_GET if dumps[seq] == "tdump" else CMD_SESSION_GET):
                     raise Broken("a dump message: flags %#x, header %s" % (fl, p[:4].hex()))
+                elif dumps[seq] == "tdump":
+                    entries[seq].append(self.tunable(p))
                 else:
                     entries[seq].append(self.session(p))
                 continue
@@ -520,15 +575,47 @@ class Family:
                 if done[seq] != 1 or ids:
                     raise Broken("a refused dump listed %s (ended %d times)" % (ids, done[seq]))
                 continue
+            if dumps[seq] == "tdump":
+                if done[seq] != 1 or dict(entries[seq]) != self.tunables or \
+                        len(entries[seq]) != len(self.tunables):
+                    raise Broken("a tunable dump listed %r (ended %d times), not %r"
+                                 % (entries[seq], done[seq], self.tunables))
+                continue
             if done[seq] != 1 or sorted(ids) != sorted(self.sessions) or \
                     any(self.sessions[i] != s for i, s in entries[seq]):
                 raise Broken("a dump listed %s (ended %d times), not the sessions %s as they were"
                              % (ids, done[seq], sorted(self.sessions)))
 
+    def tunable(self, p):
+        """A tunable's attributes, checked: (name, (value, min, max))."""
+        a = {}
+        for t, fl, d in attrs(p[4:]):
+            if t == A_PAD:
+                continue
+            if t in a or fl or t not in (A_TUNABLE_NAME, A_TUNABLE_VALUE, A_TUNABLE_MIN,
+                                         A_TUNABLE_MAX):
+                raise Broken("tunable attribute %d repeated, unknown or flagged" % t)
+            a[t] = d
+        if len(a) != 4 or a[A_TUNABLE_NAME][-1:] != b"\0" or \
+                any(len(a[t]) != 8 for t in (A_TUNABLE_VALUE, A_TUNABLE_MIN, A_TUNABLE_MAX)):
+            raise Broken("tunable attributes: %r" % a)
+        v = tuple(struct.unpack("=Q", a[t])[0] for t in (A_TUNABLE_VALUE, A_TUNABLE_MIN,
+                                                         A_TUNABLE_MAX))
+        if not v[1] <= v[0] <= v[2]:
+            raise Broken("a tunable outside its range: %r" % (v,))
+        return a[A_TUNABLE_NAME][:-1].decode("latin-1"), v
+
     def reply(self, msg, p):
         cmd = msg[16]
         if p[:4] != genl(cmd):
             raise Broken("a reply's genl header %s to command %d" % (p[:4].hex(), cmd))
+        if cmd == CMD_TUNABLE_GET:
+            name, v = self.tunable(p)
+            want = tunable_attrs(msg[20:])[1].decode("latin-1")
+            if name != want or self.tunables.get(name) != v:
+                raise Broken("asked for tunable %r, got %r %r (was %r)"
+                             % (want, name, v, self.tunables.get(want)))
+            return
         if cmd == CMD_STATS_GET:
             c = self.counters(p)
             if c != self.stats:
@@ -541,7 +628,7 @@ class Family:
                 request_attrs(msg[20:])[1], sid, s))
 
     def exchange(self, dg):
-        exp = model(dg, self.fam, self.sessions, self.unpriv)
+        exp = model(dg, self.fam, self.sessions, self.unpriv, self.tunables)
         self.judge(exp, self.send(dg, {seq for seq, _, _ in exp}))
         return exp if dg else [(None, "ENODATA", dg)]
 
@@ -571,6 +658,15 @@ class Family:
             time.sleep(0.05)
 
     def baseline(self):
+        # every tunable, as anyone may read them (the fuzz changes none)
+        self.tunables = {}
+        for t, fl, seq, _, p in self.send(nlmsg(self.fam, F_REQUEST | F_DUMP, 7,
+                                                genl(CMD_TUNABLE_GET)), {7}):
+            if t == self.fam and fl & F_MULTI:
+                name, v = self.tunable(p)
+                self.tunables[name] = v
+        if len(self.tunables) < 8:
+            raise Broken("the tunable dump listed %r" % self.tunables)
         if self.unpriv:
             return
         self.sessions, self.stats = {}, None
