@@ -35,4 +35,11 @@
 	ip_route_output(net, daddr, saddr, tos, oif, RT_SCOPE_UNIVERSE)
 #endif
 
+/* 6.2 put a whole genl_info in a dump's genl_dumpit_info. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define fwd_genl_dump_attrs(cb)	(genl_info_dump(cb)->attrs)
+#else
+#define fwd_genl_dump_attrs(cb)	(genl_dumpit_info(cb)->attrs)
+#endif
+
 #endif /* _FWD_COMPAT_H */

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The "forwarder" generic netlink family (include/forwarder/netlink.h): paged
- * session dumps, one session by id, counters, and a multicast group of
- * session events. Every operation acts on the caller's namespace.
+ * session dumps, one session by id, deleting one or flushing a filtered set,
+ * counters, the tunables (read and written through tunable.c, as their
+ * /proc files are), and a multicast group of session events. Every operation
+ * acts on the caller's namespace; Documentation/netlink/specs/forwarder.yaml
+ * describes the family (scripts/ynl-check.py keeps it in step with this file).
  *
  * Dumps walk the table bucket by bucket, resuming from (bucket table,
  * bucket) kept in the callback; when the table was replaced by a resize the
@@ -16,12 +19,15 @@
 #include <linux/slab.h>
 #include <linux/jiffies.h>
 #include <linux/rhashtable.h>
+#include <linux/stringify.h>
 #include <net/genetlink.h>
+#include <net/ipv6.h>
 #include <net/sock.h>
 #include <forwarder/netlink.h>
 
 #include "forwarder.h"
 #include "session/session_core.h"
+#include "tunable.h"
 
 #define FWD_NL_DUMP_SLOTS	(sizeof_field(struct fwd_session, dump_marks) * BITS_PER_BYTE)
 #define FWD_NL_CLEAR_BUDGET	1024
@@ -34,9 +40,50 @@ enum {
 
 static struct genl_family fwd_genl_family;
 
-static const struct nla_policy fwd_genl_policy[FWD_A_MAX + 1] = {
+/* Each command takes only its own attributes (strict validation). */
+static const struct nla_policy fwd_nl_session_policy[FWD_A_MAX + 1] = {
 	[FWD_A_SESSION_ID]	= { .type = NLA_U64 },
 };
+
+static const struct nla_policy fwd_nl_stats_policy[FWD_A_MAX + 1] = {
+	[FWD_A_SESSION_ID]	= { .type = NLA_REJECT,
+				    .reject_message = "counters are per namespace, not per session" },
+};
+
+static const struct nla_policy fwd_nl_tunable_get_policy[FWD_A_MAX + 1] = {
+	[FWD_A_TUNABLE_NAME]	= { .type = NLA_NUL_STRING, .len = FWD_TUNABLE_NAME_MAX - 1 },
+};
+
+static const struct nla_policy fwd_nl_tunable_set_policy[FWD_A_MAX + 1] = {
+	[FWD_A_TUNABLE_NAME]	= { .type = NLA_NUL_STRING, .len = FWD_TUNABLE_NAME_MAX - 1 },
+	[FWD_A_TUNABLE_VALUE]	= { .type = NLA_U64 },
+};
+
+static const struct nla_policy fwd_nl_flush_policy[FWD_A_MAX + 1] = {
+	[FWD_A_FAMILY]		= { .type = NLA_U8 },
+	[FWD_A_PROTO]		= { .type = NLA_U8 },
+	[FWD_A_CLIENT_ADDR]	= { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
+	[FWD_A_CLIENT_PREFIX_LEN] = { .type = NLA_U8 },
+	[FWD_A_CLIENT_PORT]	= { .type = NLA_BE16 },
+	[FWD_A_SERVER_ADDR]	= { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
+	[FWD_A_SERVER_PREFIX_LEN] = { .type = NLA_U8 },
+	[FWD_A_SERVER_PORT]	= { .type = NLA_BE16 },
+};
+
+/*
+ * The genl header's version: 1 up to ours. A client built for a later
+ * version of the family is told so rather than misunderstood.
+ */
+static int fwd_nl_check_version(const struct nlmsghdr *nlh, struct netlink_ext_ack *extack)
+{
+	const struct genlmsghdr *g = nlmsg_data(nlh);
+
+	if (g->version >= 1 && g->version <= FWD_GENL_VERSION)
+		return 0;
+	NL_SET_ERR_MSG(extack, "unsupported genl header version (this module speaks 1 to "
+		       __stringify(FWD_GENL_VERSION) ")");
+	return -EINVAL;
+}
 
 static const struct genl_multicast_group fwd_genl_mcgrps[] = {
 	[FWD_NL_GRP_EVENTS] = {
@@ -155,6 +202,7 @@ static bool fwd_nl_walk(struct fwd_session_table *tbl, struct fwd_nl_walk *w,
 struct fwd_nl_dump_ctx {
 	struct fwd_nl_walk walk;
 	u8 mark;		/* this dump's bit in dump_marks; 0 before start */
+	bool refused;		/* the request is wrong: the dump says why */
 };
 
 struct fwd_nl_dump_arg {
@@ -181,6 +229,15 @@ static int fwd_nl_dump_start(struct netlink_callback *cb)
 	struct fwd_nl_dump_ctx *ctx = fwd_nl_dump_ctx(cb);
 	unsigned int slot;
 
+	/*
+	 * 6.1 passes no extended ack to a dump's start: a wrong request is
+	 * refused by the dump itself (NLMSG_DONE carries the error and why).
+	 */
+	if (fwd_nl_check_version(cb->nlh, NULL) ||
+	    fwd_genl_dump_attrs(cb)[FWD_A_SESSION_ID]) {
+		ctx->refused = true;
+		return 0;
+	}
 	for (slot = 0; slot < FWD_NL_DUMP_SLOTS; slot++) {
 		if (!test_and_set_bit(slot, &tbl->dump_slots)) {
 			ctx->mark = BIT(slot);
@@ -227,6 +284,13 @@ static int fwd_nl_session_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	};
 	bool end;
 
+	if (ctx->refused) {
+		if (fwd_nl_check_version(cb->nlh, cb->extack))
+			return -EINVAL;
+		NL_SET_ERR_MSG(cb->extack,
+			       "a session dump takes no FWD_A_SESSION_ID: ask for one session without NLM_F_DUMP");
+		return -EINVAL;
+	}
 	rcu_read_lock();
 	end = fwd_nl_walk(fwd_nl_table(skb->sk), &ctx->walk, fwd_nl_dump_one, &a);
 	rcu_read_unlock();
@@ -301,7 +365,9 @@ static int fwd_nl_session_get(struct sk_buff *skb, struct genl_info *info)
 	int err = -ENOENT;
 	void *hdr;
 
-	if (!info->attrs[FWD_A_SESSION_ID]) {
+	if (fwd_nl_check_version(info->nlhdr, info->extack))
+		return -EINVAL;
+	if (GENL_REQ_ATTR_CHECK(info, FWD_A_SESSION_ID)) {
 		NL_SET_ERR_MSG(info->extack, "session id (FWD_A_SESSION_ID) required");
 		return -EINVAL;
 	}
@@ -339,6 +405,313 @@ err_free:
 	return err;
 }
 
+/* ---- SESSION_DEL, SESSION_FLUSH ------------------------------------------ */
+
+static int fwd_nl_session_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct fwd_session_table *tbl = fwd_pernet(genl_info_net(info))->sessions;
+	struct fwd_nl_find_arg a = {};
+	struct fwd_nl_walk w = {};
+	bool gone = false;
+
+	if (fwd_nl_check_version(info->nlhdr, info->extack))
+		return -EINVAL;
+	if (GENL_REQ_ATTR_CHECK(info, FWD_A_SESSION_ID)) {
+		NL_SET_ERR_MSG(info->extack, "session id (FWD_A_SESSION_ID) required");
+		return -EINVAL;
+	}
+	a.id = nla_get_u64(info->attrs[FWD_A_SESSION_ID]);
+	rcu_read_lock();
+	fwd_nl_walk(tbl, &w, fwd_nl_find_one, &a);
+	if (a.found)
+		gone = fwd_session_flush(tbl, a.found);
+	rcu_read_unlock();
+	if (!gone) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[FWD_A_SESSION_ID],
+				    "no session with this id");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* What a flush takes: each part that is set must match. */
+struct fwd_nl_filter {
+	u8 family;		/* 0: any */
+	u8 proto;		/* 0: any */
+	bool addr[FWD_DIR_MAX];	/* client (ORIG), server (REPLY) */
+	union fwd_addr net[FWD_DIR_MAX];
+	u8 plen[FWD_DIR_MAX];
+	bool port[FWD_DIR_MAX];
+	__be16 portv[FWD_DIR_MAX];
+};
+
+static const u16 fwd_nl_addr_attr[FWD_DIR_MAX] = { FWD_A_CLIENT_ADDR, FWD_A_SERVER_ADDR };
+static const u16 fwd_nl_plen_attr[FWD_DIR_MAX] = {
+	FWD_A_CLIENT_PREFIX_LEN, FWD_A_SERVER_PREFIX_LEN,
+};
+static const u16 fwd_nl_port_attr[FWD_DIR_MAX] = { FWD_A_CLIENT_PORT, FWD_A_SERVER_PORT };
+
+static int fwd_nl_parse_filter(struct genl_info *info, struct fwd_nl_filter *f)
+{
+	struct nlattr **tb = info->attrs;
+	int d;
+
+	memset(f, 0, sizeof(*f));
+	if (tb[FWD_A_FAMILY]) {
+		f->family = nla_get_u8(tb[FWD_A_FAMILY]);
+		if (f->family != AF_INET && f->family != AF_INET6) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[FWD_A_FAMILY],
+					    "family must be AF_INET or AF_INET6");
+			return -EINVAL;
+		}
+	}
+	if (tb[FWD_A_PROTO]) {
+		f->proto = nla_get_u8(tb[FWD_A_PROTO]);
+		if (f->proto != IPPROTO_TCP && f->proto != IPPROTO_UDP) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[FWD_A_PROTO],
+					    "protocol must be IPPROTO_TCP or IPPROTO_UDP");
+			return -EINVAL;
+		}
+	}
+	for (d = 0; d < FWD_DIR_MAX; d++) {
+		struct nlattr *a = tb[fwd_nl_addr_attr[d]], *p = tb[fwd_nl_plen_attr[d]];
+		u8 family, bits;
+
+		if (tb[fwd_nl_port_attr[d]]) {
+			f->port[d] = true;
+			f->portv[d] = nla_get_be16(tb[fwd_nl_port_attr[d]]);
+		}
+		if (!a) {
+			if (p) {
+				NL_SET_ERR_MSG_ATTR(info->extack, p,
+						    "a prefix length needs its address");
+				return -EINVAL;
+			}
+			continue;
+		}
+		if (nla_len(a) == sizeof(struct in_addr)) {
+			family = AF_INET;
+		} else if (nla_len(a) == sizeof(struct in6_addr)) {
+			family = AF_INET6;
+		} else {
+			NL_SET_ERR_MSG_ATTR(info->extack, a, "an address is 4 or 16 bytes");
+			return -EINVAL;
+		}
+		if (f->family && f->family != family) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a,
+					    "address of another family than the filter's");
+			return -EINVAL;
+		}
+		f->family = family;
+		bits = nla_len(a) * BITS_PER_BYTE;
+		f->plen[d] = p ? nla_get_u8(p) : bits;
+		if (f->plen[d] > bits) {
+			NL_SET_ERR_MSG_ATTR(info->extack, p, "prefix length longer than the address");
+			return -EINVAL;
+		}
+		f->addr[d] = true;
+		nla_memcpy(&f->net[d], a, sizeof(f->net[d]));
+	}
+	return 0;
+}
+
+static bool fwd_nl_prefix_match(u8 family, const union fwd_addr *a, const union fwd_addr *net,
+				u8 plen)
+{
+	if (family == AF_INET6)
+		return ipv6_prefix_equal(&a->in6, &net->in6, plen);
+	return !plen || !((a->ip ^ net->ip) & htonl(~0U << (32 - plen)));
+}
+
+static bool fwd_nl_filter_match(const struct fwd_nl_filter *f, const struct fwd_tuple *t)
+{
+	const union fwd_addr *addr[FWD_DIR_MAX] = { &t->src, &t->dst };
+	const __be16 port[FWD_DIR_MAX] = { t->sport, t->dport };
+	int d;
+
+	if ((f->family && t->family != f->family) || (f->proto && t->proto != f->proto))
+		return false;
+	for (d = 0; d < FWD_DIR_MAX; d++) {
+		if (f->port[d] && port[d] != f->portv[d])
+			return false;
+		if (f->addr[d] && !fwd_nl_prefix_match(t->family, addr[d], &f->net[d], f->plen[d]))
+			return false;
+	}
+	return true;
+}
+
+struct fwd_nl_flush_arg {
+	struct fwd_session_table *tbl;
+	const struct fwd_nl_filter *f;
+	unsigned int budget;
+	u64 flushed;
+};
+
+static bool fwd_nl_flush_one(struct fwd_session *s, void *p)
+{
+	struct fwd_nl_flush_arg *a = p;
+	struct fwd_tuple t;
+
+	if (!a->budget)
+		return false;
+	a->budget--;
+	/* The key never changes: no lock needed to read the tuple. */
+	fwd_session_tuple(s, FWD_DIR_ORIG, &t);
+	if (fwd_nl_filter_match(a->f, &t) && fwd_session_flush(a->tbl, s))
+		a->flushed++;
+	return true;
+}
+
+/*
+ * Remove every session the filters match (all without filters), each with a
+ * CLOSING event of reason flush; answer FWD_A_FLUSHED. Walks in batches, so
+ * a large table does not hold the CPU in one RCU section.
+ */
+static int fwd_nl_session_flush(struct sk_buff *skb, struct genl_info *info)
+{
+	struct fwd_nl_flush_arg a = {
+		.tbl = fwd_pernet(genl_info_net(info))->sessions,
+	};
+	struct fwd_nl_filter f;
+	struct fwd_nl_walk w = {};
+	struct sk_buff *msg;
+	void *hdr;
+	bool end;
+	int err;
+
+	if (fwd_nl_check_version(info->nlhdr, info->extack))
+		return -EINVAL;
+	err = fwd_nl_parse_filter(info, &f);
+	if (err)
+		return err;
+	a.f = &f;
+	do {
+		a.budget = FWD_NL_CLEAR_BUDGET;
+		rcu_read_lock();
+		end = fwd_nl_walk(a.tbl, &w, fwd_nl_flush_one, &a);
+		rcu_read_unlock();
+		cond_resched();
+	} while (!end);
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &fwd_genl_family, 0, FWD_CMD_SESSION_FLUSH);
+	if (!hdr || nla_put_u64_64bit(msg, FWD_A_FLUSHED, a.flushed, FWD_A_PAD)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* ---- TUNABLE_GET, TUNABLE_SET --------------------------------------------- */
+
+static int fwd_nl_put_tunable(struct sk_buff *skb, struct net *net, const struct fwd_tunable *t)
+{
+	if (nla_put_string(skb, FWD_A_TUNABLE_NAME, t->name) ||
+	    nla_put_u64_64bit(skb, FWD_A_TUNABLE_VALUE, fwd_tunable_get(net, t), FWD_A_PAD) ||
+	    nla_put_u64_64bit(skb, FWD_A_TUNABLE_MIN, t->min, FWD_A_PAD) ||
+	    nla_put_u64_64bit(skb, FWD_A_TUNABLE_MAX, t->max, FWD_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* The tunable FWD_A_TUNABLE_NAME names, or NULL with the reason in extack. */
+static const struct fwd_tunable *fwd_nl_tunable(struct genl_info *info)
+{
+	const struct fwd_tunable *t;
+
+	if (GENL_REQ_ATTR_CHECK(info, FWD_A_TUNABLE_NAME)) {
+		NL_SET_ERR_MSG(info->extack, "tunable name (FWD_A_TUNABLE_NAME) required");
+		return ERR_PTR(-EINVAL);
+	}
+	t = fwd_tunable_find(nla_data(info->attrs[FWD_A_TUNABLE_NAME]));
+	if (!t) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[FWD_A_TUNABLE_NAME],
+				    "no tunable with this name");
+		return ERR_PTR(-ENOENT);
+	}
+	return t;
+}
+
+static int fwd_nl_tunable_get(struct sk_buff *skb, struct genl_info *info)
+{
+	const struct fwd_tunable *t;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (fwd_nl_check_version(info->nlhdr, info->extack))
+		return -EINVAL;
+	t = fwd_nl_tunable(info);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &fwd_genl_family, 0, FWD_CMD_TUNABLE_GET);
+	if (!hdr || fwd_nl_put_tunable(msg, genl_info_net(info), t)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* Every tunable, resuming at cb->args[0]. */
+static int fwd_nl_tunable_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nlattr **tb = fwd_genl_dump_attrs(cb);
+	struct net *net = sock_net(skb->sk);
+	const struct fwd_tunable *t;
+	unsigned long i;
+	void *hdr;
+
+	if (fwd_nl_check_version(cb->nlh, cb->extack))
+		return -EINVAL;
+	if (tb[FWD_A_TUNABLE_NAME]) {
+		NL_SET_ERR_MSG(cb->extack,
+			       "a tunable dump takes no FWD_A_TUNABLE_NAME: ask for one without NLM_F_DUMP");
+		return -EINVAL;
+	}
+	for (i = cb->args[0]; (t = fwd_tunable_at(i)); i++) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+				  &fwd_genl_family, NLM_F_MULTI, FWD_CMD_TUNABLE_GET);
+		if (!hdr)
+			break;
+		if (fwd_nl_put_tunable(skb, net, t)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	cb->args[0] = i;
+	return skb->len;
+}
+
+/* The /proc file's setter (fwd_tunable_set()), with netlink's errors. */
+static int fwd_nl_tunable_set(struct sk_buff *skb, struct genl_info *info)
+{
+	const struct fwd_tunable *t;
+	int err;
+
+	if (fwd_nl_check_version(info->nlhdr, info->extack))
+		return -EINVAL;
+	t = fwd_nl_tunable(info);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	if (GENL_REQ_ATTR_CHECK(info, FWD_A_TUNABLE_VALUE)) {
+		NL_SET_ERR_MSG(info->extack, "tunable value (FWD_A_TUNABLE_VALUE) required");
+		return -EINVAL;
+	}
+	err = fwd_tunable_set(genl_info_net(info), t,
+			      nla_get_u64(info->attrs[FWD_A_TUNABLE_VALUE]));
+	if (err == -ERANGE)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[FWD_A_TUNABLE_VALUE],
+				    "value out of range for this tunable (see FWD_A_TUNABLE_MIN, MAX)");
+	return err;
+}
+
 /* ---- STATS_GET ------------------------------------------------------------ */
 
 static int fwd_nl_put_stats(struct sk_buff *msg, struct fwd_session_table *tbl,
@@ -372,6 +745,8 @@ static int fwd_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int err;
 
+	if (fwd_nl_check_version(info->nlhdr, info->extack))
+		return -EINVAL;
 	sum = kmalloc(sizeof(*sum), GFP_KERNEL);
 	if (!sum)
 		return -ENOMEM;
@@ -474,6 +849,10 @@ static struct fwd_event_sink fwd_genl_sink = {
 
 /* ---- family --------------------------------------------------------------- */
 
+/*
+ * Reading a tunable needs no privilege, as its /proc file is readable by all;
+ * everything else needs CAP_NET_ADMIN over the namespace.
+ */
 static const struct genl_ops fwd_genl_ops[] = {
 	{
 		.cmd	= FWD_CMD_SESSION_GET,
@@ -481,11 +860,43 @@ static const struct genl_ops fwd_genl_ops[] = {
 		.start	= fwd_nl_dump_start,
 		.dumpit	= fwd_nl_session_dump,
 		.done	= fwd_nl_dump_done,
+		.policy	= fwd_nl_session_policy,
+		.maxattr = FWD_A_MAX,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= FWD_CMD_STATS_GET,
 		.doit	= fwd_nl_stats_get,
+		.policy	= fwd_nl_stats_policy,
+		.maxattr = FWD_A_MAX,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= FWD_CMD_TUNABLE_GET,
+		.doit	= fwd_nl_tunable_get,
+		.dumpit	= fwd_nl_tunable_dump,
+		.policy	= fwd_nl_tunable_get_policy,
+		.maxattr = FWD_A_MAX,
+	},
+	{
+		.cmd	= FWD_CMD_TUNABLE_SET,
+		.doit	= fwd_nl_tunable_set,
+		.policy	= fwd_nl_tunable_set_policy,
+		.maxattr = FWD_A_MAX,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= FWD_CMD_SESSION_DEL,
+		.doit	= fwd_nl_session_del,
+		.policy	= fwd_nl_session_policy,
+		.maxattr = FWD_A_MAX,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= FWD_CMD_SESSION_FLUSH,
+		.doit	= fwd_nl_session_flush,
+		.policy	= fwd_nl_flush_policy,
+		.maxattr = FWD_A_MAX,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 };
@@ -494,7 +905,6 @@ static struct genl_family fwd_genl_family = {
 	.name		= FWD_GENL_NAME,
 	.version	= FWD_GENL_VERSION,
 	.maxattr	= FWD_A_MAX,
-	.policy		= fwd_genl_policy,
 	.netnsok	= true,
 	.parallel_ops	= true,
 	.module		= THIS_MODULE,

@@ -2,7 +2,8 @@
 /*
  * Tunables: u16 or u32 fields of struct fwd_net exposed as one
  * /proc/forwarder file each, read as a decimal line, written as one checked
- * value. A refused write changes nothing.
+ * value, or through netlink (FWD_CMD_TUNABLE_*). A refused write changes
+ * nothing.
  */
 #ifndef _FWD_TUNABLE_H
 #define _FWD_TUNABLE_H
@@ -12,6 +13,7 @@
 #include <linux/types.h>
 
 struct fwd_net;
+struct net;
 
 struct fwd_tunable {
 	const char *name;	/* file name under /proc/forwarder */
@@ -32,5 +34,9 @@ struct fwd_tunable {
 
 int fwd_tunables_create(struct fwd_net *fn, const struct fwd_tunable *t, unsigned int n);
 void fwd_tunables_remove(struct fwd_net *fn, const struct fwd_tunable *t, unsigned int n);
+const struct fwd_tunable *fwd_tunable_at(unsigned int idx);
+const struct fwd_tunable *fwd_tunable_find(const char *name);
+unsigned int fwd_tunable_get(struct net *net, const struct fwd_tunable *t);
+int fwd_tunable_set(struct net *net, const struct fwd_tunable *t, u64 val);
 
 #endif /* _FWD_TUNABLE_H */

@@ -1,7 +1,8 @@
 #!/bin/bash
 # make check: every test forwarder has, on a fresh Debian 12 machine.
 #   1. static checks: build against Debian's 6.1 and 6.12 headers (warnings
-#      are errors), no call cycle between kmod/'s files, the listener's
+#      are errors), no call cycle between kmod/'s files, the netlink spec
+#      against the code (scripts/ynl-check.py), the listener's
 #      tests, make install, the Debian packages, checkpatch, sparse
 #   2. the stock Debian kernel (what users run): netns tests in a VM
 #   3. Debian 12's 6.12 kernel: a short smoke run in a VM (tests/netns/smoke.sh)
@@ -165,6 +166,8 @@ step "build against Debian $kver headers (warnings are errors)" "$out/build-stoc
 step "no call cycle between the files of kmod/" "$out/call-cycles.log" scripts/call-cycles.py kmod
 step "the example plugin in docs/plugin_api.md builds" "$out/doc-example.log" \
 	scripts/doc-example.sh "/lib/modules/$kver/build"
+step "the netlink spec agrees with netlink.h and genl.c, and the check catches mismatches" \
+	"$out/ynl-check.log" sh -c 'scripts/ynl-check.py && scripts/ynl-check.py --self-test'
 build612=$out/build-6.12$tag
 scripts/copy-tree.sh "$build612"
 step "build against Debian $kver612 headers (warnings are errors)" "$out/build-6.12.log" \

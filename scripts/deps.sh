@@ -6,7 +6,7 @@ pkgs=(
 	build-essential bc flex bison libelf-dev libssl-dev dwarves cpio xz-utils kmod file
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static sparse
-	iproute2 iputils-ping nftables iperf3 socat netcat-openbsd curl ethtool python3 python3-scapy
+	iproute2 iputils-ping nftables iperf3 socat netcat-openbsd curl ethtool python3 python3-scapy python3-yaml
 	libmnl-dev pkg-config libcrypt-dev systemd procps
 	dpkg-dev debhelper dh-dkms groff-base
 )

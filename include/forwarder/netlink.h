@@ -10,12 +10,18 @@
 #define FWD_GENL_NAME		"forwarder"
 #define FWD_GENL_VERSION	1
 #define FWD_GENL_MCGRP_EVENTS	"events"
+/* Longest tunable name, NUL included. */
+#define FWD_TUNABLE_NAME_MAX	64
 
 enum fwd_genl_cmd {
 	FWD_CMD_UNSPEC,
 	FWD_CMD_SESSION_GET,	/* NLM_F_DUMP: every session; else FWD_A_SESSION_ID */
 	FWD_CMD_STATS_GET,	/* counters: FWD_A_STATS */
 	FWD_CMD_EVENT,		/* multicast on "events": session attributes + FWD_A_EVENT_* */
+	FWD_CMD_TUNABLE_GET,	/* NLM_F_DUMP: every tunable; else FWD_A_TUNABLE_NAME */
+	FWD_CMD_TUNABLE_SET,	/* FWD_A_TUNABLE_NAME, FWD_A_TUNABLE_VALUE */
+	FWD_CMD_SESSION_DEL,	/* FWD_A_SESSION_ID */
+	FWD_CMD_SESSION_FLUSH,	/* optional filters; answers FWD_A_FLUSHED */
 	__FWD_CMD_MAX
 };
 #define FWD_CMD_MAX (__FWD_CMD_MAX - 1)
@@ -45,6 +51,13 @@ enum fwd_genl_attr {
 	FWD_A_EVENT_NEW_STATE,	/* u8 (STATE) */
 	FWD_A_EVENT_REASON,	/* u8: enum fwd_close_reason (CLOSING) */
 	FWD_A_STATS,		/* nest: FWD_STATS_* */
+	FWD_A_TUNABLE_NAME,	/* string: a tunable, as its /proc/forwarder file */
+	FWD_A_TUNABLE_VALUE,	/* u64 */
+	FWD_A_TUNABLE_MIN,	/* u64: smallest value accepted */
+	FWD_A_TUNABLE_MAX,	/* u64: largest value accepted */
+	FWD_A_CLIENT_PREFIX_LEN,	/* u8: FLUSH filter, bits of FWD_A_CLIENT_ADDR */
+	FWD_A_SERVER_PREFIX_LEN,	/* u8: FLUSH filter, bits of FWD_A_SERVER_ADDR */
+	FWD_A_FLUSHED,		/* u64: sessions a FLUSH removed */
 	__FWD_A_MAX
 };
 #define FWD_A_MAX (__FWD_A_MAX - 1)

@@ -249,6 +249,7 @@ unsigned int fwd_session_process_rl(struct fwd_session_table *tbl, const struct 
 struct fwd_session *fwd_session_lookup(struct fwd_session_table *tbl,
 				       const struct fwd_tuple *t, enum fwd_dir *dir);
 bool fwd_session_gc(struct fwd_session_table *tbl, unsigned long now, unsigned int budget);
+bool fwd_session_flush(struct fwd_session_table *tbl, struct fwd_session *s);
 void fwd_session_gc_start(struct fwd_session_table *tbl);
 void fwd_session_gc_stop(struct fwd_session_table *tbl);
 bool fwd_session_expired(const struct fwd_session *s, unsigned long now);

@@ -282,6 +282,23 @@ static bool fwd_session_kill(struct fwd_session_table *tbl, struct fwd_session *
 	return true;
 }
 
+/**
+ * fwd_session_flush - remove one session as an administrator's flush does
+ * @tbl: its table
+ * @s: the session, found under RCU
+ *
+ * CLOSING with reason FWD_CLOSE_FLUSH, counted in sessions_flushed. Caller is
+ * in an RCU read-side section, in process or softirq context.
+ * Return: false if the session was dying already.
+ */
+bool fwd_session_flush(struct fwd_session_table *tbl, struct fwd_session *s)
+{
+	if (!fwd_session_kill(tbl, s, FWD_CLOSE_FLUSH))
+		return false;
+	fwd_stat_inc(tbl, FWD_CNT_SESSIONS_FLUSHED);
+	return true;
+}
+
 unsigned long fwd_session_expires(const struct fwd_session *s)
 {
 	unsigned int secs = fwd_tclass_secs(s->table->cfg, READ_ONCE(s->tclass));

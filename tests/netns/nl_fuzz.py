@@ -14,9 +14,11 @@ longer than the datagram, several messages in one datagram).
 
 A model of 6.1's netlink core and of the family (netlink_rcv_skb(),
 genetlink's header and permission checks, strict attribute validation with
-genl.c's policy) says what each message must get: nothing, an ACK, a reply,
-a dump, or one errno: EINVAL (short header, reserved bits, a bad
-attribute, no session id), EOPNOTSUPP (unknown command, STATS_GET dumped),
+genl.c's per-command policies) says what each message must get: nothing, an
+ACK, a reply, a dump, a dump refused by its NLMSG_DONE (EINVAL: a session id
+or a genl version other than 1), or one errno: EINVAL (short header,
+reserved bits, a bad attribute, no session id, a session id to STATS_GET, a
+genl version other than 1), EOPNOTSUPP (unknown command, STATS_GET dumped),
 ENOENT (no such session, no such family), EPERM (without CAP_NET_ADMIN),
 EBUSY (a second dump on a socket whose dump runs; a ninth in the namespace);
 an empty datagram's send fails with ENODATA. The replies must be exactly
@@ -30,7 +32,13 @@ first. Every --every datagrams (100) every readable /proc/forwarder file
 must read as at the start (proc_fuzz.py's filter, ages masked in sessions),
 and a correct STATS_GET and dump must answer as at the start; privileged,
 the fuzzer listens on "events" and any event fails the run. With
---unprivileged every command must get EPERM, joining "events" too. Exit 1
+--unprivileged every command but TUNABLE_GET (which reads what /proc lets
+anyone read) must get EPERM, joining "events" too. TUNABLE_GET is fuzzed
+with names (known, unknown, overlong, without or with embedded NULs); its
+replies and dumps must carry every tunable as it was at the start. The
+commands that change state (TUNABLE_SET, SESSION_DEL, SESSION_FLUSH) are
+not fuzzed: their command byte is moved to an unused one (EOPNOTSUPP), as
+other families' message types are moved. Exit 1
 with the datagram that broke a rule, in hex; the seed replays the run (given
 the same number of sessions).
 """
@@ -60,24 +68,35 @@ BUF = 1 << 18
 
 # include/forwarder/netlink.h
 CMD_SESSION_GET, CMD_STATS_GET, CMD_EVENT = 1, 2, 3
+CMD_TUNABLE_GET, CMD_TUNABLE_SET, CMD_SESSION_DEL, CMD_SESSION_FLUSH = 4, 5, 6, 7
+NOT_FUZZED = (CMD_TUNABLE_SET, CMD_SESSION_DEL, CMD_SESSION_FLUSH)
 A_PAD, A_SESSION_ID, A_FAMILY, A_PROTO, A_CLIENT_ADDR, A_CLIENT_PORT = 1, 2, 3, 4, 5, 6
 A_SERVER_ADDR, A_SERVER_PORT, A_CLIENT_STATE, A_SERVER_STATE = 7, 8, 9, 10
-A_ESTABLISHED, A_AGE_MS, A_EXPIRES_MS, A_STATS, A_MAX = 11, 12, 13, 23, 23
+A_ESTABLISHED, A_AGE_MS, A_EXPIRES_MS, A_STATS, A_MAX = 11, 12, 13, 23, 30
 STATS_PAD, STATS_FIRST, STATS_LAST = 1, 2, 18
+A_TUNABLE_NAME, A_TUNABLE_VALUE, A_TUNABLE_MIN, A_TUNABLE_MAX = 24, 25, 26, 27
+TUNABLE_NAME_LEN = 63       # the policy's .len: FWD_TUNABLE_NAME_MAX - 1
 # Attribute sizes of a session (0: an address, 4 or 16 bytes); 14..17 the counters.
 SESSION = {A_SESSION_ID: 8, A_FAMILY: 1, A_PROTO: 1, A_CLIENT_ADDR: 0, A_CLIENT_PORT: 2,
            A_SERVER_ADDR: 0, A_SERVER_PORT: 2, A_CLIENT_STATE: 1, A_SERVER_STATE: 1,
            A_ESTABLISHED: 1, A_AGE_MS: 8, A_EXPIRES_MS: 8, 14: 8, 15: 8, 16: 8, 17: 8}
 TIMED = (A_AGE_MS, A_EXPIRES_MS)
 # What CTRL_CMD_GETFAMILY must say (the model below is of this family):
-# op flags GENL_UNS_ADMIN_PERM | CAP_DO | CAP_HASPOL, and CAP_DUMP.
-OPS = {CMD_SESSION_GET: 0x1e, CMD_STATS_GET: 0x1a}
+# op flags GENL_UNS_ADMIN_PERM | CAP_DO | CAP_HASPOL, and CAP_DUMP; reading
+# tunables needs no privilege.
+OPS = {CMD_SESSION_GET: 0x1e, CMD_STATS_GET: 0x1a, CMD_TUNABLE_GET: 0x0e,
+       CMD_TUNABLE_SET: 0x1a, CMD_SESSION_DEL: 0x1a, CMD_SESSION_FLUSH: 0x1a}
+GENL_VERSION = 1
 
 BOUNDS = [0, 1, 2, 255, 256, 65535, 2**31, 2**32 - 1, 2**32, 2**63 - 1, 2**63,
           2**64 - 2, 2**64 - 1]
 STRINGS = [b"", b"\0", b"1", b"1\0", b"12345678", b"1234\x005678", b"\0" * 8,
            b"forwarder\0", b"events", b"\xff" * 9, b"%s%n" * 4, b"x" * 255, b"x" * 256]
 LONG = [b"x" * 4096, b"1\0" * 2048, b"x" * 65531]
+NAMES = [b"timeout_udp\0", b"timeout_udp", b"max_sessions\0", b"listen_port\0\0\0",
+         b"max_sessions\0junk", b"timeout_ud\0", b"nosuch\0", b"\0", b"", b"x" * 63 + b"\0",
+         b"x" * 63, b"x" * 64 + b"\0", b"x" * 64, b"x" * 70 + b"\0", b"splice_timeout_closing\0",
+         b"timeout_udp\0" + b"y" * 60, b"\0timeout_udp\0"]
 
 
 class Broken(Exception):
@@ -136,7 +155,8 @@ def messages(data):
 # ---- the model ---------------------------------------------------------------
 
 def request_attrs(buf):
-    """lib/nlattr.c's strict validation with genl.c's policy: (valid, session id)."""
+    """lib/nlattr.c's strict validation with SESSION_GET's policy: (valid, session id).
+    STATS_GET's policy rejects the session id: valid for it means sid is None."""
     sid, off, rem = None, 0, len(buf)
     while rem >= 4:
         n, t = struct.unpack_from("=HH", buf, off)
@@ -150,8 +170,46 @@ def request_attrs(buf):
     return rem <= 0, sid
 
 
-def verdict(msg, fam, ids, unpriv, dumping):
-    """What one message gets: None, "ack", an errno's name, "reply", "reply+ack" or "dump"."""
+def tunable_attrs(buf):
+    """The same validation with TUNABLE_GET's policy (the name, a NUL-terminated
+    string of at most 63 bytes): (errno or None, the name up to its NUL or None)."""
+    name, off, rem = None, 0, len(buf)
+    while rem >= 4:
+        n, t = struct.unpack_from("=HH", buf, off)
+        if n < 4 or n > rem:
+            break
+        if t & 0x3fff != A_TUNABLE_NAME or t & NLA_F_NESTED:
+            return "EINVAL", None
+        data = buf[off + 4:off + n]
+        if b"\0" not in data[:min(len(data), TUNABLE_NAME_LEN + 1)]:
+            return "EINVAL", None
+        if len(data) - (data[-1:] == b"\0") > TUNABLE_NAME_LEN:
+            return "ERANGE", None
+        name = data.split(b"\0")[0]
+        off, rem = off + align(n), rem - align(n)
+    return ("EINVAL", None) if rem > 0 else (None, name)
+
+
+def tunable_verdict(msg, fl, dump, dumping, version, tunables):
+    err, name = tunable_attrs(msg[20:])
+    if dump:
+        if dumping:
+            return "EBUSY"
+        if err:
+            return err
+        return "dumperr" if name is not None or version != GENL_VERSION else "tdump"
+    if err:
+        return err
+    if version != GENL_VERSION or name is None:
+        return "EINVAL"
+    if name.decode("latin-1") not in tunables:
+        return "ENOENT"
+    return "reply+ack" if fl & F_ACK else "reply"
+
+
+def verdict(msg, fam, ids, unpriv, dumping, tunables):
+    """What one message gets: None, "ack", an errno's name, "reply", "reply+ack", "dump"
+    (sessions), "tdump" (tunables) or "dumperr" (a dump whose NLMSG_DONE says EINVAL)."""
     n, t, fl, _, _ = HDR.unpack_from(msg)
     if not fl & F_REQUEST or t < NLMSG_MIN_TYPE:
         return "ack" if fl & F_ACK else None
@@ -159,20 +217,28 @@ def verdict(msg, fam, ids, unpriv, dumping):
         return "ENOENT"
     if n < 20:
         return "EINVAL"
-    cmd, _, reserved = struct.unpack_from("=BBH", msg, 16)
+    cmd, version, reserved = struct.unpack_from("=BBH", msg, 16)
     dump = fl & F_DUMP == F_DUMP
     if reserved or (fl & ~F_DUMP if dump else fl) & ~(F_REQUEST | F_ACK | F_ECHO):
         return "EINVAL"
     if cmd not in OPS:
         return "EOPNOTSUPP"
+    if cmd == CMD_TUNABLE_GET:
+        return tunable_verdict(msg, fl, dump, dumping, version, tunables)
     if unpriv:
         return "EPERM"
     valid, sid = request_attrs(msg[20:])
     if dump:
-        # one dump a socket at a time (EBUSY), checked before the attributes
-        return ("EOPNOTSUPP" if cmd == CMD_STATS_GET else "EBUSY" if dumping
-                else "dump" if valid else "EINVAL")
-    if not valid or (cmd == CMD_SESSION_GET and sid is None):
+        # one dump a socket at a time (EBUSY), checked before the attributes;
+        # a session id or another version is refused by the dump itself
+        if cmd == CMD_STATS_GET:
+            return "EOPNOTSUPP"
+        if dumping:
+            return "EBUSY"
+        if not valid:
+            return "EINVAL"
+        return "dumperr" if sid is not None or version != GENL_VERSION else "dump"
+    if not valid or version != GENL_VERSION or (cmd == CMD_SESSION_GET) == (sid is None):
         return "EINVAL"
     if cmd == CMD_SESSION_GET and sid not in ids:
         return "ENOENT"
@@ -194,21 +260,24 @@ def walk(dg):
 def sanitize(dg, fam):
     """Types of other families (ids up to 1023) moved above them: never fuzz those."""
     dg = bytearray(dg)
-    for off, _ in walk(dg):
+    for off, n in walk(dg):
         t = struct.unpack_from("=H", dg, off + 4)[0]
         if NLMSG_MIN_TYPE <= t <= GENL_MAX_ID and t != fam:
             struct.pack_into("=H", dg, off + 4, t | 0x400)
+        elif t == fam and n > 16 and dg[off + 16] in NOT_FUZZED:
+            dg[off + 16] |= 0x80
     return bytes(dg)
 
 
-def model(dg, fam, ids, unpriv):
+def model(dg, fam, ids, unpriv, tunables):
     """[(seq, outcome, message)] in the order the kernel answers."""
     out, dumping = [], False
     for off, n in walk(dg):
         msg = dg[off:off + n]
-        v = verdict(msg, fam, ids, unpriv, dumping)
-        # a dump of a non-empty table runs until its replies are read
-        dumping = dumping or (v == "dump" and bool(ids))
+        v = verdict(msg, fam, ids, unpriv, dumping, tunables)
+        # a dump of a non-empty table runs until its replies are read; the
+        # tunables never fit in nothing
+        dumping = dumping or (v == "dump" and bool(ids)) or v == "tdump"
         out.append((HDR.unpack_from(msg)[3], v, msg))
     return out
 
@@ -227,7 +296,7 @@ def session_id(rng, ids):
 def fuzz_attrs(rng, ids, big):
     out = []
     for _ in range(rng.choice((0, 1, 1, 1, 2, 3, 6))):
-        k = rng.randrange(12)
+        k = rng.randrange(15)
         v = struct.pack("=Q", session_id(rng, ids))
         if k < 4:
             a = nla(A_SESSION_ID, v)
@@ -251,6 +320,9 @@ def fuzz_attrs(rng, ids, big):
             a = nla(A_SESSION_ID, v, length=rng.choice((0, 1, 3, 4, 11, 13, 16, 0xffff)))
         elif k == 10 and out:   # a duplicate
             a = rng.choice(out)
+        elif k >= 12:           # a tunable's name, right or wrong, flagged now and then
+            a = nla(A_TUNABLE_NAME, rng.choice(NAMES),
+                    rng.choice((0,) * 6 + (NLA_F_NESTED, NLA_F_BYTEORDER)))
         else:                   # stray bytes
             a = rng.randbytes(rng.randrange(1, 8))
         out.append(a)
@@ -272,8 +344,8 @@ def fuzz_message(rng, fam, ids, seq, big):
         flags &= ~F_REQUEST
     elif r < 0.45:
         flags = rng.randrange(0x10000)
-    cmd = rng.choice((CMD_SESSION_GET,) * 4 + (CMD_STATS_GET,) * 3 + (CMD_EVENT, 0) +
-                     (rng.randrange(256),) * 2)
+    cmd = rng.choice((CMD_SESSION_GET,) * 4 + (CMD_STATS_GET,) * 3 + (CMD_TUNABLE_GET,) * 3 +
+                     (CMD_EVENT, 0) + (rng.randrange(256),) * 2)
     version = 1 if rng.random() < 0.9 else rng.choice((0, 2, 255))
     reserved = 0 if rng.random() < 0.95 else rng.randrange(1, 0x10000)
     r = rng.random()
@@ -323,7 +395,7 @@ class Family:
         self.sock.settimeout(timeout)
         self.port = self.sock.getsockname()[0]
         self.fam = GENL_ID_CTRL
-        self.sessions, self.stats = {}, None
+        self.sessions, self.stats, self.tunables = {}, None, {}
         self.fam, self.events = self.resolve()
 
     def recv(self):
@@ -458,18 +530,28 @@ class Family:
 
     def judge(self, exp, got):
         """The replies must be the model's, in order, and carry the table as it was."""
-        dumps = {seq for seq, v, _ in exp if v == "dump"}
-        want = [(seq, tok, msg) for seq, v, msg in exp if v and v != "dump"
+        dumps = {seq: v for seq, v, _ in exp if v in ("dump", "tdump", "dumperr")}
+        refused = {seq for seq, v, _ in exp if v == "dumperr"}
+        want = [(seq, tok, msg) for seq, v, msg in exp if v and v not in ("dump", "tdump", "dumperr")
                 for tok in v.split("+")]
         seen, entries, done = [], {seq: [] for seq in dumps}, Counter()
         for t, fl, seq, _, p in got:
             if seq in dumps and t in (self.fam, NLMSG_DONE):
                 if t == NLMSG_DONE:
-                    if p[:4] != bytes(4) or fl & ~F_ACK_TLVS != F_MULTI:
+                    if seq in refused:
+                        # the errno, then the extack message (the socket has EXT_ACK)
+                        if p[:4] != struct.pack("=i", -errno.EINVAL) or \
+                                fl != F_MULTI | F_ACK_TLVS or \
+                                [t for t, _, _ in attrs(p[4:])] != [NLMSGERR_ATTR_MSG]:
+                            raise Broken("a refused dump ended with %r, flags %#x" % (p, fl))
+                    elif p[:4] != bytes(4) or fl & ~F_ACK_TLVS != F_MULTI:
                         raise Broken("a dump ended with %r" % p[:4])
                     done[seq] += 1
-                elif done[seq] or fl != F_MULTI or p[:4] != genl(CMD_SESSION_GET):
+                elif done[seq] or fl != F_MULTI or p[:4] != genl(
+                        CMD_TUNABLE_GET if dumps[seq] == "tdump" else CMD_SESSION_GET):
                     raise Broken("a dump message: flags %#x, header %s" % (fl, p[:4].hex()))
+                elif dumps[seq] == "tdump":
+                    entries[seq].append(self.tunable(p))
                 else:
                     entries[seq].append(self.session(p))
                 continue
@@ -489,15 +571,51 @@ class Family:
                 self.error(fl, p, msg)
         for seq in dumps:
             ids = [i for i, _ in entries[seq]]
+            if seq in refused:
+                if done[seq] != 1 or ids:
+                    raise Broken("a refused dump listed %s (ended %d times)" % (ids, done[seq]))
+                continue
+            if dumps[seq] == "tdump":
+                if done[seq] != 1 or dict(entries[seq]) != self.tunables or \
+                        len(entries[seq]) != len(self.tunables):
+                    raise Broken("a tunable dump listed %r (ended %d times), not %r"
+                                 % (entries[seq], done[seq], self.tunables))
+                continue
             if done[seq] != 1 or sorted(ids) != sorted(self.sessions) or \
                     any(self.sessions[i] != s for i, s in entries[seq]):
                 raise Broken("a dump listed %s (ended %d times), not the sessions %s as they were"
                              % (ids, done[seq], sorted(self.sessions)))
 
+    def tunable(self, p):
+        """A tunable's attributes, checked: (name, (value, min, max))."""
+        a = {}
+        for t, fl, d in attrs(p[4:]):
+            if t == A_PAD:
+                continue
+            if t in a or fl or t not in (A_TUNABLE_NAME, A_TUNABLE_VALUE, A_TUNABLE_MIN,
+                                         A_TUNABLE_MAX):
+                raise Broken("tunable attribute %d repeated, unknown or flagged" % t)
+            a[t] = d
+        if len(a) != 4 or a[A_TUNABLE_NAME][-1:] != b"\0" or \
+                any(len(a[t]) != 8 for t in (A_TUNABLE_VALUE, A_TUNABLE_MIN, A_TUNABLE_MAX)):
+            raise Broken("tunable attributes: %r" % a)
+        v = tuple(struct.unpack("=Q", a[t])[0] for t in (A_TUNABLE_VALUE, A_TUNABLE_MIN,
+                                                         A_TUNABLE_MAX))
+        if not v[1] <= v[0] <= v[2]:
+            raise Broken("a tunable outside its range: %r" % (v,))
+        return a[A_TUNABLE_NAME][:-1].decode("latin-1"), v
+
     def reply(self, msg, p):
         cmd = msg[16]
         if p[:4] != genl(cmd):
             raise Broken("a reply's genl header %s to command %d" % (p[:4].hex(), cmd))
+        if cmd == CMD_TUNABLE_GET:
+            name, v = self.tunable(p)
+            want = tunable_attrs(msg[20:])[1].decode("latin-1")
+            if name != want or self.tunables.get(name) != v:
+                raise Broken("asked for tunable %r, got %r %r (was %r)"
+                             % (want, name, v, self.tunables.get(want)))
+            return
         if cmd == CMD_STATS_GET:
             c = self.counters(p)
             if c != self.stats:
@@ -510,7 +628,7 @@ class Family:
                 request_attrs(msg[20:])[1], sid, s))
 
     def exchange(self, dg):
-        exp = model(dg, self.fam, self.sessions, self.unpriv)
+        exp = model(dg, self.fam, self.sessions, self.unpriv, self.tunables)
         self.judge(exp, self.send(dg, {seq for seq, _, _ in exp}))
         return exp if dg else [(None, "ENODATA", dg)]
 
@@ -540,6 +658,15 @@ class Family:
             time.sleep(0.05)
 
     def baseline(self):
+        # every tunable, as anyone may read them (the fuzz changes none)
+        self.tunables = {}
+        for t, fl, seq, _, p in self.send(nlmsg(self.fam, F_REQUEST | F_DUMP, 7,
+                                                genl(CMD_TUNABLE_GET)), {7}):
+            if t == self.fam and fl & F_MULTI:
+                name, v = self.tunable(p)
+                self.tunables[name] = v
+        if len(self.tunables) < 8:
+            raise Broken("the tunable dump listed %r" % self.tunables)
         if self.unpriv:
             return
         self.sessions, self.stats = {}, None

@@ -9,7 +9,7 @@
 # first 300 as nobody, then as root with live TCP and UDP sessions. Each
 # write succeeds or fails with a documented errno, each netlink message gets
 # exactly what a model of the netlink core and the family says (EPERM for
-# nobody), and neither a refused write nor any netlink message changes a
+# nobody, but for reading tunables), and neither a refused write nor any netlink message changes a
 # readable file, a session or a counter; the kernel log stays clean (the VM
 # judges it, KASAN and kmemleak on the debug kernel).
 # The seed is printed: FWD_FUZZ_SEED=N replays a run.
@@ -33,7 +33,7 @@ check "namespace still answers" fwd test -r /proc/forwarder/version
 nlmsgs=${FWD_FUZZ_NLMSGS:-10000}
 debug_kernel && nlmsgs=${FWD_FUZZ_NLMSGS:-2000}
 nl_fuzz=(python3 -S "$FWD_TOP/tests/netns/nl_fuzz.py" --seed "$seed")
-check "300 netlink datagrams as nobody: EPERM, nothing changed (seed $seed)" \
+check "300 netlink datagrams as nobody: EPERM but for tunable reads, nothing changed (seed $seed)" \
 	fwd "${NOBODY[@]}" "${nl_fuzz[@]}" --messages 300 --unprivileged
 # Sessions to look up and dump: loopback up, and timeouts (the writes may
 # have left 1 s) and a limit that keep them for the whole run.

@@ -2,9 +2,10 @@
 /*
  * fwdctl: the admin tool for forwarder, in the grammar of ip(8) and tc(8).
  * It speaks the "forwarder" generic netlink family (include/forwarder/netlink.h)
- * for sessions and events, and the documented /proc/forwarder files
- * (proc_api.md) for the rest, always in the caller's network namespace; run it
- * under `ip netns exec NS` for another one.
+ * for sessions, events and tunables, printing the kernel's extended-ack
+ * message when a request is refused, and the documented /proc/forwarder files
+ * (proc_api.md) for what netlink does not offer yet, always in the caller's
+ * network namespace; run it under `ip netns exec NS` for another one.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -46,12 +47,14 @@ static const char usage_main[] =
 	"  fwdctl stats                      session and splice counters\n"
 	"  fwdctl session list [ FILTER ]    the session table (-s: packet and byte counters)\n"
 	"  fwdctl session show ID            one session\n"
+	"  fwdctl session delete ID          remove one session\n"
+	"  fwdctl session flush [ FILTER ]   remove every session, or those matching\n"
 	"  fwdctl monitor [ count N ]        session events as they happen (until Ctrl-C)\n"
 	"  fwdctl top [ -n ITER ] [ -d SECS ] [ -N ROWS ]  the busiest sessions, refreshed\n"
 	"  fwdctl splice list                spliced connection pairs\n"
 	"  fwdctl plugin list                registered plugins and user-defined events\n"
 	"  fwdctl group { list | add | change | del | bind | unbind } ...  rate groups\n"
-	"  fwdctl get TUNABLE                read a setting (e.g. max_sessions)\n"
+	"  fwdctl get [ TUNABLE ]            read a setting (e.g. max_sessions), or list them all\n"
 	"  fwdctl set TUNABLE VALUE          change a setting (needs CAP_NET_ADMIN)\n"
 	"\n"
 	"`fwdctl OBJECT help` describes each object. See fwdctl(8).\n";
@@ -59,11 +62,17 @@ static const char usage_main[] =
 static const char usage_session[] =
 	"Usage: fwdctl [ -j ] [ -s ] session list [ FILTER ]\n"
 	"       fwdctl [ -j ] session show ID\n"
+	"       fwdctl session delete ID\n"
+	"       fwdctl [ -j ] session flush [ FLUSH_FILTER ]\n"
 	"FILTER := [ proto { tcp | udp } ] [ port N ] [ state STATE ]\n"
+	"FLUSH_FILTER := [ family { ipv4 | ipv6 } ] [ proto { tcp | udp } ]\n"
+	"                [ client PREFIX ] [ server PREFIX ] [ cport N ] [ sport N ]\n"
 	"  port matches the client or the server port, state either end's TCP state.\n"
+	"  PREFIX is ADDRESS[/LENGTH]; cport and sport are the client's and server's port.\n"
 	"  The list comes from netlink (paged, with session ids) or, when the netlink\n"
 	"  family is not there or not allowed, from " PROC_DIR "/sessions.\n"
-	"  show needs netlink and CAP_NET_ADMIN.\n";
+	"  show, delete and flush need netlink and CAP_NET_ADMIN; flush prints how\n"
+	"  many sessions it removed.\n";
 
 static const char usage_monitor[] =
 	"Usage: fwdctl [ -j ] monitor [ count N ]\n"
@@ -92,10 +101,11 @@ static const char usage_stats[] =
 	"  -o prom   the Prometheus text format (forwarder_*; a node_exporter textfile)\n";
 
 static const char usage_get[] =
-	"Usage: fwdctl [ -j ] get TUNABLE\n"
+	"Usage: fwdctl [ -j ] get [ TUNABLE ]\n"
 	"       fwdctl set TUNABLE VALUE\n"
-	"  TUNABLE is a file of " PROC_DIR ", e.g. max_sessions, timeout_udp,\n"
-	"  splice_timeout_established, listen_port.\n";
+	"  TUNABLE is e.g. max_sessions, timeout_udp, splice_timeout_established,\n"
+	"  listen_port; get alone lists every tunable with its range. Tunables go\n"
+	"  through netlink; other settings (full_policy) through their " PROC_DIR " file.\n";
 
 static int help_or(int argc, char **argv, const char *usage)
 {
@@ -442,18 +452,112 @@ static struct nlmsghdr *nl_msg(struct nl *n, uint16_t type, uint16_t flags, uint
 	return nlh;
 }
 
-/* Send @nlh and run @cb on every answer until the end; 0 or -errno. */
+/*
+ * The kernel's extended ack of the last refusal: its message, and the
+ * attribute it blames (the request's attribute type, or a missing one).
+ */
+static struct {
+	char msg[256];
+	int bad_attr;		/* -1: none */
+	int miss_attr;		/* -1: none */
+} ext;
+
+static void ext_clear(void)
+{
+	ext.msg[0] = '\0';
+	ext.bad_attr = -1;
+	ext.miss_attr = -1;
+}
+
+static int ext_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (type <= NLMSGERR_ATTR_MAX)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+/*
+ * The TLVs at @off in @nlh's payload; @req is the request echoed (NULL when
+ * it is not), whose attribute at NLMSGERR_ATTR_OFFS is the one blamed.
+ */
+static void ext_parse(const struct nlmsghdr *nlh, size_t off, const struct nlmsghdr *req)
+{
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = {};
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || off > mnl_nlmsg_get_payload_len(nlh))
+		return;
+	if (mnl_attr_parse(nlh, off, ext_attr_cb, tb) < 0)
+		return;
+	if (tb[NLMSGERR_ATTR_MSG] && !mnl_attr_validate(tb[NLMSGERR_ATTR_MSG], MNL_TYPE_NUL_STRING))
+		snprintf(ext.msg, sizeof(ext.msg), "%s", mnl_attr_get_str(tb[NLMSGERR_ATTR_MSG]));
+	if (tb[NLMSGERR_ATTR_MISS_TYPE] && !mnl_attr_validate(tb[NLMSGERR_ATTR_MISS_TYPE], MNL_TYPE_U32))
+		ext.miss_attr = mnl_attr_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]);
+	if (req && tb[NLMSGERR_ATTR_OFFS] && !mnl_attr_validate(tb[NLMSGERR_ATTR_OFFS], MNL_TYPE_U32)) {
+		uint32_t o = mnl_attr_get_u32(tb[NLMSGERR_ATTR_OFFS]);
+
+		if (o >= sizeof(*req) && o + sizeof(struct nlattr) <= req->nlmsg_len)
+			ext.bad_attr = mnl_attr_get_type((const struct nlattr *)((const char *)req + o));
+	}
+}
+
+static int nl_error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t off;
+
+	(void)data;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (!e->error)
+		return MNL_CB_STOP;
+	/* The request is echoed after the error unless the ack was capped. */
+	off = sizeof(*e);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off = MNL_ALIGN(sizeof(*e) + e->msg.nlmsg_len - sizeof(struct nlmsghdr));
+	ext_parse(nlh, off, nlh->nlmsg_flags & NLM_F_CAPPED ? NULL : &e->msg);
+	errno = -e->error;
+	return MNL_CB_ERROR;
+}
+
+/* A dump's end: its error, if the dump was refused, with the kernel's message. */
+static int nl_done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	int err = 0;
+
+	(void)data;
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(err))
+		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	if (err >= 0)
+		return MNL_CB_STOP;
+	ext_parse(nlh, sizeof(err), NULL);
+	errno = -err;
+	return MNL_CB_ERROR;
+}
+
+static mnl_cb_t nl_ctl_cbs[NLMSG_MIN_TYPE] = {
+	[NLMSG_ERROR] = nl_error_cb,
+	[NLMSG_DONE] = nl_done_cb,
+};
+
+/* Send @nlh and run @cb on every answer until the end; 0 or -errno (ext says why). */
 static int nl_talk(struct nl *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	int ret;
 
+	ext_clear();
 	if (mnl_socket_sendto(n->sock, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
 		ret = mnl_socket_recvfrom(n->sock, n->buf, NL_BUF_SIZE);
 		if (ret < 0)
 			return -errno;
-		ret = mnl_cb_run(n->buf, ret, n->seq, n->portid, cb, data);
+		ret = mnl_cb_run2(n->buf, ret, n->seq, n->portid, cb, data, nl_ctl_cbs,
+				  NLMSG_MIN_TYPE);
 		if (ret < 0)
 			return -errno;
 		if (ret == MNL_CB_STOP)
@@ -487,6 +591,8 @@ static int nl_open(struct nl *n)
 	}
 	n->portid = mnl_socket_get_portid(n->sock);
 	n->seq = time(NULL);
+	/* The kernel's reason with each refusal (ignored by kernels without it). */
+	mnl_socket_setsockopt(n->sock, NETLINK_EXT_ACK, &(int){ 1 }, sizeof(int));
 	nlh = nl_msg(n, GENL_ID_CTRL, NLM_F_ACK, CTRL_CMD_GETFAMILY);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, FWD_GENL_NAME);
 	err = nl_talk(n, nlh, ctrl_family_cb, n);
@@ -497,13 +603,54 @@ static int nl_open(struct nl *n)
 	return err;
 }
 
+/* The family's attributes as Documentation/netlink/specs/forwarder.yaml names them. */
+static const char * const attr_names[FWD_A_MAX + 1] = {
+	[FWD_A_SESSION_ID] = "session-id", [FWD_A_FAMILY] = "family", [FWD_A_PROTO] = "proto",
+	[FWD_A_CLIENT_ADDR] = "client-addr", [FWD_A_CLIENT_PORT] = "client-port",
+	[FWD_A_SERVER_ADDR] = "server-addr", [FWD_A_SERVER_PORT] = "server-port",
+	[FWD_A_TUNABLE_NAME] = "tunable-name", [FWD_A_TUNABLE_VALUE] = "tunable-value",
+	[FWD_A_CLIENT_PREFIX_LEN] = "client-prefix-len",
+	[FWD_A_SERVER_PREFIX_LEN] = "server-prefix-len",
+};
+
+static const char *attr_name(int type, char *buf, size_t len)
+{
+	if (type >= 0 && type <= FWD_A_MAX && attr_names[type])
+		return attr_names[type];
+	snprintf(buf, len, "%d", type);
+	return buf;
+}
+
+/* "kernel: MESSAGE (attribute NAME)" from the last refusal; "" without a message. */
+static const char *ext_text(void)
+{
+	static char out[384];
+	char b[16];
+
+	if (!ext.msg[0])
+		return "";
+	if (ext.bad_attr >= 0)
+		snprintf(out, sizeof(out), "kernel: %s (attribute %s)", ext.msg,
+			 attr_name(ext.bad_attr, b, sizeof(b)));
+	else if (ext.miss_attr >= 0)
+		snprintf(out, sizeof(out), "kernel: %s (missing attribute %s)", ext.msg,
+			 attr_name(ext.miss_attr, b, sizeof(b)));
+	else
+		snprintf(out, sizeof(out), "kernel: %s", ext.msg);
+	return out;
+}
+
 static int nl_error(int err, const char *what)
 {
+	if (ext.msg[0])
+		return fail("%s: %s", what, ext_text());
 	if (err == -EPERM || err == -EACCES)
 		return fail("%s: permission denied (needs CAP_NET_ADMIN)", what);
 	if (err == -ENOENT)
 		return fail("%s: the forwarder netlink family is not there (module not loaded, or too old)",
 			    what);
+	if (err == -EOPNOTSUPP)
+		return fail("%s: not supported by this module (too old)", what);
 	return fail("%s: %s", what, strerror(-err));
 }
 
@@ -737,6 +884,122 @@ static int cmd_session_show(const char *arg)
 	return 0;
 }
 
+static int cmd_session_delete(const char *arg)
+{
+	struct nlmsghdr *nlh;
+	struct nl n;
+	int err;
+
+	if (!is_number(arg) || !strtoull(arg, NULL, 10))
+		return usage_error(usage_session, "bad session id '%s'", arg);
+	if (need_module())
+		return 1;
+	err = nl_open(&n);
+	if (err)
+		return nl_error(err, "session delete");
+	nlh = nl_msg(&n, n.family, NLM_F_ACK, FWD_CMD_SESSION_DEL);
+	mnl_attr_put_u64(nlh, FWD_A_SESSION_ID, strtoull(arg, NULL, 10));
+	err = nl_talk(&n, nlh, NULL, NULL);
+	nl_close(&n);
+	if (err == -ENOENT && ext.msg[0])
+		return fail("no session with id %s (%s)", arg, ext_text());
+	return err ? nl_error(err, "session delete") : 0;
+}
+
+/* "ADDR" or "ADDR/LEN" as a FLUSH filter's address and prefix length. */
+static int put_prefix(struct nlmsghdr *nlh, const char *arg, uint16_t addr_attr,
+		      uint16_t plen_attr, int *family)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash;
+	unsigned char a[16];
+	int fam, bits;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, buf, a) == 1)
+		fam = AF_INET;
+	else if (inet_pton(AF_INET6, buf, a) == 1)
+		fam = AF_INET6;
+	else
+		return -1;
+	bits = fam == AF_INET ? 32 : 128;
+	if (slash && (!is_number(slash) || atoi(slash) > bits || strlen(slash) > 3))
+		return -1;
+	if (*family && *family != fam)
+		return -1;
+	*family = fam;
+	mnl_attr_put(nlh, addr_attr, bits / 8, a);
+	if (slash)
+		mnl_attr_put_u8(nlh, plen_attr, atoi(slash));
+	return 0;
+}
+
+static int flush_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *tb[FWD_A_MAX + 1] = {};
+
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), sess_attr_cb, tb);
+	if (tb[FWD_A_FLUSHED])
+		*(unsigned long long *)data = mnl_attr_get_u64(tb[FWD_A_FLUSHED]);
+	return MNL_CB_OK;
+}
+
+static int cmd_session_flush(int argc, char **argv)
+{
+	unsigned long long flushed = 0;
+	struct nlmsghdr *nlh;
+	int i, err, family = 0;
+	struct nl n;
+
+	if (need_module())
+		return 1;
+	err = nl_open(&n);
+	if (err)
+		return nl_error(err, "session flush");
+	nlh = nl_msg(&n, n.family, NLM_F_ACK, FWD_CMD_SESSION_FLUSH);
+	for (i = 0; i < argc; i += 2) {
+		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		bool ok = v;
+
+		if (!v)
+			;
+		else if (is(k, "family") && (!strcmp(v, "ipv4") || !strcmp(v, "ipv6")) &&
+			 (!family || family == (v[3] == '4' ? AF_INET : AF_INET6)))
+			family = v[3] == '4' ? AF_INET : AF_INET6;
+		else if (is(k, "proto") && (!strcmp(v, "tcp") || !strcmp(v, "udp")))
+			mnl_attr_put_u8(nlh, FWD_A_PROTO, v[0] == 't' ? IPPROTO_TCP : IPPROTO_UDP);
+		else if (is(k, "client"))
+			ok = !put_prefix(nlh, v, FWD_A_CLIENT_ADDR, FWD_A_CLIENT_PREFIX_LEN, &family);
+		else if (is(k, "server"))
+			ok = !put_prefix(nlh, v, FWD_A_SERVER_ADDR, FWD_A_SERVER_PREFIX_LEN, &family);
+		else if ((!strcmp(k, "cport") || !strcmp(k, "sport")) && is_number(v) &&
+			 strlen(v) <= 5 && atol(v) <= 65535)
+			mnl_attr_put_u16(nlh, k[0] == 'c' ? FWD_A_CLIENT_PORT : FWD_A_SERVER_PORT,
+					 htons(atoi(v)));
+		else
+			ok = false;
+		if (!ok) {
+			nl_close(&n);
+			if (!v)
+				return usage_error(usage_session, "'%s' needs a value", k);
+			return fail("bad filter '%s %s'", k, v), 2;
+		}
+	}
+	if (family)
+		mnl_attr_put_u8(nlh, FWD_A_FAMILY, family);
+	err = nl_talk(&n, nlh, flush_cb, &flushed);
+	nl_close(&n);
+	if (err)
+		return nl_error(err, "session flush");
+	if (json)
+		printf("{\"flushed\":%llu}\n", flushed);
+	else
+		printf("flushed %llu session%s\n", flushed, flushed == 1 ? "" : "s");
+	return 0;
+}
+
 static int cmd_session(int argc, char **argv)
 {
 	struct session_filter f = { .port = -1 };
@@ -751,6 +1014,13 @@ static int cmd_session(int argc, char **argv)
 			return usage_error(usage_session, "session show needs one ID%s", "");
 		return cmd_session_show(argv[1]);
 	}
+	if (is(argv[0], "delete")) {
+		if (argc != 2)
+			return usage_error(usage_session, "session delete needs one ID%s", "");
+		return cmd_session_delete(argv[1]);
+	}
+	if (is(argv[0], "flush"))
+		return cmd_session_flush(argc - 1, argv + 1);
 	if (!is(argv[0], "list"))
 		return usage_error(usage_session, "unknown session command '%s'", argv[0]);
 	for (i = 1; i < argc; i += 2) {
@@ -1370,6 +1640,65 @@ static int cmd_group(int argc, char **argv)
 	}
 }
 
+struct tunable {
+	char name[FWD_TUNABLE_NAME_MAX];
+	unsigned long long value, min, max;
+	bool found;
+};
+
+static int tunable_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *tb[FWD_A_MAX + 1] = {};
+	struct tunable t = {}, *out = data;
+
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), sess_attr_cb, tb);
+	if (!tb[FWD_A_TUNABLE_NAME] || mnl_attr_validate(tb[FWD_A_TUNABLE_NAME], MNL_TYPE_NUL_STRING))
+		return MNL_CB_OK;
+	snprintf(t.name, sizeof(t.name), "%s", mnl_attr_get_str(tb[FWD_A_TUNABLE_NAME]));
+	t.value = u64_or0(tb[FWD_A_TUNABLE_VALUE]);
+	t.min = u64_or0(tb[FWD_A_TUNABLE_MIN]);
+	t.max = u64_or0(tb[FWD_A_TUNABLE_MAX]);
+	t.found = true;
+	if (nlh->nlmsg_flags & NLM_F_MULTI) {
+		/* A listing: print as it comes. */
+		if (json)
+			printf("%s{\"name\":\"%s\",\"value\":%llu,\"min\":%llu,\"max\":%llu}",
+			       out->found ? "," : "", t.name, t.value, t.min, t.max);
+		else
+			printf("%-28s %llu (%llu..%llu)\n", t.name, t.value, t.min, t.max);
+		out->found = true;
+		return MNL_CB_OK;
+	}
+	*out = t;
+	return MNL_CB_OK;
+}
+
+/*
+ * Ask for tunable @name (NULL: list them all) into @t: 0, or -errno with the
+ * kernel's reason in ext; -ENOENT with no message when netlink has no
+ * tunables (no module, or one too old), so the caller may try /proc.
+ */
+static int nl_tunable(const char *name, struct tunable *t)
+{
+	struct nlmsghdr *nlh;
+	struct nl n;
+	int err;
+
+	err = nl_open(&n);
+	if (err)
+		return err;
+	nlh = nl_msg(&n, n.family, name ? NLM_F_ACK : NLM_F_DUMP, FWD_CMD_TUNABLE_GET);
+	if (name)
+		mnl_attr_put_strz(nlh, FWD_A_TUNABLE_NAME, name);
+	err = nl_talk(&n, nlh, tunable_cb, t);
+	nl_close(&n);
+	if (err == -EOPNOTSUPP) {
+		ext_clear();
+		return -ENOENT;
+	}
+	return err;
+}
+
 /* Tunables are plain files in the directory; refuse names that would leave it. */
 static int check_tunable(const char *name)
 {
@@ -1378,15 +1707,15 @@ static int check_tunable(const char *name)
 	return 0;
 }
 
-static int cmd_get(const char *name)
+/* A setting netlink does not have (full_policy), from its /proc file. */
+static int proc_get(const char *name)
 {
 	char *buf;
 
-	if (check_tunable(name))
-		return 1;
 	buf = slurp(name);
 	if (!buf)
-		return errno == ENOENT ? fail("no setting named '%s'", name) :
+		return errno == ENOENT ? fail("no setting named '%s'%s%s", name,
+					      ext.msg[0] ? ": " : "", ext_text()) :
 		       fail("cannot read '%s': %s", name, strerror(errno));
 	buf[strcspn(buf, "\n")] = '\0';
 	if (json) {
@@ -1403,18 +1732,45 @@ static int cmd_get(const char *name)
 	return 0;
 }
 
-static int cmd_set(const char *name, const char *value)
+static int cmd_get(const char *name)
 {
+	struct tunable t = {};
 	int err;
 
+	if (!name) {
+		if (json)
+			putchar('[');
+		err = nl_tunable(NULL, &t);
+		if (json)
+			puts("]");
+		if (err == -ENOENT && !ext.msg[0])
+			return fail("get: this module lists no tunables over netlink (too old)");
+		return err ? nl_error(err, "get") : 0;
+	}
 	if (check_tunable(name))
 		return 1;
-	err = proc_write(name, value);
+	err = nl_tunable(name, &t);
+	if (err == -ENOENT)	/* not a tunable: another setting's file, or none */
+		return proc_get(name);
+	if (err)
+		return nl_error(err, "get");
+	if (json)
+		printf("{\"%s\":%llu}\n", t.name, t.value);
+	else
+		printf("%llu\n", t.value);
+	return 0;
+}
+
+/* A setting netlink does not have, written to its /proc file. */
+static int proc_set(const char *name, const char *value)
+{
+	int err = proc_write(name, value);
+
 	switch (err) {
 	case 0:
 		return 0;
 	case ENOENT:
-		return fail("no setting named '%s'", name);
+		return fail("no setting named '%s'%s%s", name, ext.msg[0] ? ": " : "", ext_text());
 	case EACCES:
 		return fail("'%s' is read-only or needs CAP_NET_ADMIN (%s)", name, strerror(err));
 	case EPERM:
@@ -1426,6 +1782,43 @@ static int cmd_set(const char *name, const char *value)
 	default:
 		return fail("cannot set '%s': %s", name, strerror(err));
 	}
+}
+
+static int cmd_set(const char *name, const char *value)
+{
+	struct tunable t = {};
+	unsigned long long v;
+	struct nlmsghdr *nlh;
+	char what[160];
+	struct nl n;
+	int err;
+
+	if (check_tunable(name))
+		return 1;
+	/* Is it a tunable? Then netlink, with a number; else its /proc file. */
+	err = nl_tunable(name, &t);
+	if (err == -ENOENT)
+		return proc_set(name, value);
+	if (err)
+		return nl_error(err, "set");
+	if (!is_number(value) || (value[0] == '0' && value[1]) || strlen(value) > 20 ||
+	    (errno = 0, v = strtoull(value, NULL, 10), errno))
+		return fail("invalid value '%s' for '%s': not a decimal number in %llu..%llu",
+			    value, name, t.min, t.max);
+	err = nl_open(&n);
+	if (err)
+		return nl_error(err, "set");
+	nlh = nl_msg(&n, n.family, NLM_F_ACK, FWD_CMD_TUNABLE_SET);
+	mnl_attr_put_strz(nlh, FWD_A_TUNABLE_NAME, name);
+	mnl_attr_put_u64(nlh, FWD_A_TUNABLE_VALUE, v);
+	err = nl_talk(&n, nlh, NULL, NULL);
+	nl_close(&n);
+	if (!err)
+		return 0;
+	snprintf(what, sizeof(what), "set %s %s", name, value);
+	if (err == -EPERM || err == -EACCES)
+		return fail("%s: setting '%s' needs CAP_NET_ADMIN", what, name);
+	return nl_error(err, what);
 }
 
 int main(int argc, char **argv)
@@ -1491,13 +1884,13 @@ int main(int argc, char **argv)
 	if (is(obj, "get") || is(obj, "set")) {
 		if (help_or(argc, argv, usage_get) == 0)
 			return 0;
-		if (is(obj, "get") && argc != 1)
-			return usage_error(usage_get, "usage: fwdctl get TUNABLE%s", "");
+		if (is(obj, "get") && argc > 1)
+			return usage_error(usage_get, "usage: fwdctl get [ TUNABLE ]%s", "");
 		if (is(obj, "set") && argc != 2)
 			return usage_error(usage_get, "usage: fwdctl set TUNABLE VALUE%s", "");
 		if (need_module())
 			return 1;
-		return is(obj, "get") ? cmd_get(argv[0]) : cmd_set(argv[0], argv[1]);
+		return is(obj, "get") ? cmd_get(argc ? argv[0] : NULL) : cmd_set(argv[0], argv[1]);
 	}
 	fprintf(stderr, "fwdctl: unknown object '%s'\n", obj);
 	fputs(usage_main, stderr);
