@@ -39,6 +39,10 @@ static inline struct fwd_net *fwd_pernet(const struct net *net)
 	return net_generic(net, fwd_net_id);
 }
 
+/* netlink/family.c */
+int fwd_genl_init(void);
+void fwd_genl_exit(void);
+
 /* netns.c */
 int fwd_netns_init(void);
 void fwd_netns_exit(void);

@@ -166,7 +166,7 @@ step "build against Debian $kver headers (warnings are errors)" "$out/build-stoc
 step "no call cycle between the files of kmod/" "$out/call-cycles.log" scripts/call-cycles.py kmod
 step "the example plugin in docs/plugin_api.md builds" "$out/doc-example.log" \
 	scripts/doc-example.sh "/lib/modules/$kver/build"
-step "the netlink spec agrees with netlink.h and genl.c, and the check catches mismatches" \
+step "the netlink spec agrees with netlink.h and netlink/family.c, and the check catches mismatches" \
 	"$out/ynl-check.log" sh -c 'scripts/ynl-check.py && scripts/ynl-check.py --self-test'
 build612=$out/build-6.12$tag
 scripts/copy-tree.sh "$build612"

@@ -4,7 +4,7 @@
   scripts/ynl-check.py [--spec FILE] [--header FILE] [--genl FILE]
 
 The spec (the kernel's netlink spec format, genetlink-legacy level) must say
-what include/forwarder/netlink.h and kmod/genl.c say:
+what include/forwarder/netlink.h and kmod/netlink/family.c say:
 
 - the family's name, version and multicast group, and every constant, as the
   header's #defines (named by c-family-name, c-version-name, c-define-name);
@@ -13,7 +13,7 @@ what include/forwarder/netlink.h and kmod/genl.c say:
   name (name-prefix + name, upper case, '-' as '_') and value, both ways:
   nothing in the spec missing from the header, nothing in the header (but
   the __*_MAX count and *_MAX) missing from the spec;
-- kmod/genl.c's genl_ops: one op per operation with "do" or "dump" and
+- kmod/netlink/family.c's genl_ops: one op per operation with "do" or "dump" and
   none for the others (events), .doit for "do", .dumpit for "dump", the
   permission flags as "flags", and the op's policy accepting exactly the
   attributes its requests list; the multicast group's name and permission.
@@ -186,7 +186,7 @@ def check_header(spec, header, other_headers):
 
 
 def parse_genl(path):
-    """kmod/genl.c: ops {cmd: {field: value}}, policies {name: {attr: type}}, mcast groups."""
+    """kmod/netlink/family.c: ops {cmd: {field: value}}, policies {name: {attr: type}}, mcast groups."""
     text = strip_comments(open(path).read())
     policies = {}
     for m in re.finditer(r"struct\s+nla_policy\s+(\w+)\s*\[[^\]]*\]\s*=\s*\{(.*?)\n\};", text,
@@ -202,12 +202,12 @@ def parse_genl(path):
             fields = re.findall(r"\.(\w+)\s*=\s*([^,]+?)\s*,", body + ",")
             f = dict(fields)
             if len(f) != len(fields):
-                err("genl.c: an op sets a field twice: %s" % body.strip())
+                err("family.c: an op sets a field twice: %s" % body.strip())
             if "cmd" not in f:
                 err("%s: a genl op without .cmd" % os.path.relpath(path, TOP))
                 continue
             if f["cmd"] in ops:
-                err("genl.c: two ops for %s" % f["cmd"])
+                err("family.c: two ops for %s" % f["cmd"])
             ops[f["cmd"]] = f
     m = re.search(r"struct\s+genl_multicast_group\s+\w+\s*\[\]\s*=\s*\{(.*?)\n\};", text,
                   flags=re.S)
@@ -233,23 +233,23 @@ def check_genl(spec, genl):
         handled = "do" in o or "dump" in o
         if not handled:
             if cmd in ops:
-                err("%s: genl.c has an op for it, the spec has neither do nor dump" % what)
+                err("%s: family.c has an op for it, the spec has neither do nor dump" % what)
             continue
         if cmd not in ops:
-            err("%s: no op in genl.c's genl_ops" % what)
+            err("%s: no op in family.c's genl_ops" % what)
             continue
         seen.add(cmd)
         op = ops[cmd]
         if ("do" in o) != ("doit" in op):
-            err("%s: %s in the spec, %s in genl.c" % (what, "do" if "do" in o else "no do",
+            err("%s: %s in the spec, %s in family.c" % (what, "do" if "do" in o else "no do",
                                                      ".doit" if "doit" in op else "no .doit"))
         if ("dump" in o) != ("dumpit" in op):
-            err("%s: %s in the spec, %s in genl.c" % (what, "dump" if "dump" in o else "no dump",
+            err("%s: %s in the spec, %s in family.c" % (what, "dump" if "dump" in o else "no dump",
                                                      ".dumpit" if "dumpit" in op else "no .dumpit"))
         want = {PERMS[f] for f in o.get("flags", [])}
         have = {f.strip() for f in op.get("flags", "").split("|") if f.strip()}
         if want != have:
-            err("%s: flags %s in the spec, %s in genl.c" % (what, sorted(want) or "none",
+            err("%s: flags %s in the spec, %s in family.c" % (what, sorted(want) or "none",
                                                            sorted(have) or "none"))
         attrs = set()
         for kind in ("do", "dump"):
@@ -264,7 +264,7 @@ def check_genl(spec, genl):
             err("%s: requests list %s, not in the attribute set %s" % (what, a, aset["name"]))
         pol = op.get("policy")
         if pol not in policies:
-            err("%s: genl.c's op has no policy of its own (%s)" % (what, pol))
+            err("%s: family.c's op has no policy of its own (%s)" % (what, pol))
             continue
         accepted = {k for k, t in policies[pol].items() if t != "NLA_REJECT"}
         want = {c_name(aset["name-prefix"], a) for a in attrs}
@@ -274,22 +274,22 @@ def check_genl(spec, genl):
             err("%s: %s accepts %s, no request in the spec lists it" % (what, pol, a))
     for cmd in sorted(set(ops) - seen):
         if not any(c_name(spec_ops["name-prefix"], o["name"]) == cmd for o in spec_ops["list"]):
-            err("genl.c: op %s is not in the spec" % cmd)
+            err("family.c: op %s is not in the spec" % cmd)
 
     sgroups = spec.get("mcast-groups", {}).get("list", [])
     cgroups = {g.get("name"): g for g in groups}
     for g in sgroups:
         define = c_name(g.get("c-define-name", "%s-mcgrp-%s" % (spec["name"], g["name"])))
         if define not in cgroups:
-            err("multicast group %s: genl.c registers no group named %s" % (g["name"], define))
+            err("multicast group %s: family.c registers no group named %s" % (g["name"], define))
             continue
         want = {MCAST_PERMS[f] for f in g.get("flags", [])}
         have = {f.strip() for f in cgroups[define].get("flags", "").split("|") if f.strip()}
         if want != have:
-            err("multicast group %s: flags %s in the spec, %s in genl.c" % (
+            err("multicast group %s: flags %s in the spec, %s in family.c" % (
                 g["name"], sorted(want) or "none", sorted(have) or "none"))
     if len(groups) != len(sgroups):
-        err("multicast groups: %d in genl.c, %d in the spec" % (len(groups), len(sgroups)))
+        err("multicast groups: %d in family.c, %d in the spec" % (len(groups), len(sgroups)))
     return ops
 
 
@@ -323,7 +323,7 @@ MUTATIONS = [
      "fwd_nl_session_del,\n\t\t.policy\t= fwd_nl_session_policy,\n\t\t.maxattr = FWD_A_MAX,\n"
      "\t\t.flags\t= GENL_ADMIN_PERM,"),
     ("a policy entry", "genl", "\t[FWD_A_SERVER_PORT]\t= { .type = NLA_BE16 },\n", ""),
-    ("an op removed from genl.c", "genl", "\t\t.cmd\t= FWD_CMD_SESSION_FLUSH,", "\t\t.cmd\t= FWD_CMD_UNSPEC,"),
+    ("an op removed from family.c", "genl", "\t\t.cmd\t= FWD_CMD_SESSION_FLUSH,", "\t\t.cmd\t= FWD_CMD_UNSPEC,"),
     ("a request attribute", "spec", "attributes: [ tunable-name, tunable-value ]",
      "attributes: [ tunable-name ]"),
 ]
@@ -363,7 +363,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--spec", default=os.path.join(TOP, "Documentation/netlink/specs/forwarder.yaml"))
     ap.add_argument("--header", default=os.path.join(TOP, "include/forwarder/netlink.h"))
-    ap.add_argument("--genl", default=os.path.join(TOP, "kmod/genl.c"))
+    ap.add_argument("--genl", default=os.path.join(TOP, "kmod/netlink/family.c"))
     ap.add_argument("--self-test", action="store_true",
                     help="show that each of a list of deliberate mismatches fails the check")
     args = ap.parse_args()

@@ -264,10 +264,6 @@ void fwd_meta_free_all(struct fwd_session *s);
 /* events.c */
 void fwd_event_raise(struct fwd_session *s, const struct fwd_event *ev);
 
-/* genl.c */
-int fwd_genl_init(void);
-void fwd_genl_exit(void);
-
 /* hooks.c */
 int fwd_session_hooks_register(struct net *net);
 void fwd_session_hooks_unregister(struct net *net);

@@ -11,7 +11,7 @@ ctl=$FWD_BUILD/userspace/ctl/fwdctl
 [ -x "$ctl" ] || skip "$ctl is not built"
 # The longest test on the debug kernel (Python and socat starts by the
 # dozen, a 10,000-session dump): run on stock only until make check has the
-# room for it (genl.c did not change this round; its last debug runs were clean).
+# room for it (the netlink code did not change this round; its last debug runs were clean).
 tmp=$(mktemp -d)
 defer rm -rf "$tmp"
 

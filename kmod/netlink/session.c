@@ -1,11 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The "forwarder" generic netlink family (include/forwarder/netlink.h): paged
- * session dumps, one session by id, deleting one or flushing a filtered set,
- * counters, the tunables (read and written through tunable.c, as their
- * /proc files are), and a multicast group of session events. Every operation
- * acts on the caller's namespace; Documentation/netlink/specs/forwarder.yaml
- * describes the family (scripts/ynl-check.py keeps it in step with this file).
+ * Sessions over netlink: paged dumps, one session by id, deleting one or
+ * flushing a filtered set, and the session counters.
  *
  * Dumps walk the table bucket by bucket, resuming from (bucket table,
  * bucket) kept in the callback; when the table was replaced by a resize the
@@ -15,11 +11,9 @@
  * per dump in progress in the namespace) makes it exactly once.
  */
 #include <linux/kernel.h>
-#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/jiffies.h>
 #include <linux/rhashtable.h>
-#include <linux/stringify.h>
 #include <net/genetlink.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
@@ -27,76 +21,15 @@
 
 #include "forwarder.h"
 #include "session/session_core.h"
-#include "tunable.h"
+#include "netlink/netlink.h"
 
 #define FWD_NL_DUMP_SLOTS	(sizeof_field(struct fwd_session, dump_marks) * BITS_PER_BYTE)
 #define FWD_NL_CLEAR_BUDGET	1024
-/* An IPv6 session with every event attribute takes about 240 bytes. */
-#define FWD_NL_EVENT_SIZE	384
-
-enum {
-	FWD_NL_GRP_EVENTS,
-};
-
-static struct genl_family fwd_genl_family;
-
-/* Each command takes only its own attributes (strict validation). */
-static const struct nla_policy fwd_nl_session_policy[FWD_A_MAX + 1] = {
-	[FWD_A_SESSION_ID]	= { .type = NLA_U64 },
-};
-
-static const struct nla_policy fwd_nl_stats_policy[FWD_A_MAX + 1] = {
-	[FWD_A_SESSION_ID]	= { .type = NLA_REJECT,
-				    .reject_message = "counters are per namespace, not per session" },
-};
-
-static const struct nla_policy fwd_nl_tunable_get_policy[FWD_A_MAX + 1] = {
-	[FWD_A_TUNABLE_NAME]	= { .type = NLA_NUL_STRING, .len = FWD_TUNABLE_NAME_MAX - 1 },
-};
-
-static const struct nla_policy fwd_nl_tunable_set_policy[FWD_A_MAX + 1] = {
-	[FWD_A_TUNABLE_NAME]	= { .type = NLA_NUL_STRING, .len = FWD_TUNABLE_NAME_MAX - 1 },
-	[FWD_A_TUNABLE_VALUE]	= { .type = NLA_U64 },
-};
-
-static const struct nla_policy fwd_nl_flush_policy[FWD_A_MAX + 1] = {
-	[FWD_A_FAMILY]		= { .type = NLA_U8 },
-	[FWD_A_PROTO]		= { .type = NLA_U8 },
-	[FWD_A_CLIENT_ADDR]	= { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
-	[FWD_A_CLIENT_PREFIX_LEN] = { .type = NLA_U8 },
-	[FWD_A_CLIENT_PORT]	= { .type = NLA_BE16 },
-	[FWD_A_SERVER_ADDR]	= { .type = NLA_BINARY, .len = sizeof(struct in6_addr) },
-	[FWD_A_SERVER_PREFIX_LEN] = { .type = NLA_U8 },
-	[FWD_A_SERVER_PORT]	= { .type = NLA_BE16 },
-};
-
-/*
- * The genl header's version: 1 up to ours. A client built for a later
- * version of the family is told so rather than misunderstood.
- */
-static int fwd_nl_check_version(const struct nlmsghdr *nlh, struct netlink_ext_ack *extack)
-{
-	const struct genlmsghdr *g = nlmsg_data(nlh);
-
-	if (g->version >= 1 && g->version <= FWD_GENL_VERSION)
-		return 0;
-	NL_SET_ERR_MSG(extack, "unsupported genl header version (this module speaks 1 to "
-		       __stringify(FWD_GENL_VERSION) ")");
-	return -EINVAL;
-}
-
-static const struct genl_multicast_group fwd_genl_mcgrps[] = {
-	[FWD_NL_GRP_EVENTS] = {
-		.name = FWD_GENL_MCGRP_EVENTS,
-		.flags = GENL_MCAST_CAP_NET_ADMIN,
-	},
-};
 
 /* ---- session attributes ------------------------------------------------- */
 
 /* Under s->lock. */
-static int fwd_nl_put_session(struct sk_buff *skb, const struct fwd_session *s,
-			      unsigned long now)
+int fwd_nl_put_session(struct sk_buff *skb, const struct fwd_session *s, unsigned long now)
 {
 	unsigned long expires = fwd_session_expires(s);
 	struct fwd_tuple t;
@@ -223,7 +156,7 @@ static struct fwd_session_table *fwd_nl_table(struct sock *sk)
 	return fwd_pernet(sock_net(sk))->sessions;
 }
 
-static int fwd_nl_dump_start(struct netlink_callback *cb)
+int fwd_nl_dump_start(struct netlink_callback *cb)
 {
 	struct fwd_session_table *tbl = fwd_nl_table(cb->skb->sk);
 	struct fwd_nl_dump_ctx *ctx = fwd_nl_dump_ctx(cb);
@@ -276,7 +209,7 @@ full:
 	return false;
 }
 
-static int fwd_nl_session_dump(struct sk_buff *skb, struct netlink_callback *cb)
+int fwd_nl_session_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct fwd_nl_dump_ctx *ctx = fwd_nl_dump_ctx(cb);
 	struct fwd_nl_dump_arg a = {
@@ -317,7 +250,7 @@ static bool fwd_nl_clear_one(struct fwd_session *s, void *p)
 	return true;
 }
 
-static int fwd_nl_dump_done(struct netlink_callback *cb)
+int fwd_nl_dump_done(struct netlink_callback *cb)
 {
 	struct fwd_session_table *tbl = fwd_nl_table(cb->skb->sk);
 	struct fwd_nl_dump_ctx *ctx = fwd_nl_dump_ctx(cb);
@@ -356,7 +289,7 @@ static bool fwd_nl_find_one(struct fwd_session *s, void *p)
 	return false;
 }
 
-static int fwd_nl_session_get(struct sk_buff *skb, struct genl_info *info)
+int fwd_nl_session_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct fwd_session_table *tbl = fwd_pernet(genl_info_net(info))->sessions;
 	struct fwd_nl_find_arg a = {};
@@ -407,7 +340,7 @@ err_free:
 
 /* ---- SESSION_DEL, SESSION_FLUSH ------------------------------------------ */
 
-static int fwd_nl_session_del(struct sk_buff *skb, struct genl_info *info)
+int fwd_nl_session_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct fwd_session_table *tbl = fwd_pernet(genl_info_net(info))->sessions;
 	struct fwd_nl_find_arg a = {};
@@ -567,7 +500,7 @@ static bool fwd_nl_flush_one(struct fwd_session *s, void *p)
  * CLOSING event of reason flush; answer FWD_A_FLUSHED. Walks in batches, so
  * a large table does not hold the CPU in one RCU section.
  */
-static int fwd_nl_session_flush(struct sk_buff *skb, struct genl_info *info)
+int fwd_nl_session_flush(struct sk_buff *skb, struct genl_info *info)
 {
 	struct fwd_nl_flush_arg a = {
 		.tbl = fwd_pernet(genl_info_net(info))->sessions,
@@ -605,113 +538,6 @@ static int fwd_nl_session_flush(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-/* ---- TUNABLE_GET, TUNABLE_SET --------------------------------------------- */
-
-static int fwd_nl_put_tunable(struct sk_buff *skb, struct net *net, const struct fwd_tunable *t)
-{
-	if (nla_put_string(skb, FWD_A_TUNABLE_NAME, t->name) ||
-	    nla_put_u64_64bit(skb, FWD_A_TUNABLE_VALUE, fwd_tunable_get(net, t), FWD_A_PAD) ||
-	    nla_put_u64_64bit(skb, FWD_A_TUNABLE_MIN, t->min, FWD_A_PAD) ||
-	    nla_put_u64_64bit(skb, FWD_A_TUNABLE_MAX, t->max, FWD_A_PAD))
-		return -EMSGSIZE;
-	return 0;
-}
-
-/* The tunable FWD_A_TUNABLE_NAME names, or NULL with the reason in extack. */
-static const struct fwd_tunable *fwd_nl_tunable(struct genl_info *info)
-{
-	const struct fwd_tunable *t;
-
-	if (GENL_REQ_ATTR_CHECK(info, FWD_A_TUNABLE_NAME)) {
-		NL_SET_ERR_MSG(info->extack, "tunable name (FWD_A_TUNABLE_NAME) required");
-		return ERR_PTR(-EINVAL);
-	}
-	t = fwd_tunable_find(nla_data(info->attrs[FWD_A_TUNABLE_NAME]));
-	if (!t) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[FWD_A_TUNABLE_NAME],
-				    "no tunable with this name");
-		return ERR_PTR(-ENOENT);
-	}
-	return t;
-}
-
-static int fwd_nl_tunable_get(struct sk_buff *skb, struct genl_info *info)
-{
-	const struct fwd_tunable *t;
-	struct sk_buff *msg;
-	void *hdr;
-
-	if (fwd_nl_check_version(info->nlhdr, info->extack))
-		return -EINVAL;
-	t = fwd_nl_tunable(info);
-	if (IS_ERR(t))
-		return PTR_ERR(t);
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &fwd_genl_family, 0, FWD_CMD_TUNABLE_GET);
-	if (!hdr || fwd_nl_put_tunable(msg, genl_info_net(info), t)) {
-		nlmsg_free(msg);
-		return -EMSGSIZE;
-	}
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
-}
-
-/* Every tunable, resuming at cb->args[0]. */
-static int fwd_nl_tunable_dump(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	struct nlattr **tb = fwd_genl_dump_attrs(cb);
-	struct net *net = sock_net(skb->sk);
-	const struct fwd_tunable *t;
-	unsigned long i;
-	void *hdr;
-
-	if (fwd_nl_check_version(cb->nlh, cb->extack))
-		return -EINVAL;
-	if (tb[FWD_A_TUNABLE_NAME]) {
-		NL_SET_ERR_MSG(cb->extack,
-			       "a tunable dump takes no FWD_A_TUNABLE_NAME: ask for one without NLM_F_DUMP");
-		return -EINVAL;
-	}
-	for (i = cb->args[0]; (t = fwd_tunable_at(i)); i++) {
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-				  &fwd_genl_family, NLM_F_MULTI, FWD_CMD_TUNABLE_GET);
-		if (!hdr)
-			break;
-		if (fwd_nl_put_tunable(skb, net, t)) {
-			genlmsg_cancel(skb, hdr);
-			break;
-		}
-		genlmsg_end(skb, hdr);
-	}
-	cb->args[0] = i;
-	return skb->len;
-}
-
-/* The /proc file's setter (fwd_tunable_set()), with netlink's errors. */
-static int fwd_nl_tunable_set(struct sk_buff *skb, struct genl_info *info)
-{
-	const struct fwd_tunable *t;
-	int err;
-
-	if (fwd_nl_check_version(info->nlhdr, info->extack))
-		return -EINVAL;
-	t = fwd_nl_tunable(info);
-	if (IS_ERR(t))
-		return PTR_ERR(t);
-	if (GENL_REQ_ATTR_CHECK(info, FWD_A_TUNABLE_VALUE)) {
-		NL_SET_ERR_MSG(info->extack, "tunable value (FWD_A_TUNABLE_VALUE) required");
-		return -EINVAL;
-	}
-	err = fwd_tunable_set(genl_info_net(info), t,
-			      nla_get_u64(info->attrs[FWD_A_TUNABLE_VALUE]));
-	if (err == -ERANGE)
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[FWD_A_TUNABLE_VALUE],
-				    "value out of range for this tunable (see FWD_A_TUNABLE_MIN, MAX)");
-	return err;
-}
-
 /* ---- STATS_GET ------------------------------------------------------------ */
 
 static int fwd_nl_put_stats(struct sk_buff *msg, struct fwd_session_table *tbl,
@@ -737,7 +563,7 @@ err:
 	return -EMSGSIZE;
 }
 
-static int fwd_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
+int fwd_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct fwd_session_table *tbl = fwd_pernet(genl_info_net(info))->sessions;
 	struct fwd_session_stats *sum;
@@ -767,171 +593,4 @@ static int fwd_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 out:
 	kfree(sum);
 	return err;
-}
-
-/* ---- events --------------------------------------------------------------- */
-
-static int fwd_nl_put_event(struct sk_buff *skb, const struct fwd_session *s,
-			    const struct fwd_event *ev, u8 type)
-{
-	if (nla_put_u8(skb, FWD_A_EVENT_TYPE, type))
-		return -EMSGSIZE;
-	if (type == FWD_NL_EV_STATE &&
-	    (nla_put_u8(skb, FWD_A_EVENT_SIDE, ev->dir) ||
-	     nla_put_u8(skb, FWD_A_EVENT_OLD_STATE, ev->old_state) ||
-	     nla_put_u8(skb, FWD_A_EVENT_NEW_STATE, ev->new_state)))
-		return -EMSGSIZE;
-	if (type == FWD_NL_EV_CLOSING && nla_put_u8(skb, FWD_A_EVENT_REASON, ev->reason))
-		return -EMSGSIZE;
-	return fwd_nl_put_session(skb, s, jiffies);
-}
-
-/*
- * The netlink sink: multicasts a session event, after the plugins saw it, to
- * the "events" listeners of the session's namespace. Called with the session
- * locked, in an RCU read-side section.
- *
- * Loss-tolerant like ctnetlink events: never blocks, and a message that
- * cannot be allocated or delivered is counted in nl_events_dropped.
- */
-static void fwd_genl_session_event(struct fwd_session *s, const struct fwd_event *ev,
-				   void *priv)
-{
-	struct fwd_session_table *tbl = s->table;
-	struct net *net = tbl->net;
-	struct sk_buff *skb;
-	void *hdr;
-	u8 type;
-	int err;
-
-	switch (ev->type) {
-	case FWD_EV_SESSION_NEW:
-		type = FWD_NL_EV_NEW;
-		break;
-	case FWD_EV_TCP_STATE_CHANGE:
-		type = FWD_NL_EV_STATE;
-		break;
-	case FWD_EV_CLOSING:
-		type = FWD_NL_EV_CLOSING;
-		break;
-	default:
-		return;
-	}
-	/* Listeners see the outcome: after the state update, after plugins. */
-	if (ev->phase != FWD_PHASE_POST || !net ||
-	    !genl_has_listeners(&fwd_genl_family, net, FWD_NL_GRP_EVENTS))
-		return;
-
-	skb = genlmsg_new(FWD_NL_EVENT_SIZE, GFP_ATOMIC);
-	if (!skb)
-		goto drop;
-	hdr = genlmsg_put(skb, 0, 0, &fwd_genl_family, 0, FWD_CMD_EVENT);
-	if (!hdr || fwd_nl_put_event(skb, s, ev, type)) {
-		nlmsg_free(skb);
-		goto drop;
-	}
-	genlmsg_end(skb, hdr);
-	err = genlmsg_multicast_netns(&fwd_genl_family, net, skb, 0, FWD_NL_GRP_EVENTS,
-				      GFP_ATOMIC);
-	/* -ESRCH: the listeners left meanwhile; -ENOBUFS: a listener overran. */
-	if (err && err != -ESRCH)
-		goto drop;
-	return;
-
-drop:
-	fwd_stat_inc(tbl, FWD_CNT_NETLINK_EVENTS_DROPPED);
-}
-
-static struct fwd_event_sink fwd_genl_sink = {
-	.event	= fwd_genl_session_event,
-	.order	= FWD_SINK_ORDER_LISTENERS,
-};
-
-/* ---- family --------------------------------------------------------------- */
-
-/*
- * Reading a tunable needs no privilege, as its /proc file is readable by all;
- * everything else needs CAP_NET_ADMIN over the namespace.
- */
-static const struct genl_ops fwd_genl_ops[] = {
-	{
-		.cmd	= FWD_CMD_SESSION_GET,
-		.doit	= fwd_nl_session_get,
-		.start	= fwd_nl_dump_start,
-		.dumpit	= fwd_nl_session_dump,
-		.done	= fwd_nl_dump_done,
-		.policy	= fwd_nl_session_policy,
-		.maxattr = FWD_A_MAX,
-		.flags	= GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd	= FWD_CMD_STATS_GET,
-		.doit	= fwd_nl_stats_get,
-		.policy	= fwd_nl_stats_policy,
-		.maxattr = FWD_A_MAX,
-		.flags	= GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd	= FWD_CMD_TUNABLE_GET,
-		.doit	= fwd_nl_tunable_get,
-		.dumpit	= fwd_nl_tunable_dump,
-		.policy	= fwd_nl_tunable_get_policy,
-		.maxattr = FWD_A_MAX,
-	},
-	{
-		.cmd	= FWD_CMD_TUNABLE_SET,
-		.doit	= fwd_nl_tunable_set,
-		.policy	= fwd_nl_tunable_set_policy,
-		.maxattr = FWD_A_MAX,
-		.flags	= GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd	= FWD_CMD_SESSION_DEL,
-		.doit	= fwd_nl_session_del,
-		.policy	= fwd_nl_session_policy,
-		.maxattr = FWD_A_MAX,
-		.flags	= GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd	= FWD_CMD_SESSION_FLUSH,
-		.doit	= fwd_nl_session_flush,
-		.policy	= fwd_nl_flush_policy,
-		.maxattr = FWD_A_MAX,
-		.flags	= GENL_UNS_ADMIN_PERM,
-	},
-};
-
-static struct genl_family fwd_genl_family = {
-	.name		= FWD_GENL_NAME,
-	.version	= FWD_GENL_VERSION,
-	.maxattr	= FWD_A_MAX,
-	.netnsok	= true,
-	.parallel_ops	= true,
-	.module		= THIS_MODULE,
-	.ops		= fwd_genl_ops,
-	.n_ops		= ARRAY_SIZE(fwd_genl_ops),
-	.mcgrps		= fwd_genl_mcgrps,
-	.n_mcgrps	= ARRAY_SIZE(fwd_genl_mcgrps),
-};
-
-/* After the per-namespace state exists: operations look it up. */
-int fwd_genl_init(void)
-{
-	int err;
-
-	err = genl_register_family(&fwd_genl_family);
-	if (err)
-		return err;
-	/* Events go out once the family exists. */
-	err = fwd_event_sink_register(&fwd_genl_sink);
-	if (err)
-		genl_unregister_family(&fwd_genl_family);
-	return err;
-}
-
-void fwd_genl_exit(void)
-{
-	/* Waits for the event senders: none is left using the family after this. */
-	fwd_event_sink_unregister(&fwd_genl_sink);
-	genl_unregister_family(&fwd_genl_family);
 }

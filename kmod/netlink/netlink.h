@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The generic netlink family's internals: family.c holds the family and its
+ * operations, the other files of kmod/netlink/ the handlers.
+ */
+#ifndef _FWD_NETLINK_NETLINK_H
+#define _FWD_NETLINK_NETLINK_H
+
+#include <linux/stringify.h>
+#include <net/genetlink.h>
+#include <forwarder/netlink.h>
+
+struct fwd_session;
+struct fwd_event_sink;
+
+enum {
+	FWD_NL_GRP_EVENTS,
+};
+
+extern struct genl_family fwd_genl_family;
+
+/*
+ * The genl header's version: 1 up to ours. A client built for a later
+ * version of the family is told so rather than misunderstood.
+ */
+static inline int fwd_nl_check_version(const struct nlmsghdr *nlh, struct netlink_ext_ack *extack)
+{
+	const struct genlmsghdr *g = nlmsg_data(nlh);
+
+	if (g->version >= 1 && g->version <= FWD_GENL_VERSION)
+		return 0;
+	NL_SET_ERR_MSG(extack, "unsupported genl header version (this module speaks 1 to "
+		       __stringify(FWD_GENL_VERSION) ")");
+	return -EINVAL;
+}
+
+/* session.c */
+int fwd_nl_put_session(struct sk_buff *skb, const struct fwd_session *s, unsigned long now);
+int fwd_nl_session_get(struct sk_buff *skb, struct genl_info *info);
+int fwd_nl_dump_start(struct netlink_callback *cb);
+int fwd_nl_session_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int fwd_nl_dump_done(struct netlink_callback *cb);
+int fwd_nl_session_del(struct sk_buff *skb, struct genl_info *info);
+int fwd_nl_session_flush(struct sk_buff *skb, struct genl_info *info);
+int fwd_nl_stats_get(struct sk_buff *skb, struct genl_info *info);
+
+/* tunable.c */
+int fwd_nl_tunable_get(struct sk_buff *skb, struct genl_info *info);
+int fwd_nl_tunable_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int fwd_nl_tunable_set(struct sk_buff *skb, struct genl_info *info);
+
+/* events.c */
+extern struct fwd_event_sink fwd_nl_sink;
+
+#endif /* _FWD_NETLINK_NETLINK_H */
