@@ -22,6 +22,8 @@ enum fwd_genl_cmd {
 	FWD_CMD_TUNABLE_SET,	/* FWD_A_TUNABLE_NAME, FWD_A_TUNABLE_VALUE */
 	FWD_CMD_SESSION_DEL,	/* FWD_A_SESSION_ID */
 	FWD_CMD_SESSION_FLUSH,	/* optional filters; answers FWD_A_FLUSHED */
+	FWD_CMD_SPLICE_GET,	/* NLM_F_DUMP: every spliced pair; else FWD_A_SPLICE_ID */
+	FWD_CMD_SPLICE_DEL,	/* FWD_A_SPLICE_ID: tear the pair down, both peers reset */
 	__FWD_CMD_MAX
 };
 #define FWD_CMD_MAX (__FWD_CMD_MAX - 1)
@@ -58,6 +60,14 @@ enum fwd_genl_attr {
 	FWD_A_CLIENT_PREFIX_LEN,	/* u8: FLUSH filter, bits of FWD_A_CLIENT_ADDR */
 	FWD_A_SERVER_PREFIX_LEN,	/* u8: FLUSH filter, bits of FWD_A_SERVER_ADDR */
 	FWD_A_FLUSHED,		/* u64: sessions a FLUSH removed */
+	FWD_A_SPLICE_ID,	/* u64: a pair, unique in the namespace, never reused */
+	FWD_A_SPLICE_STATE,	/* u8: enum fwd_nl_splice_state */
+	FWD_A_SPLICE_LOCAL_ADDR,	/* binary, 4 bytes: our end of the client's connection */
+	FWD_A_SPLICE_LOCAL_PORT,	/* be16 */
+	FWD_A_SPLICE_SERVER_LOCAL_ADDR,	/* binary, 4 bytes: our end of the server's connection */
+	FWD_A_SPLICE_SERVER_LOCAL_PORT,	/* be16 */
+	FWD_A_SPLICE_IDLE_MS,	/* u64: since the last segment */
+	FWD_A_SPLICE_TIMEOUT,	/* u32: seconds of idleness it may live in its state */
 	__FWD_A_MAX
 };
 #define FWD_A_MAX (__FWD_A_MAX - 1)
@@ -67,6 +77,16 @@ enum fwd_nl_event {
 	FWD_NL_EV_NEW,		/* a session was created */
 	FWD_NL_EV_STATE,	/* one end's TCP state changed */
 	FWD_NL_EV_CLOSING,	/* the session is being removed */
+};
+
+/* A spliced pair's state (FWD_A_SPLICE_STATE), as show names it. */
+enum fwd_nl_splice_state {
+	FWD_NL_SPLICE_INSTALLING,	/* being handed over */
+	FWD_NL_SPLICE_ESTABLISHED,
+	FWD_NL_SPLICE_FIN_WAIT,		/* one side sent FIN */
+	FWD_NL_SPLICE_TIME_WAIT,	/* both sides sent FIN */
+	FWD_NL_SPLICE_CLOSE,		/* an exact-sequence RST went through */
+	FWD_NL_SPLICE_DEAD,		/* being torn down */
 };
 
 /* Counters in FWD_A_STATS, all u64 (FWD_STATS_PAD for alignment). */

@@ -37,6 +37,10 @@ static const struct nla_policy fwd_nl_tunable_set_policy[FWD_A_MAX + 1] = {
 	[FWD_A_TUNABLE_VALUE]	= { .type = NLA_U64 },
 };
 
+static const struct nla_policy fwd_nl_splice_policy[FWD_A_MAX + 1] = {
+	[FWD_A_SPLICE_ID]	= { .type = NLA_U64 },
+};
+
 static const struct nla_policy fwd_nl_flush_policy[FWD_A_MAX + 1] = {
 	[FWD_A_FAMILY]		= { .type = NLA_U8 },
 	[FWD_A_PROTO]		= { .type = NLA_U8 },
@@ -102,6 +106,21 @@ static const struct genl_ops fwd_genl_ops[] = {
 		.cmd	= FWD_CMD_SESSION_FLUSH,
 		.doit	= fwd_nl_session_flush,
 		.policy	= fwd_nl_flush_policy,
+		.maxattr = FWD_A_MAX,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= FWD_CMD_SPLICE_GET,
+		.doit	= fwd_nl_splice_get,
+		.dumpit	= fwd_nl_splice_dump,
+		.policy	= fwd_nl_splice_policy,
+		.maxattr = FWD_A_MAX,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= FWD_CMD_SPLICE_DEL,
+		.doit	= fwd_nl_splice_del,
+		.policy	= fwd_nl_splice_policy,
 		.maxattr = FWD_A_MAX,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},

@@ -49,6 +49,11 @@ int fwd_nl_tunable_get(struct sk_buff *skb, struct genl_info *info);
 int fwd_nl_tunable_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int fwd_nl_tunable_set(struct sk_buff *skb, struct genl_info *info);
 
+/* splice.c */
+int fwd_nl_splice_get(struct sk_buff *skb, struct genl_info *info);
+int fwd_nl_splice_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int fwd_nl_splice_del(struct sk_buff *skb, struct genl_info *info);
+
 /* events.c */
 extern struct fwd_event_sink fwd_nl_sink;
 
