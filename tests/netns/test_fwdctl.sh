@@ -4,9 +4,12 @@
 . "$(dirname "$0")/lib.sh"
 stock_only "fwdctl's own output and errors; the /proc writes it makes are checked there by test_session_basic, test_splice_proc and the AQM tests"
 require_cmd python3 socat
-ctl=$FWD_BUILD/userspace/ctl/fwdctl
+# FWD_CTL: another build of fwdctl (an older one, to see a new check fail on it).
+ctl=${FWD_CTL:-$FWD_BUILD/userspace/ctl/fwdctl}
 [ -x "$ctl" ] || skip "$ctl is not built"
 tool=$FWD_TOP/tests/netns/splice_tool.py
+tmp=$(mktemp -d)
+defer rm -rf "$tmp"
 
 expect_errno "stats without the module" "not loaded" "$ctl" stats
 "$ctl" stats >/dev/null 2>&1
@@ -75,4 +78,20 @@ expect_errno "set out of range" "out of range" fwd "$ctl" set timeout_udp 0
 expect_errno "set of an unknown tunable" "no setting named 'nosuch'" fwd "$ctl" set nosuch 1
 expect_errno "set of a path" "invalid setting name" fwd "$ctl" set ../x 1
 expect_eq "value unchanged by the failed sets" 30 "$(fwd "$ctl" get timeout_udp)"
+
+# -n NETNS acts in that namespace (this shell is in the initial one, which has
+# its own /proc/forwarder, default settings and none of these sessions).
+expect_eq "-n NETNS get reads that namespace's setting" 30 "$("$ctl" -n "$NS_FWD" get timeout_udp)"
+expect_eq "without -n, this namespace's" 60 "$("$ctl" get timeout_udp)"
+check "a UDP flow from port 40005" sh -c "echo hi | ip netns exec $NS_CLI socat -u - UDP:$SRV_IP4:5353,sourceport=40005"
+count_json() { python3 -S -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+expect_eq "-n NETNS session list (netlink) lists that namespace's sessions" 1 \
+	"$("$ctl" -n "$NS_FWD" -j session list proto udp port 40005 | count_json)"
+expect_eq "without -n, this namespace's (none)" 0 "$("$ctl" -j session list proto udp port 40005 | count_json)"
+check "-n NETNS set writes there" "$ctl" -n "$NS_FWD" set timeout_udp 31
+expect_eq "the other namespace's value" 31 "$(fwd "$ctl" get timeout_udp)"
+expect_eq "this namespace's value unchanged" 60 "$("$ctl" get timeout_udp)"
+expect_errno "-n with an unknown namespace" "cannot open network namespace 'fwd-nosuch'" "$ctl" -n fwd-nosuch stats
+"$ctl" -n fwd-nosuch stats >/dev/null 2>&1
+expect_eq "exit status of -n with an unknown namespace" 1 $?
 finish

@@ -3,14 +3,16 @@
  * fwdctl: the admin tool for forwarder, in the grammar of ip(8) and tc(8).
  * It speaks the "forwarder" generic netlink family (include/forwarder/netlink.h)
  * for sessions and events, and the documented /proc/forwarder files
- * (proc_api.md) for the rest, always in the caller's network namespace; run it
- * under `ip netns exec NS` for another one.
+ * (proc_api.md) for the rest, in the caller's network namespace or the one
+ * -n NETNS names.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -40,7 +42,7 @@ static const char *proc_dir = PROC_DIR;
 
 static const char usage_main[] =
 	"Usage: fwdctl [ OPTIONS ] OBJECT { COMMAND | help }\n"
-	"OPTIONS := { -j[son] | -s[tatistics] | -h[elp] | -V[ersion] }\n"
+	"OPTIONS := { -j[son] | -s[tatistics] | -n[etns] NETNS | -h[elp] | -V[ersion] }\n"
 	"OBJECT := { stats | session | monitor | top | splice | plugin | group | get | set }\n"
 	"\n"
 	"  fwdctl stats                      session and splice counters\n"
@@ -1268,6 +1270,34 @@ static int cmd_plugin(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * -n NETNS: move into the namespace `ip netns add` created (or a path to one)
+ * before anything is opened. /proc/forwarder is a symlink to self/net/forwarder,
+ * which follows the task's namespace, and netlink sockets opened afterwards
+ * act there too.
+ */
+static int enter_netns(const char *name)
+{
+	char path[512];
+	int fd;
+
+	if (!*name)
+		return fail("-n needs a network namespace name");
+	snprintf(path, sizeof(path), "%s%s", strchr(name, '/') ? "" : "/run/netns/", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail("cannot open network namespace '%s': %s", name, strerror(errno));
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		int err = errno;
+
+		close(fd);
+		return fail("cannot enter network namespace '%s': %s%s", name, strerror(err),
+			    err == EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+	}
+	close(fd);
+	return 0;
+}
+
 static int groups_absent(void)
 {
 	return fail("rate groups not available in this module (no %s/groups)", proc_dir);
@@ -1433,6 +1463,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "statistics", no_argument, NULL, 's' },
+		{ "netns", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
@@ -1442,13 +1473,17 @@ int main(int argc, char **argv)
 
 	if (getenv("FWDCTL_PROC_DIR"))	/* tests point it at a fake directory */
 		proc_dir = getenv("FWDCTL_PROC_DIR");
-	while ((c = getopt_long(argc, argv, "+jshV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jsn:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
 			break;
 		case 's':
 			show_stats = true;
+			break;
+		case 'n':
+			if (enter_netns(optarg))
+				return 1;
 			break;
 		case 'h':
 			fputs(usage_main, stdout);
