@@ -19,6 +19,8 @@ expect_eq "exit status of an unknown object" 2 $?
 
 setup_topology || exit 1
 load_forwarder || finish
+# The UDP sessions below outlive the checks that list them, however slow the VM.
+check "timeout_udp 600" fwd_write timeout_udp 600
 
 # Some TCP and UDP traffic, and one spliced pair.
 srv socat -t 10 TCP-LISTEN:9000,fork,reuseaddr PIPE &
@@ -28,6 +30,8 @@ fwd python3 -S "$tool" handoff --port 8080 --server $SRV_IP4:9000 > /dev/null 2>
 wait_listener "$NS_FWD" t 8080 || finish
 check "a spliced transfer" cli python3 -S "$tool" client --connect $FWD_CLI_IP4:8080 --bytes 100000
 check "a UDP flow" sh -c "echo hi | ip netns exec $NS_CLI socat -u - UDP:$SRV_IP4:5353"
+check "a UDP flow from port 40004" sh -c "echo hi | ip netns exec $NS_CLI socat -u - UDP:$SRV_IP4:5300,sourceport=40004"
+check "an IPv6 UDP flow from port 40006" sh -c "echo hi | ip netns exec $NS_CLI socat -u - UDP6:[$SRV_IP6]:5300,sourceport=40006"
 
 check "stats lists the session counters" sh -c "ip netns exec $NS_FWD $ctl stats | grep -q '^sessions_created  *[1-9]'"
 check "stats lists the splice counters" sh -c "ip netns exec $NS_FWD $ctl stats | grep -q '^splice_installed  *1$'"
@@ -64,6 +68,19 @@ s = json.load(sys.stdin)
 assert len(s) == 1 and s[0][\"sport\"] == 5353, s'"
 check "session list (text) has the header" sh -c "ip netns exec $NS_FWD $ctl session list | head -n1 | grep -q '^id proto family client'"
 expect_errno "session list with a bad filter" "bad filter" "$ctl" session list colour blue
+
+# IPv6 endpoints as [addr]:port (an IPv4 one as addr:port), in top and monitor.
+check "top writes an IPv6 client as [addr]:port" sh -c "ip netns exec $NS_FWD $ctl top -n 1 | grep -qF '[$CLI_IP6]:40006'"
+check "top writes an IPv6 server as [addr]:port" sh -c "ip netns exec $NS_FWD $ctl top -n 1 | grep -qF '[$SRV_IP6]:5300'"
+check "top writes an IPv4 client as addr:port" sh -c "ip netns exec $NS_FWD $ctl top -n 1 | grep -qF ' $CLI_IP4:40004 '"
+fwd "$ctl" monitor count 1 > "$tmp/mon6" 2> "$tmp/mon6.err" &
+mon=$!
+defer "kill $mon"
+check "monitor subscribed" wait_until 10 grep -q listening "$tmp/mon6.err"
+check "an IPv6 UDP flow from port 40007" sh -c "echo hi | ip netns exec $NS_CLI socat -u - UDP6:[$SRV_IP6]:5300,sourceport=40007"
+check "monitor printed the event" wait_until 10 grep -q new "$tmp/mon6"
+expect_eq "monitor writes IPv6 endpoints as [addr]:port" \
+	"[new] id N udp [$CLI_IP6]:40007 -> [$SRV_IP6]:5300" "$(sed -E 's/id [0-9]+/id N/; s/ [^ ]+$//' "$tmp/mon6")"
 
 check "splice list -j has the pair" sh -c "ip netns exec $NS_FWD $ctl -j splice list | python3 -S -c '
 import json, sys

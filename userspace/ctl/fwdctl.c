@@ -312,6 +312,13 @@ static const char *tcp_state_name(unsigned int st)
 	return st < sizeof(tcp_states) / sizeof(tcp_states[0]) ? tcp_states[st] : "?";
 }
 
+/* ADDR:PORT, an IPv6 address in brackets ([fd00::1]:53) as in RFC 3986. */
+static const char *endpoint(const char *addr, unsigned int port, char *buf, size_t len)
+{
+	snprintf(buf, len, strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
+	return buf;
+}
+
 struct sess {
 	unsigned long long id;		/* 0: not known (from /proc) */
 	char proto[4], family[5];
@@ -817,8 +824,11 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 		sess_json(&s);
 		puts("}");
 	} else {
-		printf("[%s] id %llu %s %s:%u -> %s:%u", name, s.id, s.proto, s.client, s.cport,
-		       s.server, s.sport);
+		char cl[INET6_ADDRSTRLEN + 8], sv[INET6_ADDRSTRLEN + 8];
+
+		printf("[%s] id %llu %s %s -> %s", name, s.id, s.proto,
+		       endpoint(s.client, s.cport, cl, sizeof(cl)),
+		       endpoint(s.server, s.sport, sv, sizeof(sv)));
 		if (type == FWD_NL_EV_STATE)
 			printf(" %s %s -> %s", side ? "server" : "client", tcp_state_name(old),
 			       tcp_state_name(new));
@@ -1041,8 +1051,8 @@ static int cmd_top(int argc, char **argv)
 				const struct sess *s = &cur.rows[k].s;
 				char cl[64], sv[64];
 
-				snprintf(cl, sizeof(cl), "%s:%u", s->client, s->cport);
-				snprintf(sv, sizeof(sv), "%s:%u", s->server, s->sport);
+				endpoint(s->client, s->cport, cl, sizeof(cl));
+				endpoint(s->server, s->sport, sv, sizeof(sv));
 				human((unsigned long long)(cur.rows[k].rate * 8), false, b[0],
 				      sizeof(b[0]));
 				strncat(b[0], "b/s", sizeof(b[0]) - strlen(b[0]) - 1);
