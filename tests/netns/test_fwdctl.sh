@@ -82,6 +82,45 @@ check "monitor printed the event" wait_until 10 grep -q new "$tmp/mon6"
 expect_eq "monitor writes IPv6 endpoints as [addr]:port" \
 	"[new] id N udp [$CLI_IP6]:40007 -> [$SRV_IP6]:5300" "$(sed -E 's/id [0-9]+/id N/; s/ [^ ]+$//' "$tmp/mon6")"
 
+# Filters on the client's (src, sport) and the server's (dst, dport) address
+# and port: each lists exactly the sessions of the full list that match.
+check "session list src/dst/sport/dport list exactly the matching sessions" fwd python3 -S - "$ctl" <<'PY'
+import ipaddress, json, subprocess, sys
+ctl = sys.argv[1]
+def ls(*f):
+    return json.loads(subprocess.check_output([ctl, "-j", "session", "list", *f]))
+def key(s):
+    return (s["proto"], s["client"], s["cport"], s["server"], s["sport"])
+def net(a):
+    return ipaddress.ip_network(a, strict=False)
+def inside(a, n):
+    a = ipaddress.ip_address(a)
+    return a.version == n.version and a in n
+everything = ls()
+cases = [
+    (["src", "fd00:1::/64"], lambda s: inside(s["client"], net("fd00:1::/64")), True),
+    (["dst", "10.0.2.2"], lambda s: s["server"] == "10.0.2.2", True),
+    (["dst", "10.0.2.0/24", "dport", "5353"], lambda s: inside(s["server"], net("10.0.2.0/24")) and s["sport"] == 5353, True),
+    (["sport", "40004"], lambda s: s["cport"] == 40004, True),
+    (["src", "10.0.1.2/32", "proto", "udp"], lambda s: s["client"] == "10.0.1.2" and s["proto"] == "udp", True),
+    (["src", "fd00:1::2", "dport", "5300", "sport", "40006"], lambda s: s["client"] == "fd00:1::2" and s["sport"] == 5300 and s["cport"] == 40006, True),
+    (["dst", "fd00:2::/64", "proto", "tcp"], lambda s: False, False),
+]
+bad = 0
+for f, pred, nonempty in cases:
+    want = sorted(key(s) for s in everything if pred(s))
+    got = sorted(key(s) for s in ls(*f))
+    if got != want or (nonempty and not want):
+        print("filter", f, "listed", got, "expected", want)
+        bad += 1
+sys.exit(bad)
+PY
+expect_errno "session list with a prefix too long" "bad filter 'src 10.0.0.0/33'" "$ctl" session list src 10.0.0.0/33
+check "top filters the same way" sh -c "ip netns exec $NS_FWD $ctl -j top -n 1 src fd00:1::/64 sport 40006 | python3 -S -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d[\"sessions\"] == 1 and d[\"top\"][0][\"session\"][\"client\"] == \"$CLI_IP6\", d'"
+
 check "splice list -j has the pair" sh -c "ip netns exec $NS_FWD $ctl -j splice list | python3 -S -c '
 import json, sys
 p = json.load(sys.stdin)

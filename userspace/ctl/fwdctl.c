@@ -49,7 +49,7 @@ static const char usage_main[] =
 	"  fwdctl session list [ FILTER ]    the session table (-s: packet and byte counters)\n"
 	"  fwdctl session show ID            one session\n"
 	"  fwdctl monitor [ count N ]        session events as they happen (until Ctrl-C)\n"
-	"  fwdctl top [ -n ITER ] [ -d SECS ] [ -N ROWS ]  the busiest sessions, refreshed\n"
+	"  fwdctl top [ -n ITER ] [ -d SECS ] [ -N ROWS ] [ FILTER ]  the busiest sessions\n"
 	"  fwdctl splice list                spliced connection pairs\n"
 	"  fwdctl plugin list                registered plugins and user-defined events\n"
 	"  fwdctl group { list | add | change | del | bind | unbind } ...  rate groups\n"
@@ -62,7 +62,10 @@ static const char usage_session[] =
 	"Usage: fwdctl [ -j ] [ -s ] session list [ FILTER ]\n"
 	"       fwdctl [ -j ] session show ID\n"
 	"FILTER := [ proto { tcp | udp } ] [ port N ] [ state STATE ]\n"
-	"  port matches the client or the server port, state either end's TCP state.\n"
+	"          [ src ADDR[/LEN] ] [ dst ADDR[/LEN] ] [ sport N ] [ dport N ]\n"
+	"  port matches the client or the server port, state either end's TCP state;\n"
+	"  src and sport the client's address (IPv4 or IPv6 prefix) and port, dst and\n"
+	"  dport the server's.\n"
 	"  The list comes from netlink (paged, with session ids) or, when the netlink\n"
 	"  family is not there or not allowed, from " PROC_DIR "/sessions.\n"
 	"  show needs netlink and CAP_NET_ADMIN.\n";
@@ -74,10 +77,10 @@ static const char usage_monitor[] =
 	"  Needs CAP_NET_ADMIN.\n";
 
 static const char usage_top[] =
-	"Usage: fwdctl [ -j ] top [ -n ITER ] [ -d SECONDS ] [ -N ROWS ]\n"
+	"Usage: fwdctl [ -j ] top [ -n ITER ] [ -d SECONDS ] [ -N ROWS ] [ FILTER ]\n"
 	"  The busiest sessions by byte rate between refreshes (every SECONDS, default\n"
 	"  1), ROWS of them (default: what fits the terminal, or 20). -n stops after\n"
-	"  ITER refreshes. Ctrl-C or q quits.\n";
+	"  ITER refreshes. FILTER as for session list. Ctrl-C or q quits.\n";
 
 static const char usage_splice[] = "Usage: fwdctl [ -j ] splice list\n";
 
@@ -333,10 +336,62 @@ struct sess {
 /* Called for each session; non-zero stops the walk. */
 typedef int (*sess_cb_t)(const struct sess *s, void *arg);
 
+/* An address prefix of a filter (src, dst): family 0 when not given. */
+struct addr_prefix {
+	int family;
+	unsigned int len;
+	unsigned char addr[16];
+};
+
 struct session_filter {
 	const char *proto, *state;
-	long port;
+	long port, cport, sport;	/* -1: any */
+	struct addr_prefix src, dst;	/* the client's and the server's address */
 };
+
+#define SESSION_FILTER_INIT { .port = -1, .cport = -1, .sport = -1 }
+
+/* ADDR or ADDR/LEN, IPv4 or IPv6; 0 or -1. */
+static int parse_prefix(const char *arg, struct addr_prefix *p)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash;
+	unsigned int max;
+
+	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
+		return -1;
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, buf, p->addr) == 1)
+		p->family = AF_INET, max = 32;
+	else if (inet_pton(AF_INET6, buf, p->addr) == 1)
+		p->family = AF_INET6, max = 128;
+	else
+		return -1;
+	if (!slash) {
+		p->len = max;
+		return 0;
+	}
+	if (!is_number(slash) || strlen(slash) > 3 || (unsigned int)atoi(slash) > max)
+		return -1;
+	p->len = atoi(slash);
+	return 0;
+}
+
+/* Does the address @text (as printed, "?" when unknown) lie in @p? */
+static bool prefix_match(const struct addr_prefix *p, const char *text)
+{
+	unsigned char a[16];
+	unsigned int full = p->len / 8, rest = p->len % 8;
+
+	if (!p->family)
+		return true;
+	if (inet_pton(p->family, text, a) != 1)
+		return false;	/* the other family */
+	if (memcmp(a, p->addr, full))
+		return false;
+	return !rest || !((a[full] ^ p->addr[full]) & (0xff00 >> rest));
+}
 
 static bool sess_match(const struct sess *s, const struct session_filter *f)
 {
@@ -344,9 +399,43 @@ static bool sess_match(const struct sess *s, const struct session_filter *f)
 		return false;
 	if (f->port >= 0 && s->cport != f->port && s->sport != f->port)
 		return false;
+	if (f->cport >= 0 && s->cport != f->cport)
+		return false;
+	if (f->sport >= 0 && s->sport != f->sport)
+		return false;
 	if (f->state && strcasecmp(s->cstate, f->state) && strcasecmp(s->sstate, f->state))
 		return false;
-	return true;
+	return prefix_match(&f->src, s->client) && prefix_match(&f->dst, s->server);
+}
+
+static bool is_port(const char *arg)
+{
+	return is_number(arg) && strlen(arg) <= 5 && atol(arg) <= 65535;
+}
+
+/*
+ * One filter, KEY VALUE: proto, port, state, src, dst, sport, dport. 0, or -1
+ * for a key or value that is not one.
+ */
+static int parse_filter(const char *key, const char *val, struct session_filter *f)
+{
+	if (is(key, "proto") && (!strcmp(val, "tcp") || !strcmp(val, "udp")))
+		f->proto = val;
+	else if (is(key, "state"))
+		f->state = val;
+	else if (!strcmp(key, "sport") && is_port(val))
+		f->cport = atol(val);
+	else if (!strcmp(key, "dport") && is_port(val))
+		f->sport = atol(val);
+	else if (is(key, "port") && is_port(val))
+		f->port = atol(val);
+	else if (!strcmp(key, "src"))
+		return parse_prefix(val, &f->src);
+	else if (!strcmp(key, "dst"))
+		return parse_prefix(val, &f->dst);
+	else
+		return -1;
+	return 0;
 }
 
 /* The session table through /proc/forwarder/sessions (no ids). */
@@ -748,7 +837,7 @@ static int cmd_session_show(const char *arg)
 
 static int cmd_session(int argc, char **argv)
 {
-	struct session_filter f = { .port = -1 };
+	struct session_filter f = SESSION_FILTER_INIT;
 	int i;
 
 	if (help_or(argc, argv, usage_session) == 0)
@@ -765,15 +854,7 @@ static int cmd_session(int argc, char **argv)
 	for (i = 1; i < argc; i += 2) {
 		if (i + 1 >= argc)
 			return usage_error(usage_session, "'%s' needs a value", argv[i]);
-		if (is(argv[i], "proto") && (!strcmp(argv[i + 1], "tcp") ||
-					     !strcmp(argv[i + 1], "udp")))
-			f.proto = argv[i + 1];
-		else if (is(argv[i], "state"))
-			f.state = argv[i + 1];
-		else if (is(argv[i], "port") && is_number(argv[i + 1]) &&
-			 atol(argv[i + 1]) <= 65535)
-			f.port = atol(argv[i + 1]);
-		else
+		if (parse_filter(argv[i], argv[i + 1], &f))
 			return fail("bad filter '%s %s'", argv[i], argv[i + 1]), 2;
 	}
 	return need_module() ? 1 : cmd_session_list(&f);
@@ -909,6 +990,7 @@ struct top_row {
 struct top_set {
 	struct top_row *rows;
 	size_t n, cap;
+	const struct session_filter *f;
 };
 
 static void sess_key(const struct sess *s, char *key, size_t len)
@@ -924,6 +1006,8 @@ static int top_collect(const struct sess *s, void *p)
 {
 	struct top_set *t = p;
 
+	if (!sess_match(s, t->f))
+		return 0;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 1024;
 		struct top_row *r = realloc(t->rows, cap * sizeof(*r));
@@ -963,7 +1047,8 @@ static double now_s(void)
 
 static int cmd_top(int argc, char **argv)
 {
-	struct top_set prev = {}, cur = {};
+	struct session_filter f = SESSION_FILTER_INIT;
+	struct top_set prev = { .f = &f }, cur = { .f = &f };
 	long iters = -1, rows = 0, iter;
 	double interval = 1, t_prev = 0, t_cur;
 	bool tty = isatty(STDOUT_FILENO), ids;
@@ -981,6 +1066,8 @@ static int cmd_top(int argc, char **argv)
 			rows = atol(argv[++i]);
 		else if (!strcmp(argv[i], "-d") && atof(argv[i + 1]) > 0)
 			interval = atof(argv[++i]);
+		else if (!parse_filter(argv[i], argv[i + 1], &f))
+			i++;
 		else
 			return usage_error(usage_top, "bad top argument '%s'", argv[i]);
 	}
