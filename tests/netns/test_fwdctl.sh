@@ -121,6 +121,41 @@ import json, sys
 d = json.load(sys.stdin)
 assert d[\"sessions\"] == 1 and d[\"top\"][0][\"session\"][\"client\"] == \"$CLI_IP6\", d'"
 
+# -p: indented JSON, the same document; numbers are JSON numbers, a negative one too.
+check "-j -p stats is indented JSON" sh -c "ip netns exec $NS_FWD $ctl -j -p stats > $tmp/pretty && python3 -S -c '
+import json, sys
+text = open(sys.argv[1]).read()
+d = json.loads(text)
+lines = text.splitlines()
+assert lines[0] == \"{\" and lines[1].startswith(\"  \\\"\") and lines[-1] == \"}\", lines[:3]
+assert isinstance(d[\"sessions_created\"], int), d' $tmp/pretty"
+check "-j -p session list parses as the -j one does" sh -c "ip netns exec $NS_FWD $ctl -jp session list | python3 -S -c 'import json,sys; assert len(json.load(sys.stdin)) >= 3'"
+mkdir -p "$tmp/fakeproc"
+echo "1 rate 10000000bit burst 65536 mode police action drop limit_pkts 1000 limit_bytes 8388608 ecn 0 tokens -1200" > "$tmp/fakeproc/groups"
+check "group list -j: a negative number is a JSON number" sh -c "FWDCTL_PROC_DIR=$tmp/fakeproc $ctl -j group list | python3 -S -c '
+import json, sys
+g = json.load(sys.stdin)[0]
+assert g[\"tokens\"] == -1200 and g[\"burst\"] == 65536, g'"
+check "every JSON value that is a number is printed as one" fwd python3 -S - "$ctl" <<'PY'
+import json, re, subprocess, sys
+ctl = sys.argv[1]
+bad = []
+def walk(v, where):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            walk(x, where + "." + k)
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            walk(x, where + "[%d]" % i)
+    elif isinstance(v, str) and re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", v):
+        bad.append((where, v))
+for cmd in (["stats"], ["session", "list"], ["splice", "list"], ["plugin", "list"],
+            ["group", "list"], ["get", "timeout_udp"], ["top", "-n", "1"]):
+    walk(json.loads(subprocess.check_output([ctl, "-j", *cmd])), " ".join(cmd))
+print(bad)
+sys.exit(1 if bad else 0)
+PY
+
 check "splice list -j has the pair" sh -c "ip netns exec $NS_FWD $ctl -j splice list | python3 -S -c '
 import json, sys
 p = json.load(sys.stdin)

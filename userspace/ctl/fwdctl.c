@@ -35,14 +35,15 @@
 #define PROC_DIR "/proc/forwarder"
 #define NL_BUF_SIZE (64 * 1024)
 
-static bool json, show_stats;
+static bool json, show_stats, pretty;
 static const char *proc_dir = PROC_DIR;
 
 /* ---- help ------------------------------------------------------------------ */
 
 static const char usage_main[] =
 	"Usage: fwdctl [ OPTIONS ] OBJECT { COMMAND | help }\n"
-	"OPTIONS := { -j[son] | -s[tatistics] | -n[etns] NETNS | -h[elp] | -V[ersion] }\n"
+	"OPTIONS := { -j[son] [ -p[retty] ] | -s[tatistics] | -n[etns] NETNS | -h[elp] |\n"
+	"             -V[ersion] }\n"
 	"OBJECT := { stats | session | monitor | top | splice | plugin | group | get | set }\n"
 	"\n"
 	"  fwdctl stats                      session and splice counters\n"
@@ -241,7 +242,9 @@ static void json_str(const char *s)
 
 static void json_value(const char *s)
 {
-	if (is_number(s) && (s[0] != '0' || !s[1]))
+	const char *digits = s[0] == '-' ? s + 1 : s;	/* "tokens -1200" */
+
+	if (is_number(digits) && (digits[0] != '0' || !digits[1]) && strcmp(s, "-0"))
 		fputs(s, stdout);
 	else
 		json_str(s);
@@ -253,6 +256,107 @@ static void json_key(bool *first, const char *k)
 	*first = false;
 	json_str(k);
 	putchar(':');
+}
+
+/*
+ * -p: stdout goes through this filter, which indents the compact JSON the
+ * commands print (two spaces a level, as json.dumps(indent=2)); a newline
+ * outside any object still ends a document (monitor, top: one per line).
+ */
+struct pretty {
+	FILE *out;
+	int depth;
+	bool in_str, esc, open;	/* open: a { or [ waits to see if it is empty */
+};
+
+static void pretty_newline(struct pretty *p)
+{
+	fputc('\n', p->out);
+	for (int i = 0; i < p->depth; i++)
+		fputs("  ", p->out);
+}
+
+static ssize_t pretty_write(void *cookie, const char *buf, size_t len)
+{
+	struct pretty *p = cookie;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (p->open && c != '}' && c != ']') {
+			p->open = false;
+			p->depth++;
+			pretty_newline(p);
+		}
+		if (p->in_str) {
+			fputc(c, p->out);
+			if (p->esc)
+				p->esc = false;
+			else if (c == '\\')
+				p->esc = true;
+			else if (c == '"')
+				p->in_str = false;
+			continue;
+		}
+		switch (c) {
+		case '"':
+			p->in_str = true;
+			fputc(c, p->out);
+			break;
+		case '{':
+		case '[':
+			fputc(c, p->out);
+			p->open = true;
+			break;
+		case '}':
+		case ']':
+			if (p->open) {
+				p->open = false;
+			} else {
+				p->depth--;
+				pretty_newline(p);
+			}
+			fputc(c, p->out);
+			break;
+		case ',':
+			fputc(c, p->out);
+			pretty_newline(p);
+			break;
+		case ':':
+			fputs(": ", p->out);
+			break;
+		default:
+			fputc(c, p->out);
+		}
+	}
+	fflush(p->out);
+	return len;
+}
+
+static int pretty_close(void *cookie)
+{
+	struct pretty *p = cookie;
+
+	return fclose(p->out);
+}
+
+/* Replace stdout by the filter; false if that cannot be done (stdout kept). */
+static bool pretty_stdout(void)
+{
+	static struct pretty p;
+	static const cookie_io_functions_t io = { .write = pretty_write, .close = pretty_close };
+	FILE *f;
+	int fd = dup(STDOUT_FILENO);
+
+	if (fd < 0 || !(p.out = fdopen(fd, "w")))
+		return false;
+	f = fopencookie(&p, "w", io);
+	if (!f)
+		return false;
+	/* Line-buffered, so monitor and top still show each line at once. */
+	setvbuf(f, NULL, _IOLBF, 0);
+	stdout = f;
+	return true;
 }
 
 /* Split @line at blanks in place; returns the number of words (at most @max). */
@@ -1560,23 +1664,30 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "statistics", no_argument, NULL, 's' },
+		{ "pretty", no_argument, NULL, 'p' },
 		{ "netns", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
+	static FILE *stdout_orig;
 	const char *obj;
 	int c;
 
+	if (!stdout_orig)
+		stdout_orig = stdout;
 	if (getenv("FWDCTL_PROC_DIR"))	/* tests point it at a fake directory */
 		proc_dir = getenv("FWDCTL_PROC_DIR");
-	while ((c = getopt_long(argc, argv, "+jsn:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jpsn:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
 			break;
 		case 's':
 			show_stats = true;
+			break;
+		case 'p':
+			pretty = true;
 			break;
 		case 'n':
 			if (enter_netns(optarg))
@@ -1595,6 +1706,8 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (pretty && json && stdout == stdout_orig && !pretty_stdout())
+		return fail("-p: cannot set up the output: %s", strerror(errno));
 	if (argc < 1) {
 		fputs(usage_main, stderr);
 		return 2;
