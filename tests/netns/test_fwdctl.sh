@@ -185,4 +185,41 @@ expect_eq "this namespace's value unchanged" 60 "$("$ctl" get timeout_udp)"
 expect_errno "-n with an unknown namespace" "cannot open network namespace 'fwd-nosuch'" "$ctl" -n fwd-nosuch stats
 "$ctl" -n fwd-nosuch stats >/dev/null 2>&1
 expect_eq "exit status of -n with an unknown namespace" 1 $?
+
+# monitor -e: only the events named; -o timestamp: each with the wall-clock time.
+fwd "$ctl" monitor -e NEW -o timestamp > "$tmp/mon_new" 2> "$tmp/mon_new.err" &
+defer "kill $!"
+fwd "$ctl" -j monitor -e closing,State -o timestamp > "$tmp/mon_close" 2> "$tmp/mon_close.err" &
+defer "kill $!"
+check "monitor -e NEW -o timestamp subscribed" wait_until 10 grep -q listening "$tmp/mon_new.err"
+check "monitor -j -e closing,State -o timestamp subscribed" wait_until 10 grep -q listening "$tmp/mon_close.err"
+check "set timeout_udp 1" fwd "$ctl" set timeout_udp 1
+check "a TCP connection (new and state events)" sh -c "echo hello | ip netns exec $NS_CLI timeout 60 socat -t 30 - TCP:$SRV_IP4:9000 | grep -q hello"
+check "a UDP flow from port 40008" sh -c "echo hi | ip netns exec $NS_CLI socat -u - UDP:$SRV_IP4:5353,sourceport=40008"
+check "its closing event came (timeout)" wait_until 30 grep -q '"cport":40008' "$tmp/mon_close"
+# The NEW monitor read the same closing event before the next new one: once
+# that is printed, every event before it was seen (and left out).
+check "a UDP flow from port 40009" sh -c "echo hi | ip netns exec $NS_CLI socat -u - UDP:$SRV_IP4:5353,sourceport=40009"
+check "monitor -e NEW printed it" wait_until 10 grep -q ":40009 " "$tmp/mon_new"
+check "monitor -e NEW printed only [new] lines, each after its timestamp" python3 -S - "$tmp/mon_new" <<'PY'
+import datetime, re, sys, time
+lines = open(sys.argv[1]).read().splitlines()
+assert any(":40008 -> " in l for l in lines) and any("-> 10.0.2.2:9000 " in l for l in lines), lines
+for l in lines:
+    m = re.fullmatch(r"\[(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d)\] \[new\] id \d+ .*", l)
+    assert m, l
+    t = datetime.datetime.fromisoformat(m.group(1)).timestamp()
+    assert abs(t - time.time()) < 600, l
+PY
+check "monitor -j -e closing,State printed only those, each with a timestamp" python3 -S - "$tmp/mon_close" <<'PY'
+import datetime, json, sys, time
+ev = [json.loads(l) for l in open(sys.argv[1])]
+assert {e["event"] for e in ev} == {"closing", "state"}, ev
+assert any(e["event"] == "closing" and e["reason"] == "timeout" and e["session"]["cport"] == 40008 for e in ev), ev
+for e in ev:
+    assert abs(datetime.datetime.fromisoformat(e["timestamp"]).timestamp() - time.time()) < 600, e
+PY
+expect_errno "monitor -e with an unknown event" "bad event list 'NEW,gone'" "$ctl" monitor -e NEW,gone
+"$ctl" monitor -e gone >/dev/null 2>&1
+expect_eq "exit status of monitor -e with an unknown event" 2 $?
 finish

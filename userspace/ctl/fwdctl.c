@@ -49,7 +49,7 @@ static const char usage_main[] =
 	"  fwdctl stats                      session and splice counters\n"
 	"  fwdctl session list [ FILTER ]    the session table (-s: packet and byte counters)\n"
 	"  fwdctl session show ID            one session\n"
-	"  fwdctl monitor [ count N ]        session events as they happen (until Ctrl-C)\n"
+	"  fwdctl monitor [ -e EVENTS ] [ -o timestamp ] [ count N ]  session events (until Ctrl-C)\n"
 	"  fwdctl top [ -n ITER ] [ -d SECS ] [ -N ROWS ] [ FILTER ]  the busiest sessions\n"
 	"  fwdctl splice list                spliced connection pairs\n"
 	"  fwdctl plugin list                registered plugins and user-defined events\n"
@@ -72,9 +72,11 @@ static const char usage_session[] =
 	"  show needs netlink and CAP_NET_ADMIN.\n";
 
 static const char usage_monitor[] =
-	"Usage: fwdctl [ -j ] monitor [ count N ]\n"
+	"Usage: fwdctl [ -j ] monitor [ -e EVENTS ] [ -o timestamp ] [ count N ]\n"
 	"  Print session events (new, TCP state change, closing) until interrupted,\n"
 	"  or until N events were printed. -j prints one JSON object per line.\n"
+	"  -e: only these events, a comma-separated list of NEW, STATE, CLOSING.\n"
+	"  -o timestamp: each event with the wall-clock time (ISO 8601).\n"
 	"  Needs CAP_NET_ADMIN.\n";
 
 static const char usage_top[] =
@@ -976,7 +978,49 @@ static void on_signal(int sig)
 
 struct monitor_arg {
 	unsigned long printed, count;
+	unsigned int types;	/* bit per FWD_NL_EV_*: the events to print (0: all) */
+	bool timestamp;
 };
+
+/* -e NEW,STATE,CLOSING (any case) into a mask of event types; 0 if a name is unknown. */
+static unsigned int monitor_types(const char *list)
+{
+	static const struct { const char *name; unsigned int type; } names[] = {
+		{ "new", FWD_NL_EV_NEW }, { "state", FWD_NL_EV_STATE },
+		{ "closing", FWD_NL_EV_CLOSING },
+	};
+	unsigned int mask = 0;
+	const char *p = list;
+
+	for (;;) {
+		size_t len = strcspn(p, ","), i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (len == strlen(names[i].name) && !strncasecmp(p, names[i].name, len))
+				break;
+		if (i == sizeof(names) / sizeof(names[0]))
+			return 0;
+		mask |= 1u << names[i].type;
+		if (!p[len])
+			return mask;
+		p += len + 1;
+	}
+}
+
+/* The wall-clock time, ISO 8601 with microseconds and the UTC offset. */
+static const char *wall_clock(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char date[32], zone[8];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(zone, sizeof(zone), "%z", &tm);
+	snprintf(buf, len, "%s.%06d%.3s:%.2s", date, (int)(ts.tv_nsec / 1000), zone, zone + 3);
+	return buf;
+}
 
 static int event_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -998,8 +1042,15 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	reason = u8_or0(tb[FWD_A_EVENT_REASON]);
 	name = type == FWD_NL_EV_NEW ? "new" : type == FWD_NL_EV_STATE ? "state" :
 	       type == FWD_NL_EV_CLOSING ? "closing" : "unknown";
+	if (m->types && (type >= 32 || !(m->types & (1u << type))))
+		return MNL_CB_OK;
+	if (m->timestamp) {
+		char t[80];
+
+		printf(json ? "{\"timestamp\":\"%s\"," : "[%s] ", wall_clock(t, sizeof(t)));
+	}
 	if (json) {
-		printf("{\"event\":\"%s\",", name);
+		printf("%s\"event\":\"%s\",", m->timestamp ? "" : "{", name);
 		if (type == FWD_NL_EV_STATE)
 			printf("\"side\":\"%s\",\"old_state\":\"%s\",\"new_state\":\"%s\",",
 			       side ? "server" : "client", tcp_state_name(old), tcp_state_name(new));
@@ -1035,12 +1086,24 @@ static int cmd_monitor(int argc, char **argv)
 	int one = 1, err, ret;
 	struct nl n;
 
+	int i;
+
 	if (help_or(argc, argv, usage_monitor) == 0)
 		return 0;
-	if (argc == 2 && is(argv[0], "count") && is_number(argv[1]) && atol(argv[1]) > 0)
-		m.count = strtoul(argv[1], NULL, 10);
-	else if (argc)
-		return usage_error(usage_monitor, "bad monitor argument '%s'", argv[0]);
+	for (i = 0; i < argc; i += 2) {
+		if (i + 1 >= argc)
+			return usage_error(usage_monitor, "bad monitor argument '%s'", argv[i]);
+		if (is(argv[i], "count") && is_number(argv[i + 1]) && atol(argv[i + 1]) > 0)
+			m.count = strtoul(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "-e") && !(m.types = monitor_types(argv[i + 1])))
+			return usage_error(usage_monitor,
+					   "bad event list '%s' (NEW, STATE, CLOSING, comma-separated)",
+					   argv[i + 1]);
+		else if (!strcmp(argv[i], "-o") && !strcmp(argv[i + 1], "timestamp"))
+			m.timestamp = true;
+		else if (strcmp(argv[i], "-e"))
+			return usage_error(usage_monitor, "bad monitor argument '%s'", argv[i]);
+	}
 	if (need_module())
 		return 1;
 	err = nl_open(&n);
