@@ -222,4 +222,37 @@ PY
 expect_errno "monitor -e with an unknown event" "bad event list 'NEW,gone'" "$ctl" monitor -e NEW,gone
 "$ctl" monitor -e gone >/dev/null 2>&1
 expect_eq "exit status of monitor -e with an unknown event" 2 $?
+
+# top in a terminal: q quits at once (no Ctrl-C), and the terminal's settings
+# (canonical mode, echo) are back afterwards, as stty in the same terminal shows.
+check "top quits on q and restores the terminal" fwd python3 -S - "$ctl" <<'PY'
+import os, pty, select, sys, time
+ctl = sys.argv[1]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("sh", ["sh", "-c", '"$0" top -d 0.5; echo "rc=$?"; stty -a; echo END', ctl])
+out = b""
+def pump(secs, until):
+    global out
+    end = time.monotonic() + secs
+    while time.monotonic() < end and until not in out:
+        if select.select([fd], [], [], 0.1)[0]:
+            try:
+                out += os.read(fd, 65536)
+            except OSError:
+                return
+pump(30, b"fwdctl top")
+os.write(fd, b"q")
+pump(15, b"rc=")
+pump(15, b"END")
+settings = out.split(b"rc=", 1)[-1].replace(b";", b" ").split()
+try:
+    os.kill(pid, 9)
+except ProcessLookupError:
+    pass
+os.waitpid(pid, 0)
+print("quit by q:", b"rc=0" in out, "icanon and echo back:", b"icanon" in settings and b"echo" in settings)
+print("after top:", b" ".join(settings).decode(errors="replace"))
+sys.exit(0 if b"rc=0" in out and b"icanon" in settings and b"echo" in settings else 1)
+PY
 finish

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1212,6 +1214,61 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * top reads single keys ('q') from a terminal on standard input: canonical
+ * mode and echo off while it runs, the settings restored however it ends
+ * (return, exit, SIGINT and SIGTERM through the loop's exit).
+ */
+static struct termios tty_saved;
+static bool tty_raw;
+
+static void tty_restore(void)
+{
+	if (tty_raw)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &tty_saved);
+	tty_raw = false;
+}
+
+static void tty_keys(void)
+{
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &tty_saved))
+		return;
+	t = tty_saved;
+	t.c_lflag &= ~(ICANON | ECHO);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &t))
+		return;
+	tty_raw = true;
+	atexit(tty_restore);
+}
+
+/* Wait @secs, or until 'q' is typed (true) or a signal asks to stop. */
+static bool top_wait(double secs)
+{
+	double end = now_s() + secs, left;
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	char c;
+
+	while (!stop && (left = end - now_s()) > 0) {
+		if (!tty_raw) {
+			struct timespec ts = { (time_t)left, (long)((left - (time_t)left) * 1e9) };
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (poll(&pfd, 1, (int)(left * 1000) + 1) <= 0)
+			continue;	/* timeout, or EINTR: the loop checks both */
+		if (read(STDIN_FILENO, &c, 1) != 1)
+			return false;
+		if (c == 'q' || c == 'Q')
+			return true;
+	}
+	return false;
+}
+
 static int cmd_top(int argc, char **argv)
 {
 	struct session_filter f = SESSION_FILTER_INIT;
@@ -1248,21 +1305,18 @@ static int cmd_top(int argc, char **argv)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	tty_keys();
 	for (iter = 0; !stop && (iters < 0 || iter < iters); iter++) {
-		struct timespec ts;
 		char b[4][32];
 		size_t k;
 
-		if (iter) {
-			ts.tv_sec = (time_t)interval;
-			ts.tv_nsec = (long)((interval - ts.tv_sec) * 1e9);
-			nanosleep(&ts, NULL);
-			if (stop)
-				break;
-		}
+		if (iter && (top_wait(interval) || stop))
+			break;
 		cur.n = 0;
-		if (any_sessions(top_collect, &cur, &ids))
+		if (any_sessions(top_collect, &cur, &ids)) {
+			tty_restore();
 			return 1;
+		}
 		t_cur = now_s();
 		/* Rate since the previous refresh; for new sessions, since they began. */
 		for (k = 0; k < cur.n; k++) {
@@ -1331,6 +1385,7 @@ static int cmd_top(int argc, char **argv)
 		}
 		t_prev = t_cur;
 	}
+	tty_restore();
 	free(prev.rows);
 	free(cur.rows);
 	return 0;
