@@ -255,4 +255,51 @@ print("quit by q:", b"rc=0" in out, "icanon and echo back:", b"icanon" in settin
 print("after top:", b" ".join(settings).decode(errors="replace"))
 sys.exit(0 if b"rc=0" in out and b"icanon" in settings and b"echo" in settings else 1)
 PY
+
+# save prints the configuration as fwdctl commands; -b restores it: the same
+# save output from a fresh namespace after `fwdctl save | fwdctl -b -`.
+for obj in firewall save; do
+	check "$obj help" sh -c "$ctl $obj help | grep -q '^Usage: fwdctl'"
+done
+FW_KO=$FWD_BUILD/plugins/firewall/fwd_firewall.ko
+if [ -f "$FW_KO" ] && insmod "$FW_KO"; then
+	defer "rmmod fwd_firewall"
+	check "firewall list -j without rules" sh -c "ip netns exec $NS_FWD $ctl -j firewall list | python3 -S -c 'import json,sys; assert json.load(sys.stdin)[\"rules\"] == []'"
+	check "firewall add (rate-limit, IPv6 prefix)" fwd "$ctl" firewall add rate-limit group 2 dir reply proto udp dst fd00:2::/64 dport 53
+	check "firewall add (intercept)" fwd "$ctl" firewall add intercept proto tcp src 10.0.1.0/24 sport 1234
+	check "firewall list -j" sh -c "ip netns exec $NS_FWD $ctl -j firewall list | python3 -S -c '
+import json, sys
+d = json.load(sys.stdin)
+assert [r[\"action\"] for r in d[\"rules\"]] == [\"rate-limit\", \"intercept\"] and d[\"rules\"][0][\"dport\"] == 53, d'"
+else
+	log "fwd_firewall.ko not built or not loaded: save without firewall rules"
+fi
+check "group add 1" fwd "$ctl" group add 1 rate 10mbit burst 64k mode shape ecn limit 500p
+check "group add 2" fwd "$ctl" group add 2 rate 1mbit burst 16k peakrate 2mbit pburst 16k action mark-dscp 10
+check "group bind 1" fwd "$ctl" group bind 1 proto tcp dport 5201 dir orig
+check "set full_policy pass" fwd "$ctl" set full_policy pass
+check "set max_sessions 1000" fwd "$ctl" set max_sessions 1000
+fwd "$ctl" save > "$tmp/saved"
+check "save" test -s "$tmp/saved"
+log "saved: $(tr '\n' ';' < "$tmp/saved")"
+for line in "set timeout_udp 1" "set full_policy pass" "set max_sessions 1000" \
+	"group add 1 rate 10000000bit burst 65536 mode shape action drop limit 500p limit 8388608 ecn" \
+	"group add 2 rate 1000000bit burst 16384 peakrate 2000000bit pburst 16384 mode police action mark-dscp 10 limit 1000p limit 8388608 noecn" \
+	"group bind 1 proto tcp dport 5201 dir orig"; do
+	check "save prints '$line'" grep -qxF "$line" "$tmp/saved"
+done
+if [ -f "$FW_KO" ]; then
+	check "save prints the firewall's rules" grep -qxF "firewall add intercept proto tcp src 10.0.1.0/24 sport 1234" "$tmp/saved"
+fi
+new_ns NS_NEW || fail "a fresh namespace"
+check "save | -b - in a fresh namespace" sh -c "ip netns exec $NS_FWD $ctl save | $ctl -n $NS_NEW -b -"
+"$ctl" -n "$NS_NEW" save > "$tmp/restored"
+check "the restored namespace saves the same configuration" sh -c "test -s $tmp/restored && cmp $tmp/saved $tmp/restored"
+
+# -b stops at the first command that fails and says which line it was.
+printf 'set timeout_udp 7\n\n# a comment\ngroup add 9 rate 0\nset timeout_udp 8\n' > "$tmp/bad"
+expect_errno "-b names the line that failed" "$tmp/bad:4: stopped" "$ctl" -n "$NS_FWD" -b "$tmp/bad"
+"$ctl" -n "$NS_FWD" -b "$tmp/bad" >/dev/null 2>&1
+expect_eq "exit status of -b with a failing line" 1 $?
+expect_eq "the lines before it ran, the ones after did not" 7 "$(fwd "$ctl" get timeout_udp)"
 finish

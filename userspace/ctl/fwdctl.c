@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -37,16 +38,17 @@
 #define PROC_DIR "/proc/forwarder"
 #define NL_BUF_SIZE (64 * 1024)
 
-static bool json, show_stats, pretty;
+static bool json, show_stats, pretty, prom;
 static const char *proc_dir = PROC_DIR;
 
 /* ---- help ------------------------------------------------------------------ */
 
 static const char usage_main[] =
 	"Usage: fwdctl [ OPTIONS ] OBJECT { COMMAND | help }\n"
-	"OPTIONS := { -j[son] [ -p[retty] ] | -s[tatistics] | -n[etns] NETNS | -h[elp] |\n"
-	"             -V[ersion] }\n"
-	"OBJECT := { stats | session | monitor | top | splice | plugin | group | get | set }\n"
+	"OPTIONS := { -j[son] [ -p[retty] ] | -s[tatistics] | -n[etns] NETNS | -b[atch] FILE |\n"
+	"             -h[elp] | -V[ersion] }\n"
+	"OBJECT := { stats | session | monitor | top | splice | plugin | group | firewall |\n"
+	"            get | set | save }\n"
 	"\n"
 	"  fwdctl stats                      session and splice counters\n"
 	"  fwdctl session list [ FILTER ]    the session table (-s: packet and byte counters)\n"
@@ -58,6 +60,9 @@ static const char usage_main[] =
 	"  fwdctl group { list | add | change | del | bind | unbind } ...  rate groups\n"
 	"  fwdctl get TUNABLE                read a setting (e.g. max_sessions)\n"
 	"  fwdctl set TUNABLE VALUE          change a setting (needs CAP_NET_ADMIN)\n"
+	"  fwdctl firewall { list | add | flush } ...  the firewall plugin's rules\n"
+	"  fwdctl save                       the configuration, as fwdctl commands for -b\n"
+	"  fwdctl -b FILE                    run FILE's commands, one a line (- for stdin)\n"
 	"\n"
 	"`fwdctl OBJECT help` describes each object. See fwdctl(8).\n";
 
@@ -96,6 +101,22 @@ static const char usage_group[] =
 	"       fwdctl group { add | change | del | bind | unbind } ARGS...\n"
 	"  Passed to " PROC_DIR "/groups as one command line (see proc_api.md),\n"
 	"  e.g. group add 1 rate 10mbit burst 64k mode police.\n";
+
+static const char usage_firewall[] =
+	"Usage: fwdctl [ -j ] firewall list\n"
+	"       fwdctl firewall add ACTION [ group ID [ dir DIR ] ] [ MATCH ]...\n"
+	"       fwdctl firewall flush\n"
+	"  The firewall plugin's rules (fwd_firewall.ko), through " PROC_DIR "/firewall:\n"
+	"  add writes its words as one rule (see proc_api.md), e.g.\n"
+	"  firewall add intercept proto tcp dport 5002.\n";
+
+static const char usage_save[] =
+	"Usage: fwdctl save\n"
+	"  Print the namespace's configuration as fwdctl commands, one a line: the\n"
+	"  settings (set), the rate groups and bind rules (group add, group bind), the\n"
+	"  firewall's rules (firewall add). fwdctl -b FILE (- for standard input)\n"
+	"  restores it in a namespace that has none of them yet:\n"
+	"  fwdctl save > fw.conf; fwdctl -n NEW -b fw.conf\n";
 
 static const char usage_stats[] =
 	"Usage: fwdctl [ -j ] stats [ -o prom ]\n"
@@ -1406,7 +1427,6 @@ static bool counter_is_gauge(const char *name)
 	return false;
 }
 
-static bool prom;
 
 /* One counter as a Prometheus sample with its TYPE (counters get _total). */
 static void show_prom(const char *name, const char *value)
@@ -1587,6 +1607,286 @@ static int cmd_plugin(int argc, char **argv)
 	puts("]}");
 	free(buf);
 	return 0;
+}
+
+/* The firewall plugin's rules: "N ACTION key value... hits N" and two counter lines. */
+static int cmd_firewall(int argc, char **argv)
+{
+	char cmd[256], *buf, *line, *save, *w[64];
+	size_t len = 0;
+	bool first = false;	/* "rules" is the first member */
+	int i, n, err, rules = 0;
+
+	if (help_or(argc, argv, usage_firewall) == 0)
+		return 0;
+	if (argc < 1 || !(is(argv[0], "list") || is(argv[0], "show") || is(argv[0], "add") ||
+			  is(argv[0], "flush")))
+		return usage_error(usage_firewall, "unknown firewall command '%s'",
+				   argc ? argv[0] : "");
+	if (need_module())
+		return 1;
+	if (is(argv[0], "list") || is(argv[0], "show")) {
+		buf = slurp("firewall");
+		if (!buf)
+			return errno == ENOENT ?
+			       fail("the firewall plugin is not loaded (no %s/firewall)", proc_dir) :
+			       fail("cannot read firewall: %s", strerror(errno));
+		if (!json) {
+			fputs(buf, stdout);
+			free(buf);
+			return 0;
+		}
+		printf("{\"rules\":[");
+		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			bool f2 = true;
+
+			n = words(line, w, 64);
+			if (n == 2 && !is_number(w[0])) {	/* a counter */
+				printf("%s", rules >= 0 ? "]" : "");
+				rules = -1;
+				json_key(&first, w[0]);
+				json_value(w[1]);
+				continue;
+			}
+			if (n < 2 || rules < 0)
+				continue;
+			printf("%s{", rules++ ? "," : "");
+			json_key(&f2, "id");
+			json_value(w[0]);
+			json_key(&f2, "action");
+			json_str(w[1]);
+			for (i = 2; i + 1 < n; i += 2) {
+				json_key(&f2, w[i]);
+				json_value(w[i + 1]);
+			}
+			putchar('}');
+		}
+		puts(rules >= 0 ? "]}" : "}");
+		free(buf);
+		return 0;
+	}
+	for (i = 0; i < argc; i++) {
+		int k = snprintf(cmd + len, sizeof(cmd) - len, "%s%s", i ? " " : "",
+				 i ? argv[i] : is(argv[0], "add") ? "add" : "flush");
+
+		if (k < 0 || (size_t)k >= sizeof(cmd) - len)
+			return usage_error(usage_firewall, "firewall command too long%s", "");
+		len += k;
+	}
+	err = proc_write("firewall", cmd);
+	switch (err) {
+	case 0:
+		return 0;
+	case ENOENT:
+		return fail("the firewall plugin is not loaded (no %s/firewall)", proc_dir);
+	case EPERM:
+	case EACCES:
+		return fail("firewall %s: permission denied (needs CAP_NET_ADMIN)", argv[0]);
+	case EINVAL:
+		return fail("firewall %s: invalid rule (the kernel log says why)", argv[0]);
+	default:
+		return fail("firewall %s: %s", argv[0], strerror(err));
+	}
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The settings: the files of the directory one may read and write holding one word. */
+static int save_tunables(void)
+{
+	char **names = NULL, path[512], *buf;
+	size_t n = 0, i;
+	struct dirent *de;
+	struct stat st;
+	DIR *d = opendir(proc_dir);
+
+	if (!d)
+		return fail("cannot read %s: %s", proc_dir, strerror(errno));
+	while ((de = readdir(d))) {
+		char **nn;
+
+		snprintf(path, sizeof(path), "%s/%s", proc_dir, de->d_name);
+		if (de->d_name[0] == '.' || stat(path, &st) || !S_ISREG(st.st_mode) ||
+		    (st.st_mode & (S_IRUSR | S_IWUSR)) != (S_IRUSR | S_IWUSR) ||
+		    !strcmp(de->d_name, "groups") || !strcmp(de->d_name, "firewall"))
+			continue;
+		nn = realloc(names, (n + 1) * sizeof(*names));
+		if (!nn || !(nn[n] = strdup(de->d_name))) {
+			closedir(d);
+			return fail("out of memory");
+		}
+		names = nn;
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), name_cmp);
+	for (i = 0; i < n; i++) {
+		char *w[2];
+
+		buf = slurp(names[i]);
+		if (buf && words(buf, w, 2) == 1) {
+			w[0][strcspn(w[0], "\n")] = '\0';
+			printf("set %s %s\n", names[i], w[0]);
+		}
+		free(buf);
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}
+
+/*
+ * A group line read back as the add command that makes it: the settings
+ * only (rate, burst, ebs, peakrate, pburst, mode, action, limits, ecn), in
+ * add's words ("action mark-dscp dscp N" is "action mark-dscp N",
+ * "limit_pkts N" "limit Np").
+ */
+static void save_group(char **w, int n)
+{
+	static const char * const same[] = { "rate", "burst", "ebs", "peakrate", "pburst", "mode" };
+	int i;
+
+	printf("group add %s", w[0]);
+	for (i = 1; i + 1 < n; i += 2) {
+		const char *k = w[i], *v = w[i + 1];
+
+		for (size_t j = 0; j < sizeof(same) / sizeof(same[0]); j++)
+			if (!strcmp(k, same[j]))
+				printf(" %s %s", k, v);
+		if (!strcmp(k, "action"))
+			printf(" action %s", v);
+		else if (!strcmp(k, "dscp") || !strcmp(k, "fwmark"))
+			printf(" %s", v);
+		else if (!strcmp(k, "limit_pkts"))
+			printf(" limit %sp", v);
+		else if (!strcmp(k, "limit_bytes"))
+			printf(" limit %s", v);
+		else if (!strcmp(k, "ecn"))
+			printf(" %s", strcmp(v, "0") ? "ecn" : "noecn");
+	}
+	putchar('\n');
+}
+
+static int cmd_save(int argc, char **argv)
+{
+	char *buf, *line, *save, *w[64];
+	int n, i;
+
+	if (help_or(argc, argv, usage_save) == 0)
+		return 0;
+	if (argc)
+		return usage_error(usage_save, "save takes no argument ('%s')", argv[0]);
+	if (need_module())
+		return 1;
+	if (save_tunables())
+		return 1;
+	buf = slurp("groups");
+	if (!buf && errno != ENOENT)
+		return fail("cannot read groups: %s", strerror(errno));
+	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		n = words(line, w, 64);
+		if (n > 1 && is_number(w[0]))
+			save_group(w, n);
+	}
+	free(buf);
+	buf = slurp("groups");	/* bind rules after every group they name */
+	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		n = words(line, w, 64);
+		if (n < 3 || strcmp(w[0], "bind") || strcmp(w[1], "group"))
+			continue;
+		printf("group bind %s", w[2]);
+		for (i = 3; i < n; i++)
+			printf(" %s", w[i]);
+		putchar('\n');
+	}
+	free(buf);
+	buf = slurp("firewall");
+	if (!buf && errno != ENOENT)
+		return fail("cannot read firewall: %s", strerror(errno));
+	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		n = words(line, w, 64);
+		if (n < 2 || !is_number(w[0]))
+			continue;
+		printf("firewall add");
+		for (i = 1; i < n; i++) {
+			if (!strcmp(w[i], "hits") && i + 1 < n) {
+				i++;
+				continue;
+			}
+			printf(" %s", w[i]);
+		}
+		putchar('\n');
+	}
+	free(buf);
+	return 0;
+}
+
+int main(int argc, char **argv);
+
+static bool in_batch;
+
+/*
+ * -b FILE: each line a fwdctl command line without "fwdctl" (which may be
+ * there), run as if given to fwdctl with the options before -b; blank lines
+ * and # comments skipped. Stops at the first command that fails.
+ */
+static int run_batch(const char *file, const char *argv0)
+{
+	bool json0 = json, stats0 = show_stats, pretty0 = pretty;
+	FILE *out0 = stdout;
+	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+	char *line = NULL, *w[64], *av[66];
+	size_t cap = 0;
+	unsigned long no = 0;
+	int rc = 0, n;
+
+	if (!f)
+		return fail("cannot open '%s': %s", file, strerror(errno));
+	in_batch = true;
+	while (getline(&line, &cap, f) > 0) {
+		no++;
+		line[strcspn(line, "\r\n")] = '\0';
+		n = words(line, w, 64);
+		if (!n || w[0][0] == '#')
+			continue;
+		if (n == 64) {
+			rc = fail("%s:%lu: too many words", file, no);
+			break;
+		}
+		av[0] = (char *)argv0;
+		memcpy(av + 1, w + (strcmp(w[0], "fwdctl") ? 0 : 1), n * sizeof(*w));
+		n = strcmp(w[0], "fwdctl") ? n : n - 1;
+		if (!n)
+			continue;
+		av[n + 1] = NULL;
+		json = json0;
+		show_stats = stats0;
+		pretty = pretty0;
+		prom = false;
+		optind = 0;	/* glibc: start getopt afresh */
+		rc = main(n + 1, av);
+		if (stdout != out0) {	/* this line's -p: not for the next ones */
+			fclose(stdout);
+			stdout = out0;
+		}
+		fflush(stdout);
+		if (rc) {
+			fail("%s:%lu: stopped at this command (exit status %d); the rest was not run",
+			     file, no, rc);
+			break;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	free(line);
+	in_batch = false;
+	return rc;
 }
 
 /*
@@ -1784,19 +2084,20 @@ int main(int argc, char **argv)
 		{ "statistics", no_argument, NULL, 's' },
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "netns", required_argument, NULL, 'n' },
+		{ "batch", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
 	static FILE *stdout_orig;
-	const char *obj;
+	const char *obj, *batch = NULL;
 	int c;
 
 	if (!stdout_orig)
 		stdout_orig = stdout;
 	if (getenv("FWDCTL_PROC_DIR"))	/* tests point it at a fake directory */
 		proc_dir = getenv("FWDCTL_PROC_DIR");
-	while ((c = getopt_long(argc, argv, "+jpsn:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jpsn:b:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -1808,8 +2109,15 @@ int main(int argc, char **argv)
 			pretty = true;
 			break;
 		case 'n':
+			if (in_batch)
+				return usage_error(usage_main, "-n is not for a batch line%s", "");
 			if (enter_netns(optarg))
 				return 1;
+			break;
+		case 'b':
+			if (in_batch)
+				return usage_error(usage_main, "-b is not for a batch line%s", "");
+			batch = optarg;
 			break;
 		case 'h':
 			fputs(usage_main, stdout);
@@ -1826,6 +2134,10 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (pretty && json && stdout == stdout_orig && !pretty_stdout())
 		return fail("-p: cannot set up the output: %s", strerror(errno));
+	if (batch && argc)
+		return usage_error(usage_main, "-b FILE takes no command ('%s')", argv[0]);
+	if (batch)
+		return run_batch(batch, "fwdctl");
 	if (argc < 1) {
 		fputs(usage_main, stderr);
 		return 2;
@@ -1851,6 +2163,10 @@ int main(int argc, char **argv)
 		return cmd_plugin(argc, argv);
 	if (is(obj, "group"))
 		return cmd_group(argc, argv);
+	if (is(obj, "firewall"))
+		return cmd_firewall(argc, argv);
+	if (is(obj, "save"))
+		return cmd_save(argc, argv);
 	if (is(obj, "get") || is(obj, "set")) {
 		if (help_or(argc, argv, usage_get) == 0)
 			return 0;
