@@ -248,16 +248,16 @@ fwd "$ctl" session delete "$id" > /dev/null 2>&1
 expect_eq "exit status of a delete of a missing session" 1 $?
 
 step "flush family ipv6" '$2 ~ /:/' session flush family ipv6
-step "flush proto udp server 10.0.2.128/25" '$1 == "udp" && $4 == "10.0.2.150"' \
-	session flush proto udp server 10.0.2.128/25
-step "flush sport 7001" '$5 == 7001' session flush sport 7001
-step "flush cport 20002 client 10.0.2.0/24" '$3 == 20002 && $2 ~ /^10\.0\.2\./' \
-	session flush cport 20002 client 10.0.2.0/24
-step "flush -j proto tcp client 10.0.2.1" '$1 == "tcp" && $2 == "10.0.2.1"' \
-	-j session flush proto tcp client 10.0.2.1
-check "flush -j answers a number" sh -c "ip netns exec $NS_FWD $ctl -j session flush proto tcp client 10.0.2.1 | python3 -S -c 'import json,sys; assert json.load(sys.stdin) == {\"flushed\": 0}'"
-expect_errno "flush with a prefix too long" "bad filter 'server 10.0.2.0/33'" \
-	fwd "$ctl" session flush server 10.0.2.0/33
+step "flush proto udp dst 10.0.2.128/25" '$1 == "udp" && $4 == "10.0.2.150"' \
+	session flush proto udp dst 10.0.2.128/25
+step "flush dport 7001" '$5 == 7001' session flush dport 7001
+step "flush sport 20002 src 10.0.2.0/24" '$3 == 20002 && $2 ~ /^10\.0\.2\./' \
+	session flush sport 20002 src 10.0.2.0/24
+step "flush -j proto tcp src 10.0.2.1" '$1 == "tcp" && $2 == "10.0.2.1"' \
+	-j session flush proto tcp src 10.0.2.1
+check "flush -j answers a number" sh -c "ip netns exec $NS_FWD $ctl -j session flush proto tcp src 10.0.2.1 | python3 -S -c 'import json,sys; assert json.load(sys.stdin) == {\"flushed\": 0}'"
+expect_errno "flush with a prefix too long" "bad filter 'dst 10.0.2.0/33'" \
+	fwd "$ctl" session flush dst 10.0.2.0/33
 expect_errno "flush as an unprivileged user" "permission denied" \
 	fwd "${NOBODY[@]}" "$ctl" session flush
 expect_eq "the unprivileged flush removed nothing" 8 "$(snap "$tmp/s1"; ours "$tmp/s1")"

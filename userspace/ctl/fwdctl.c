@@ -2,16 +2,20 @@
 /*
  * fwdctl: the admin tool for forwarder, in the grammar of ip(8) and tc(8).
  * It speaks the "forwarder" generic netlink family (include/forwarder/netlink.h)
- * for sessions, events and tunables, printing the kernel's extended-ack
- * message when a request is refused, and the documented /proc/forwarder files
- * (proc_api.md) for what netlink does not offer yet, always in the caller's
- * network namespace; run it under `ip netns exec NS` for another one.
+ * for sessions, events, tunables and splice pairs, printing the kernel's
+ * extended-ack message when a request is refused, and the documented
+ * /proc/forwarder files (proc_api.md) for what netlink does not offer yet, in
+ * the caller's network namespace or the one -n NETNS names.
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -21,6 +25,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,28 +39,33 @@
 #define PROC_DIR "/proc/forwarder"
 #define NL_BUF_SIZE (64 * 1024)
 
-static bool json, show_stats;
+static bool json, show_stats, pretty, prom;
 static const char *proc_dir = PROC_DIR;
 
 /* ---- help ------------------------------------------------------------------ */
 
 static const char usage_main[] =
 	"Usage: fwdctl [ OPTIONS ] OBJECT { COMMAND | help }\n"
-	"OPTIONS := { -j[son] | -s[tatistics] | -h[elp] | -V[ersion] }\n"
-	"OBJECT := { stats | session | monitor | top | splice | plugin | group | get | set }\n"
+	"OPTIONS := { -j[son] [ -p[retty] ] | -s[tatistics] | -n[etns] NETNS | -b[atch] FILE |\n"
+	"             -h[elp] | -V[ersion] }\n"
+	"OBJECT := { stats | session | monitor | top | splice | plugin | group | firewall |\n"
+	"            get | set | save }\n"
 	"\n"
 	"  fwdctl stats                      session and splice counters\n"
 	"  fwdctl session list [ FILTER ]    the session table (-s: packet and byte counters)\n"
 	"  fwdctl session show ID            one session\n"
 	"  fwdctl session delete ID          remove one session\n"
 	"  fwdctl session flush [ FILTER ]   remove every session, or those matching\n"
-	"  fwdctl monitor [ count N ]        session events as they happen (until Ctrl-C)\n"
-	"  fwdctl top [ -n ITER ] [ -d SECS ] [ -N ROWS ]  the busiest sessions, refreshed\n"
+	"  fwdctl monitor [ -e EVENTS ] [ -o timestamp ] [ count N ]  session events (until Ctrl-C)\n"
+	"  fwdctl top [ -n ITER ] [ -d SECS ] [ -N ROWS ] [ FILTER ]  the busiest sessions\n"
 	"  fwdctl splice list                spliced connection pairs\n"
 	"  fwdctl plugin list                registered plugins and user-defined events\n"
 	"  fwdctl group { list | add | change | del | bind | unbind } ...  rate groups\n"
 	"  fwdctl get [ TUNABLE ]            read a setting (e.g. max_sessions), or list them all\n"
 	"  fwdctl set TUNABLE VALUE          change a setting (needs CAP_NET_ADMIN)\n"
+	"  fwdctl firewall { list | add | flush } ...  the firewall plugin's rules\n"
+	"  fwdctl save                       the configuration, as fwdctl commands for -b\n"
+	"  fwdctl -b FILE                    run FILE's commands, one a line (- for stdin)\n"
 	"\n"
 	"`fwdctl OBJECT help` describes each object. See fwdctl(8).\n";
 
@@ -65,26 +75,30 @@ static const char usage_session[] =
 	"       fwdctl session delete ID\n"
 	"       fwdctl [ -j ] session flush [ FLUSH_FILTER ]\n"
 	"FILTER := [ proto { tcp | udp } ] [ port N ] [ state STATE ]\n"
+	"          [ src ADDR[/LEN] ] [ dst ADDR[/LEN] ] [ sport N ] [ dport N ]\n"
 	"FLUSH_FILTER := [ family { ipv4 | ipv6 } ] [ proto { tcp | udp } ]\n"
-	"                [ client PREFIX ] [ server PREFIX ] [ cport N ] [ sport N ]\n"
-	"  port matches the client or the server port, state either end's TCP state.\n"
-	"  PREFIX is ADDRESS[/LENGTH]; cport and sport are the client's and server's port.\n"
+	"          [ src ADDR[/LEN] ] [ dst ADDR[/LEN] ] [ sport N ] [ dport N ]\n"
+	"  port matches the client or the server port, state either end's TCP state;\n"
+	"  src and sport the client's address (IPv4 or IPv6 prefix) and port, dst and\n"
+	"  dport the server's.\n"
 	"  The list comes from netlink (paged, with session ids) or, when the netlink\n"
 	"  family is not there or not allowed, from " PROC_DIR "/sessions.\n"
 	"  show, delete and flush need netlink and CAP_NET_ADMIN; flush prints how\n"
 	"  many sessions it removed.\n";
 
 static const char usage_monitor[] =
-	"Usage: fwdctl [ -j ] monitor [ count N ]\n"
+	"Usage: fwdctl [ -j ] monitor [ -e EVENTS ] [ -o timestamp ] [ count N ]\n"
 	"  Print session events (new, TCP state change, closing) until interrupted,\n"
 	"  or until N events were printed. -j prints one JSON object per line.\n"
+	"  -e: only these events, a comma-separated list of NEW, STATE, CLOSING.\n"
+	"  -o timestamp: each event with the wall-clock time (ISO 8601).\n"
 	"  Needs CAP_NET_ADMIN.\n";
 
 static const char usage_top[] =
-	"Usage: fwdctl [ -j ] top [ -n ITER ] [ -d SECONDS ] [ -N ROWS ]\n"
+	"Usage: fwdctl [ -j ] top [ -n ITER ] [ -d SECONDS ] [ -N ROWS ] [ FILTER ]\n"
 	"  The busiest sessions by byte rate between refreshes (every SECONDS, default\n"
 	"  1), ROWS of them (default: what fits the terminal, or 20). -n stops after\n"
-	"  ITER refreshes. Ctrl-C or q quits.\n";
+	"  ITER refreshes. FILTER as for session list. Ctrl-C or q quits.\n";
 
 static const char usage_splice[] = "Usage: fwdctl [ -j ] splice list\n";
 
@@ -95,6 +109,22 @@ static const char usage_group[] =
 	"       fwdctl group { add | change | del | bind | unbind } ARGS...\n"
 	"  Passed to " PROC_DIR "/groups as one command line (see proc_api.md),\n"
 	"  e.g. group add 1 rate 10mbit burst 64k mode police.\n";
+
+static const char usage_firewall[] =
+	"Usage: fwdctl [ -j ] firewall list\n"
+	"       fwdctl firewall add ACTION [ group ID [ dir DIR ] ] [ MATCH ]...\n"
+	"       fwdctl firewall flush\n"
+	"  The firewall plugin's rules (fwd_firewall.ko), through " PROC_DIR "/firewall:\n"
+	"  add writes its words as one rule (see proc_api.md), e.g.\n"
+	"  firewall add intercept proto tcp dport 5002.\n";
+
+static const char usage_save[] =
+	"Usage: fwdctl save\n"
+	"  Print the namespace's configuration as fwdctl commands, one a line: the\n"
+	"  settings (set), the rate groups and bind rules (group add, group bind), the\n"
+	"  firewall's rules (firewall add). fwdctl -b FILE (- for standard input)\n"
+	"  restores it in a namespace that has none of them yet:\n"
+	"  fwdctl save > fw.conf; fwdctl -n NEW -b fw.conf\n";
 
 static const char usage_stats[] =
 	"Usage: fwdctl [ -j ] stats [ -o prom ]\n"
@@ -246,7 +276,9 @@ static void json_str(const char *s)
 
 static void json_value(const char *s)
 {
-	if (is_number(s) && (s[0] != '0' || !s[1]))
+	const char *digits = s[0] == '-' ? s + 1 : s;	/* "tokens -1200" */
+
+	if (is_number(digits) && (digits[0] != '0' || !digits[1]) && strcmp(s, "-0"))
 		fputs(s, stdout);
 	else
 		json_str(s);
@@ -258,6 +290,107 @@ static void json_key(bool *first, const char *k)
 	*first = false;
 	json_str(k);
 	putchar(':');
+}
+
+/*
+ * -p: stdout goes through this filter, which indents the compact JSON the
+ * commands print (two spaces a level, as json.dumps(indent=2)); a newline
+ * outside any object still ends a document (monitor, top: one per line).
+ */
+struct pretty {
+	FILE *out;
+	int depth;
+	bool in_str, esc, open;	/* open: a { or [ waits to see if it is empty */
+};
+
+static void pretty_newline(struct pretty *p)
+{
+	fputc('\n', p->out);
+	for (int i = 0; i < p->depth; i++)
+		fputs("  ", p->out);
+}
+
+static ssize_t pretty_write(void *cookie, const char *buf, size_t len)
+{
+	struct pretty *p = cookie;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (p->open && c != '}' && c != ']') {
+			p->open = false;
+			p->depth++;
+			pretty_newline(p);
+		}
+		if (p->in_str) {
+			fputc(c, p->out);
+			if (p->esc)
+				p->esc = false;
+			else if (c == '\\')
+				p->esc = true;
+			else if (c == '"')
+				p->in_str = false;
+			continue;
+		}
+		switch (c) {
+		case '"':
+			p->in_str = true;
+			fputc(c, p->out);
+			break;
+		case '{':
+		case '[':
+			fputc(c, p->out);
+			p->open = true;
+			break;
+		case '}':
+		case ']':
+			if (p->open) {
+				p->open = false;
+			} else {
+				p->depth--;
+				pretty_newline(p);
+			}
+			fputc(c, p->out);
+			break;
+		case ',':
+			fputc(c, p->out);
+			pretty_newline(p);
+			break;
+		case ':':
+			fputs(": ", p->out);
+			break;
+		default:
+			fputc(c, p->out);
+		}
+	}
+	fflush(p->out);
+	return len;
+}
+
+static int pretty_close(void *cookie)
+{
+	struct pretty *p = cookie;
+
+	return fclose(p->out);
+}
+
+/* Replace stdout by the filter; false if that cannot be done (stdout kept). */
+static bool pretty_stdout(void)
+{
+	static struct pretty p;
+	static const cookie_io_functions_t io = { .write = pretty_write, .close = pretty_close };
+	FILE *f;
+	int fd = dup(STDOUT_FILENO);
+
+	if (fd < 0 || !(p.out = fdopen(fd, "w")))
+		return false;
+	f = fopencookie(&p, "w", io);
+	if (!f)
+		return false;
+	/* Line-buffered, so monitor and top still show each line at once. */
+	setvbuf(f, NULL, _IOLBF, 0);
+	stdout = f;
+	return true;
 }
 
 /* Split @line at blanks in place; returns the number of words (at most @max). */
@@ -320,6 +453,13 @@ static const char *tcp_state_name(unsigned int st)
 	return st < sizeof(tcp_states) / sizeof(tcp_states[0]) ? tcp_states[st] : "?";
 }
 
+/* ADDR:PORT, an IPv6 address in brackets ([fd00::1]:53) as in RFC 3986. */
+static const char *endpoint(const char *addr, unsigned int port, char *buf, size_t len)
+{
+	snprintf(buf, len, strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, port);
+	return buf;
+}
+
 struct sess {
 	unsigned long long id;		/* 0: not known (from /proc) */
 	char proto[4], family[5];
@@ -334,10 +474,62 @@ struct sess {
 /* Called for each session; non-zero stops the walk. */
 typedef int (*sess_cb_t)(const struct sess *s, void *arg);
 
+/* An address prefix of a filter (src, dst): family 0 when not given. */
+struct addr_prefix {
+	int family;
+	unsigned int len;
+	unsigned char addr[16];
+};
+
 struct session_filter {
 	const char *proto, *state;
-	long port;
+	long port, cport, sport;	/* -1: any */
+	struct addr_prefix src, dst;	/* the client's and the server's address */
 };
+
+#define SESSION_FILTER_INIT { .port = -1, .cport = -1, .sport = -1 }
+
+/* ADDR or ADDR/LEN, IPv4 or IPv6; 0 or -1. */
+static int parse_prefix(const char *arg, struct addr_prefix *p)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash;
+	unsigned int max;
+
+	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
+		return -1;
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, buf, p->addr) == 1)
+		p->family = AF_INET, max = 32;
+	else if (inet_pton(AF_INET6, buf, p->addr) == 1)
+		p->family = AF_INET6, max = 128;
+	else
+		return -1;
+	if (!slash) {
+		p->len = max;
+		return 0;
+	}
+	if (!is_number(slash) || strlen(slash) > 3 || (unsigned int)atoi(slash) > max)
+		return -1;
+	p->len = atoi(slash);
+	return 0;
+}
+
+/* Does the address @text (as printed, "?" when unknown) lie in @p? */
+static bool prefix_match(const struct addr_prefix *p, const char *text)
+{
+	unsigned char a[16];
+	unsigned int full = p->len / 8, rest = p->len % 8;
+
+	if (!p->family)
+		return true;
+	if (inet_pton(p->family, text, a) != 1)
+		return false;	/* the other family */
+	if (memcmp(a, p->addr, full))
+		return false;
+	return !rest || !((a[full] ^ p->addr[full]) & (0xff00 >> rest));
+}
 
 static bool sess_match(const struct sess *s, const struct session_filter *f)
 {
@@ -345,9 +537,43 @@ static bool sess_match(const struct sess *s, const struct session_filter *f)
 		return false;
 	if (f->port >= 0 && s->cport != f->port && s->sport != f->port)
 		return false;
+	if (f->cport >= 0 && s->cport != f->cport)
+		return false;
+	if (f->sport >= 0 && s->sport != f->sport)
+		return false;
 	if (f->state && strcasecmp(s->cstate, f->state) && strcasecmp(s->sstate, f->state))
 		return false;
-	return true;
+	return prefix_match(&f->src, s->client) && prefix_match(&f->dst, s->server);
+}
+
+static bool is_port(const char *arg)
+{
+	return is_number(arg) && strlen(arg) <= 5 && atol(arg) <= 65535;
+}
+
+/*
+ * One filter, KEY VALUE: proto, port, state, src, dst, sport, dport. 0, or -1
+ * for a key or value that is not one.
+ */
+static int parse_filter(const char *key, const char *val, struct session_filter *f)
+{
+	if (is(key, "proto") && (!strcmp(val, "tcp") || !strcmp(val, "udp")))
+		f->proto = val;
+	else if (is(key, "state"))
+		f->state = val;
+	else if (!strcmp(key, "sport") && is_port(val))
+		f->cport = atol(val);
+	else if (!strcmp(key, "dport") && is_port(val))
+		f->sport = atol(val);
+	else if (is(key, "port") && is_port(val))
+		f->port = atol(val);
+	else if (!strcmp(key, "src"))
+		return parse_prefix(val, &f->src);
+	else if (!strcmp(key, "dst"))
+		return parse_prefix(val, &f->dst);
+	else
+		return -1;
+	return 0;
 }
 
 /* The session table through /proc/forwarder/sessions (no ids). */
@@ -970,13 +1196,13 @@ static int cmd_session_flush(int argc, char **argv)
 			family = v[3] == '4' ? AF_INET : AF_INET6;
 		else if (is(k, "proto") && (!strcmp(v, "tcp") || !strcmp(v, "udp")))
 			mnl_attr_put_u8(nlh, FWD_A_PROTO, v[0] == 't' ? IPPROTO_TCP : IPPROTO_UDP);
-		else if (is(k, "client"))
+		else if (!strcmp(k, "src"))
 			ok = !put_prefix(nlh, v, FWD_A_CLIENT_ADDR, FWD_A_CLIENT_PREFIX_LEN, &family);
-		else if (is(k, "server"))
+		else if (!strcmp(k, "dst"))
 			ok = !put_prefix(nlh, v, FWD_A_SERVER_ADDR, FWD_A_SERVER_PREFIX_LEN, &family);
-		else if ((!strcmp(k, "cport") || !strcmp(k, "sport")) && is_number(v) &&
-			 strlen(v) <= 5 && atol(v) <= 65535)
-			mnl_attr_put_u16(nlh, k[0] == 'c' ? FWD_A_CLIENT_PORT : FWD_A_SERVER_PORT,
+		else if ((!strcmp(k, "sport") || !strcmp(k, "dport")) && is_port(v))
+			/* As session list's filters: sport the client's, dport the server's. */
+			mnl_attr_put_u16(nlh, k[0] == 's' ? FWD_A_CLIENT_PORT : FWD_A_SERVER_PORT,
 					 htons(atoi(v)));
 		else
 			ok = false;
@@ -1002,7 +1228,7 @@ static int cmd_session_flush(int argc, char **argv)
 
 static int cmd_session(int argc, char **argv)
 {
-	struct session_filter f = { .port = -1 };
+	struct session_filter f = SESSION_FILTER_INIT;
 	int i;
 
 	if (help_or(argc, argv, usage_session) == 0)
@@ -1026,15 +1252,7 @@ static int cmd_session(int argc, char **argv)
 	for (i = 1; i < argc; i += 2) {
 		if (i + 1 >= argc)
 			return usage_error(usage_session, "'%s' needs a value", argv[i]);
-		if (is(argv[i], "proto") && (!strcmp(argv[i + 1], "tcp") ||
-					     !strcmp(argv[i + 1], "udp")))
-			f.proto = argv[i + 1];
-		else if (is(argv[i], "state"))
-			f.state = argv[i + 1];
-		else if (is(argv[i], "port") && is_number(argv[i + 1]) &&
-			 atol(argv[i + 1]) <= 65535)
-			f.port = atol(argv[i + 1]);
-		else
+		if (parse_filter(argv[i], argv[i + 1], &f))
 			return fail("bad filter '%s %s'", argv[i], argv[i + 1]), 2;
 	}
 	return need_module() ? 1 : cmd_session_list(&f);
@@ -1052,7 +1270,49 @@ static void on_signal(int sig)
 
 struct monitor_arg {
 	unsigned long printed, count;
+	unsigned int types;	/* bit per FWD_NL_EV_*: the events to print (0: all) */
+	bool timestamp;
 };
+
+/* -e NEW,STATE,CLOSING (any case) into a mask of event types; 0 if a name is unknown. */
+static unsigned int monitor_types(const char *list)
+{
+	static const struct { const char *name; unsigned int type; } names[] = {
+		{ "new", FWD_NL_EV_NEW }, { "state", FWD_NL_EV_STATE },
+		{ "closing", FWD_NL_EV_CLOSING },
+	};
+	unsigned int mask = 0;
+	const char *p = list;
+
+	for (;;) {
+		size_t len = strcspn(p, ","), i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (len == strlen(names[i].name) && !strncasecmp(p, names[i].name, len))
+				break;
+		if (i == sizeof(names) / sizeof(names[0]))
+			return 0;
+		mask |= 1u << names[i].type;
+		if (!p[len])
+			return mask;
+		p += len + 1;
+	}
+}
+
+/* The wall-clock time, ISO 8601 with microseconds and the UTC offset. */
+static const char *wall_clock(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	char date[32], zone[8];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(zone, sizeof(zone), "%z", &tm);
+	snprintf(buf, len, "%s.%06d%.3s:%.2s", date, (int)(ts.tv_nsec / 1000), zone, zone + 3);
+	return buf;
+}
 
 static int event_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -1074,8 +1334,15 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	reason = u8_or0(tb[FWD_A_EVENT_REASON]);
 	name = type == FWD_NL_EV_NEW ? "new" : type == FWD_NL_EV_STATE ? "state" :
 	       type == FWD_NL_EV_CLOSING ? "closing" : "unknown";
+	if (m->types && (type >= 32 || !(m->types & (1u << type))))
+		return MNL_CB_OK;
+	if (m->timestamp) {
+		char t[80];
+
+		printf(json ? "{\"timestamp\":\"%s\"," : "[%s] ", wall_clock(t, sizeof(t)));
+	}
 	if (json) {
-		printf("{\"event\":\"%s\",", name);
+		printf("%s\"event\":\"%s\",", m->timestamp ? "" : "{", name);
 		if (type == FWD_NL_EV_STATE)
 			printf("\"side\":\"%s\",\"old_state\":\"%s\",\"new_state\":\"%s\",",
 			       side ? "server" : "client", tcp_state_name(old), tcp_state_name(new));
@@ -1085,8 +1352,11 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 		sess_json(&s);
 		puts("}");
 	} else {
-		printf("[%s] id %llu %s %s:%u -> %s:%u", name, s.id, s.proto, s.client, s.cport,
-		       s.server, s.sport);
+		char cl[INET6_ADDRSTRLEN + 8], sv[INET6_ADDRSTRLEN + 8];
+
+		printf("[%s] id %llu %s %s -> %s", name, s.id, s.proto,
+		       endpoint(s.client, s.cport, cl, sizeof(cl)),
+		       endpoint(s.server, s.sport, sv, sizeof(sv)));
 		if (type == FWD_NL_EV_STATE)
 			printf(" %s %s -> %s", side ? "server" : "client", tcp_state_name(old),
 			       tcp_state_name(new));
@@ -1108,12 +1378,24 @@ static int cmd_monitor(int argc, char **argv)
 	int one = 1, err, ret;
 	struct nl n;
 
+	int i;
+
 	if (help_or(argc, argv, usage_monitor) == 0)
 		return 0;
-	if (argc == 2 && is(argv[0], "count") && is_number(argv[1]) && atol(argv[1]) > 0)
-		m.count = strtoul(argv[1], NULL, 10);
-	else if (argc)
-		return usage_error(usage_monitor, "bad monitor argument '%s'", argv[0]);
+	for (i = 0; i < argc; i += 2) {
+		if (i + 1 >= argc)
+			return usage_error(usage_monitor, "bad monitor argument '%s'", argv[i]);
+		if (is(argv[i], "count") && is_number(argv[i + 1]) && atol(argv[i + 1]) > 0)
+			m.count = strtoul(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "-e") && !(m.types = monitor_types(argv[i + 1])))
+			return usage_error(usage_monitor,
+					   "bad event list '%s' (NEW, STATE, CLOSING, comma-separated)",
+					   argv[i + 1]);
+		else if (!strcmp(argv[i], "-o") && !strcmp(argv[i + 1], "timestamp"))
+			m.timestamp = true;
+		else if (strcmp(argv[i], "-e"))
+			return usage_error(usage_monitor, "bad monitor argument '%s'", argv[i]);
+	}
 	if (need_module())
 		return 1;
 	err = nl_open(&n);
@@ -1167,6 +1449,7 @@ struct top_row {
 struct top_set {
 	struct top_row *rows;
 	size_t n, cap;
+	const struct session_filter *f;
 };
 
 static void sess_key(const struct sess *s, char *key, size_t len)
@@ -1182,6 +1465,8 @@ static int top_collect(const struct sess *s, void *p)
 {
 	struct top_set *t = p;
 
+	if (!sess_match(s, t->f))
+		return 0;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 1024;
 		struct top_row *r = realloc(t->rows, cap * sizeof(*r));
@@ -1219,9 +1504,65 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * top reads single keys ('q') from a terminal on standard input: canonical
+ * mode and echo off while it runs, the settings restored however it ends
+ * (return, exit, SIGINT and SIGTERM through the loop's exit).
+ */
+static struct termios tty_saved;
+static bool tty_raw;
+
+static void tty_restore(void)
+{
+	if (tty_raw)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &tty_saved);
+	tty_raw = false;
+}
+
+static void tty_keys(void)
+{
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &tty_saved))
+		return;
+	t = tty_saved;
+	t.c_lflag &= ~(ICANON | ECHO);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &t))
+		return;
+	tty_raw = true;
+	atexit(tty_restore);
+}
+
+/* Wait @secs, or until 'q' is typed (true) or a signal asks to stop. */
+static bool top_wait(double secs)
+{
+	double end = now_s() + secs, left;
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	char c;
+
+	while (!stop && (left = end - now_s()) > 0) {
+		if (!tty_raw) {
+			struct timespec ts = { (time_t)left, (long)((left - (time_t)left) * 1e9) };
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (poll(&pfd, 1, (int)(left * 1000) + 1) <= 0)
+			continue;	/* timeout, or EINTR: the loop checks both */
+		if (read(STDIN_FILENO, &c, 1) != 1)
+			return false;
+		if (c == 'q' || c == 'Q')
+			return true;
+	}
+	return false;
+}
+
 static int cmd_top(int argc, char **argv)
 {
-	struct top_set prev = {}, cur = {};
+	struct session_filter f = SESSION_FILTER_INIT;
+	struct top_set prev = { .f = &f }, cur = { .f = &f };
 	long iters = -1, rows = 0, iter;
 	double interval = 1, t_prev = 0, t_cur;
 	bool tty = isatty(STDOUT_FILENO), ids;
@@ -1239,6 +1580,8 @@ static int cmd_top(int argc, char **argv)
 			rows = atol(argv[++i]);
 		else if (!strcmp(argv[i], "-d") && atof(argv[i + 1]) > 0)
 			interval = atof(argv[++i]);
+		else if (!parse_filter(argv[i], argv[i + 1], &f))
+			i++;
 		else
 			return usage_error(usage_top, "bad top argument '%s'", argv[i]);
 	}
@@ -1252,21 +1595,18 @@ static int cmd_top(int argc, char **argv)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	tty_keys();
 	for (iter = 0; !stop && (iters < 0 || iter < iters); iter++) {
-		struct timespec ts;
 		char b[4][32];
 		size_t k;
 
-		if (iter) {
-			ts.tv_sec = (time_t)interval;
-			ts.tv_nsec = (long)((interval - ts.tv_sec) * 1e9);
-			nanosleep(&ts, NULL);
-			if (stop)
-				break;
-		}
+		if (iter && (top_wait(interval) || stop))
+			break;
 		cur.n = 0;
-		if (any_sessions(top_collect, &cur, &ids))
+		if (any_sessions(top_collect, &cur, &ids)) {
+			tty_restore();
 			return 1;
+		}
 		t_cur = now_s();
 		/* Rate since the previous refresh; for new sessions, since they began. */
 		for (k = 0; k < cur.n; k++) {
@@ -1309,8 +1649,8 @@ static int cmd_top(int argc, char **argv)
 				const struct sess *s = &cur.rows[k].s;
 				char cl[64], sv[64];
 
-				snprintf(cl, sizeof(cl), "%s:%u", s->client, s->cport);
-				snprintf(sv, sizeof(sv), "%s:%u", s->server, s->sport);
+				endpoint(s->client, s->cport, cl, sizeof(cl));
+				endpoint(s->server, s->sport, sv, sizeof(sv));
 				human((unsigned long long)(cur.rows[k].rate * 8), false, b[0],
 				      sizeof(b[0]));
 				strncat(b[0], "b/s", sizeof(b[0]) - strlen(b[0]) - 1);
@@ -1335,6 +1675,7 @@ static int cmd_top(int argc, char **argv)
 		}
 		t_prev = t_cur;
 	}
+	tty_restore();
 	free(prev.rows);
 	free(cur.rows);
 	return 0;
@@ -1355,7 +1696,6 @@ static bool counter_is_gauge(const char *name)
 	return false;
 }
 
-static bool prom;
 
 /* One counter as a Prometheus sample with its TYPE (counters get _total). */
 static void show_prom(const char *name, const char *value)
@@ -1535,6 +1875,314 @@ static int cmd_plugin(int argc, char **argv)
 	}
 	puts("]}");
 	free(buf);
+	return 0;
+}
+
+/* The firewall plugin's rules: "N ACTION key value... hits N" and two counter lines. */
+static int cmd_firewall(int argc, char **argv)
+{
+	char cmd[256], *buf, *line, *save, *w[64];
+	size_t len = 0;
+	bool first = false;	/* "rules" is the first member */
+	int i, n, err, rules = 0;
+
+	if (help_or(argc, argv, usage_firewall) == 0)
+		return 0;
+	if (argc < 1 || !(is(argv[0], "list") || is(argv[0], "show") || is(argv[0], "add") ||
+			  is(argv[0], "flush")))
+		return usage_error(usage_firewall, "unknown firewall command '%s'",
+				   argc ? argv[0] : "");
+	if (need_module())
+		return 1;
+	if (is(argv[0], "list") || is(argv[0], "show")) {
+		buf = slurp("firewall");
+		if (!buf)
+			return errno == ENOENT ?
+			       fail("the firewall plugin is not loaded (no %s/firewall)", proc_dir) :
+			       fail("cannot read firewall: %s", strerror(errno));
+		if (!json) {
+			fputs(buf, stdout);
+			free(buf);
+			return 0;
+		}
+		printf("{\"rules\":[");
+		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			bool f2 = true;
+
+			n = words(line, w, 64);
+			if (n == 2 && !is_number(w[0])) {	/* a counter */
+				printf("%s", rules >= 0 ? "]" : "");
+				rules = -1;
+				json_key(&first, w[0]);
+				json_value(w[1]);
+				continue;
+			}
+			if (n < 2 || rules < 0)
+				continue;
+			printf("%s{", rules++ ? "," : "");
+			json_key(&f2, "id");
+			json_value(w[0]);
+			json_key(&f2, "action");
+			json_str(w[1]);
+			for (i = 2; i + 1 < n; i += 2) {
+				json_key(&f2, w[i]);
+				json_value(w[i + 1]);
+			}
+			putchar('}');
+		}
+		puts(rules >= 0 ? "]}" : "}");
+		free(buf);
+		return 0;
+	}
+	for (i = 0; i < argc; i++) {
+		int k = snprintf(cmd + len, sizeof(cmd) - len, "%s%s", i ? " " : "",
+				 i ? argv[i] : is(argv[0], "add") ? "add" : "flush");
+
+		if (k < 0 || (size_t)k >= sizeof(cmd) - len)
+			return usage_error(usage_firewall, "firewall command too long%s", "");
+		len += k;
+	}
+	err = proc_write("firewall", cmd);
+	switch (err) {
+	case 0:
+		return 0;
+	case ENOENT:
+		return fail("the firewall plugin is not loaded (no %s/firewall)", proc_dir);
+	case EPERM:
+	case EACCES:
+		return fail("firewall %s: permission denied (needs CAP_NET_ADMIN)", argv[0]);
+	case EINVAL:
+		return fail("firewall %s: invalid rule (the kernel log says why)", argv[0]);
+	default:
+		return fail("firewall %s: %s", argv[0], strerror(err));
+	}
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The settings: the files of the directory one may read and write holding one word. */
+static int save_tunables(void)
+{
+	char **names = NULL, path[512], *buf;
+	size_t n = 0, i;
+	struct dirent *de;
+	struct stat st;
+	DIR *d = opendir(proc_dir);
+
+	if (!d)
+		return fail("cannot read %s: %s", proc_dir, strerror(errno));
+	while ((de = readdir(d))) {
+		char **nn;
+
+		snprintf(path, sizeof(path), "%s/%s", proc_dir, de->d_name);
+		if (de->d_name[0] == '.' || stat(path, &st) || !S_ISREG(st.st_mode) ||
+		    (st.st_mode & (S_IRUSR | S_IWUSR)) != (S_IRUSR | S_IWUSR) ||
+		    !strcmp(de->d_name, "groups") || !strcmp(de->d_name, "firewall"))
+			continue;
+		nn = realloc(names, (n + 1) * sizeof(*names));
+		if (!nn || !(nn[n] = strdup(de->d_name))) {
+			closedir(d);
+			return fail("out of memory");
+		}
+		names = nn;
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), name_cmp);
+	for (i = 0; i < n; i++) {
+		char *w[2];
+
+		buf = slurp(names[i]);
+		if (buf && words(buf, w, 2) == 1) {
+			w[0][strcspn(w[0], "\n")] = '\0';
+			printf("set %s %s\n", names[i], w[0]);
+		}
+		free(buf);
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}
+
+/*
+ * A group line read back as the add command that makes it: the settings
+ * only (rate, burst, ebs, peakrate, pburst, mode, action, limits, ecn), in
+ * add's words ("action mark-dscp dscp N" is "action mark-dscp N",
+ * "limit_pkts N" "limit Np").
+ */
+static void save_group(char **w, int n)
+{
+	static const char * const same[] = { "rate", "burst", "ebs", "peakrate", "pburst", "mode" };
+	int i;
+
+	printf("group add %s", w[0]);
+	for (i = 1; i + 1 < n; i += 2) {
+		const char *k = w[i], *v = w[i + 1];
+
+		for (size_t j = 0; j < sizeof(same) / sizeof(same[0]); j++)
+			if (!strcmp(k, same[j]))
+				printf(" %s %s", k, v);
+		if (!strcmp(k, "action"))
+			printf(" action %s", v);
+		else if (!strcmp(k, "dscp") || !strcmp(k, "fwmark"))
+			printf(" %s", v);
+		else if (!strcmp(k, "limit_pkts"))
+			printf(" limit %sp", v);
+		else if (!strcmp(k, "limit_bytes"))
+			printf(" limit %s", v);
+		else if (!strcmp(k, "ecn"))
+			printf(" %s", strcmp(v, "0") ? "ecn" : "noecn");
+	}
+	putchar('\n');
+}
+
+static int cmd_save(int argc, char **argv)
+{
+	char *buf, *line, *save, *w[64];
+	int n, i;
+
+	if (help_or(argc, argv, usage_save) == 0)
+		return 0;
+	if (argc)
+		return usage_error(usage_save, "save takes no argument ('%s')", argv[0]);
+	if (need_module())
+		return 1;
+	if (save_tunables())
+		return 1;
+	buf = slurp("groups");
+	if (!buf && errno != ENOENT)
+		return fail("cannot read groups: %s", strerror(errno));
+	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		n = words(line, w, 64);
+		if (n > 1 && is_number(w[0]))
+			save_group(w, n);
+	}
+	free(buf);
+	buf = slurp("groups");	/* bind rules after every group they name */
+	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		n = words(line, w, 64);
+		if (n < 3 || strcmp(w[0], "bind") || strcmp(w[1], "group"))
+			continue;
+		printf("group bind %s", w[2]);
+		for (i = 3; i < n; i++)
+			printf(" %s", w[i]);
+		putchar('\n');
+	}
+	free(buf);
+	buf = slurp("firewall");
+	if (!buf && errno != ENOENT)
+		return fail("cannot read firewall: %s", strerror(errno));
+	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		n = words(line, w, 64);
+		if (n < 2 || !is_number(w[0]))
+			continue;
+		printf("firewall add");
+		for (i = 1; i < n; i++) {
+			if (!strcmp(w[i], "hits") && i + 1 < n) {
+				i++;
+				continue;
+			}
+			printf(" %s", w[i]);
+		}
+		putchar('\n');
+	}
+	free(buf);
+	return 0;
+}
+
+int main(int argc, char **argv);
+
+static bool in_batch;
+
+/*
+ * -b FILE: each line a fwdctl command line without "fwdctl" (which may be
+ * there), run as if given to fwdctl with the options before -b; blank lines
+ * and # comments skipped. Stops at the first command that fails.
+ */
+static int run_batch(const char *file, const char *argv0)
+{
+	bool json0 = json, stats0 = show_stats, pretty0 = pretty;
+	FILE *out0 = stdout;
+	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+	char *line = NULL, *w[64], *av[66];
+	size_t cap = 0;
+	unsigned long no = 0;
+	int rc = 0, n;
+
+	if (!f)
+		return fail("cannot open '%s': %s", file, strerror(errno));
+	in_batch = true;
+	while (getline(&line, &cap, f) > 0) {
+		no++;
+		line[strcspn(line, "\r\n")] = '\0';
+		n = words(line, w, 64);
+		if (!n || w[0][0] == '#')
+			continue;
+		if (n == 64) {
+			rc = fail("%s:%lu: too many words", file, no);
+			break;
+		}
+		av[0] = (char *)argv0;
+		memcpy(av + 1, w + (strcmp(w[0], "fwdctl") ? 0 : 1), n * sizeof(*w));
+		n = strcmp(w[0], "fwdctl") ? n : n - 1;
+		if (!n)
+			continue;
+		av[n + 1] = NULL;
+		json = json0;
+		show_stats = stats0;
+		pretty = pretty0;
+		prom = false;
+		optind = 0;	/* glibc: start getopt afresh */
+		rc = main(n + 1, av);
+		if (stdout != out0) {	/* this line's -p: not for the next ones */
+			fclose(stdout);
+			stdout = out0;
+		}
+		fflush(stdout);
+		if (rc) {
+			fail("%s:%lu: stopped at this command (exit status %d); the rest was not run",
+			     file, no, rc);
+			break;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	free(line);
+	in_batch = false;
+	return rc;
+}
+
+/*
+ * -n NETNS: move into the namespace `ip netns add` created (or a path to one)
+ * before anything is opened. /proc/forwarder is a symlink to self/net/forwarder,
+ * which follows the task's namespace, and netlink sockets opened afterwards
+ * act there too.
+ */
+static int enter_netns(const char *name)
+{
+	char path[512];
+	int fd;
+
+	if (!*name)
+		return fail("-n needs a network namespace name");
+	snprintf(path, sizeof(path), "%s%s", strchr(name, '/') ? "" : "/run/netns/", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail("cannot open network namespace '%s': %s", name, strerror(errno));
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		int err = errno;
+
+		close(fd);
+		return fail("cannot enter network namespace '%s': %s%s", name, strerror(err),
+			    err == EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+	}
+	close(fd);
 	return 0;
 }
 
@@ -1826,22 +2474,42 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "statistics", no_argument, NULL, 's' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "netns", required_argument, NULL, 'n' },
+		{ "batch", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
-	const char *obj;
+	static FILE *stdout_orig;
+	const char *obj, *batch = NULL;
 	int c;
 
+	if (!stdout_orig)
+		stdout_orig = stdout;
 	if (getenv("FWDCTL_PROC_DIR"))	/* tests point it at a fake directory */
 		proc_dir = getenv("FWDCTL_PROC_DIR");
-	while ((c = getopt_long(argc, argv, "+jshV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jpsn:b:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
 			break;
 		case 's':
 			show_stats = true;
+			break;
+		case 'p':
+			pretty = true;
+			break;
+		case 'n':
+			if (in_batch)
+				return usage_error(usage_main, "-n is not for a batch line%s", "");
+			if (enter_netns(optarg))
+				return 1;
+			break;
+		case 'b':
+			if (in_batch)
+				return usage_error(usage_main, "-b is not for a batch line%s", "");
+			batch = optarg;
 			break;
 		case 'h':
 			fputs(usage_main, stdout);
@@ -1856,6 +2524,12 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (pretty && json && stdout == stdout_orig && !pretty_stdout())
+		return fail("-p: cannot set up the output: %s", strerror(errno));
+	if (batch && argc)
+		return usage_error(usage_main, "-b FILE takes no command ('%s')", argv[0]);
+	if (batch)
+		return run_batch(batch, "fwdctl");
 	if (argc < 1) {
 		fputs(usage_main, stderr);
 		return 2;
@@ -1881,6 +2555,10 @@ int main(int argc, char **argv)
 		return cmd_plugin(argc, argv);
 	if (is(obj, "group"))
 		return cmd_group(argc, argv);
+	if (is(obj, "firewall"))
+		return cmd_firewall(argc, argv);
+	if (is(obj, "save"))
+		return cmd_save(argc, argv);
 	if (is(obj, "get") || is(obj, "set")) {
 		if (help_or(argc, argv, usage_get) == 0)
 			return 0;
