@@ -2,8 +2,9 @@
 # How spliced pairs end: a RST from the client reaches the server; an idle
 # pair is reset on both ends after the configured timeout; a new SYN on a
 # finished pair's tuple gets through to the listener; a FIN that overtakes
-# a lost segment still closes the pair; unloading the module
-# resets both ends of a live pair, idle or in the middle of a transfer.
+# a lost segment still closes the pair; an administrator's `fwdctl splice
+# kill` (netlink) resets both ends; unloading the module resets both ends
+# of a live pair, idle or in the middle of a transfer.
 . "$(dirname "$0")/lib.sh"
 require_cmd socat python3
 tool=$FWD_TOP/tests/netns/splice_tool.py
@@ -96,6 +97,32 @@ if wait_until 20 _finished; then
 else
 	fail "the pair saw both FINs: $(grep "local $FWD_CLI_IP4:8106 " "$FWD_PROC/show")"
 fi
+
+# 3c. fwdctl splice kill ID (netlink SPLICE_DEL) resets both ends of a live
+# pair; the pair and its id are gone; nobody else may do it.
+ctl=$FWD_BUILD/userspace/ctl/fwdctl
+srv python3 -S "$tool" peer --listen 9107 --expect reset > "$L/teardown.kill.srv" 2>&1 &
+srv_pid=$!
+wait_listener "$NS_SRV" t 9107 && handoff_one 8107 9107 || finish
+cli python3 -S "$tool" peer --connect $FWD_CLI_IP4:8107 --greeting --expect reset --timeout 60 > "$L/teardown.kill.cli" 2>&1 &
+cli_pid=$!
+check "hand-off done" wait_until 30 spliced 8107
+id=$(fwd "$ctl" -j splice list | python3 -S -c '
+import json, sys
+print([p["id"] for p in json.load(sys.stdin) if p["local"].endswith(":8107")][0])')
+log "pair on 8107: id $id"
+expect_errno "splice kill as an unprivileged user" "permission denied" \
+	fwd "${NOBODY[@]}" "$ctl" splice kill "$id"
+check "the pair is still there" grep -q "local $FWD_CLI_IP4:8107 .*state ESTABLISHED" "$FWD_PROC/show"
+check "fwdctl splice kill $id" fwd "$ctl" splice kill "$id"
+wait $cli_pid
+wait $srv_pid
+expect_eq "client reset by the kill" "event reset" "$(cat "$L/teardown.kill.cli")"
+expect_eq "server reset by the kill" "event reset" "$(cat "$L/teardown.kill.srv")"
+_killed() { ! grep -q "local $FWD_CLI_IP4:8107 " "$FWD_PROC/show"; }
+check "the pair is gone from show" wait_until 20 _killed
+expect_errno "a second kill of $id" "no spliced pair with id $id (kernel: no live spliced pair has this id (attribute splice-id))" \
+	fwd "$ctl" splice kill "$id"
 
 # 4. Unloading the module resets both ends of a live pair.
 srv python3 -S "$tool" peer --listen 9103 --expect reset > "$L/teardown.unload.srv" 2>&1 &

@@ -59,6 +59,7 @@ static const char usage_main[] =
 	"  fwdctl monitor [ -e EVENTS ] [ -o timestamp ] [ count N ]  session events (until Ctrl-C)\n"
 	"  fwdctl top [ -n ITER ] [ -d SECS ] [ -N ROWS ] [ FILTER ]  the busiest sessions\n"
 	"  fwdctl splice list                spliced connection pairs\n"
+	"  fwdctl splice kill ID             tear one down, both peers reset\n"
 	"  fwdctl plugin list                registered plugins and user-defined events\n"
 	"  fwdctl group { list | add | change | del | bind | unbind } ...  rate groups\n"
 	"  fwdctl get [ TUNABLE ]            read a setting (e.g. max_sessions), or list them all\n"
@@ -100,7 +101,12 @@ static const char usage_top[] =
 	"  1), ROWS of them (default: what fits the terminal, or 20). -n stops after\n"
 	"  ITER refreshes. FILTER as for session list. Ctrl-C or q quits.\n";
 
-static const char usage_splice[] = "Usage: fwdctl [ -j ] splice list\n";
+static const char usage_splice[] =
+	"Usage: fwdctl [ -j ] splice list\n"
+	"       fwdctl splice kill ID\n"
+	"  list: the spliced pairs, from netlink (or, when the netlink family is not\n"
+	"  there or not allowed, from " PROC_DIR "/show); kill: tear pair ID down,\n"
+	"  both peers reset (netlink, CAP_NET_ADMIN).\n";
 
 static const char usage_plugin[] = "Usage: fwdctl [ -j ] plugin list\n";
 
@@ -1759,41 +1765,139 @@ static int cmd_stats(int argc, char **argv)
 }
 
 /* Spliced pairs: "key value" tokens per line. */
+/* One "key value ..." line as text, or as a JSON object after @shown others. */
+static void kv_line(char *line, int *shown)
+{
+	char *w[64];
+	bool first = true;
+	int n, i;
+
+	if (!json) {
+		puts(line);
+		return;
+	}
+	n = words(line, w, 64);
+	printf("%s{", *shown ? "," : "");
+	for (i = 0; i + 1 < n; i += 2) {
+		json_key(&first, w[i]);
+		json_value(w[i + 1]);
+	}
+	putchar('}');
+	(*shown)++;
+}
+
+static const char * const splice_states[] = {
+	"INSTALLING", "ESTABLISHED", "FIN_WAIT", "TIME_WAIT", "CLOSE", "DEAD",
+};
+
+static const char *ip4_at(const struct nlattr *a, char *out)
+{
+	nl_addr(a, AF_INET, out, INET_ADDRSTRLEN);
+	return out;
+}
+
+static unsigned int port_at(const struct nlattr *a)
+{
+	return a ? ntohs(mnl_attr_get_u16(a)) : 0;
+}
+
+/* A pair from netlink, as show's words (without its translation details). */
+static int nl_splice_cb(const struct nlmsghdr *nlh, void *data)
+{
+	char cl[INET_ADDRSTRLEN], lo[INET_ADDRSTRLEN], sl[INET_ADDRSTRLEN], sv[INET_ADDRSTRLEN];
+	struct nlattr *tb[FWD_A_MAX + 1] = {};
+	unsigned int state;
+	char line[512];
+
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), sess_attr_cb, tb);
+	state = u8_or0(tb[FWD_A_SPLICE_STATE]);
+	snprintf(line, sizeof(line),
+		 "client %s:%u local %s:%u server_local %s:%u server %s:%u state %s"
+		 " c2s_packets %llu c2s_bytes %llu s2c_packets %llu s2c_bytes %llu"
+		 " age %llu idle %llu timeout %u id %llu",
+		 ip4_at(tb[FWD_A_CLIENT_ADDR], cl), port_at(tb[FWD_A_CLIENT_PORT]),
+		 ip4_at(tb[FWD_A_SPLICE_LOCAL_ADDR], lo), port_at(tb[FWD_A_SPLICE_LOCAL_PORT]),
+		 ip4_at(tb[FWD_A_SPLICE_SERVER_LOCAL_ADDR], sl),
+		 port_at(tb[FWD_A_SPLICE_SERVER_LOCAL_PORT]),
+		 ip4_at(tb[FWD_A_SERVER_ADDR], sv), port_at(tb[FWD_A_SERVER_PORT]),
+		 state < MNL_ARRAY_SIZE(splice_states) ? splice_states[state] : "?",
+		 u64_or0(tb[FWD_A_ORIG_PACKETS]), u64_or0(tb[FWD_A_ORIG_BYTES]),
+		 u64_or0(tb[FWD_A_REPLY_PACKETS]), u64_or0(tb[FWD_A_REPLY_BYTES]),
+		 u64_or0(tb[FWD_A_AGE_MS]) / 1000, u64_or0(tb[FWD_A_SPLICE_IDLE_MS]) / 1000,
+		 tb[FWD_A_SPLICE_TIMEOUT] ? mnl_attr_get_u32(tb[FWD_A_SPLICE_TIMEOUT]) : 0,
+		 u64_or0(tb[FWD_A_SPLICE_ID]));
+	kv_line(line, data);
+	return MNL_CB_OK;
+}
+
+/* Every pair through a netlink dump: 0, or -errno (-ENOENT: no family, or too old). */
+static int nl_splices(int *shown)
+{
+	struct nl n;
+	int err;
+
+	err = nl_open(&n);
+	if (err)
+		return err;
+	err = nl_talk(&n, nl_msg(&n, n.family, NLM_F_DUMP, FWD_CMD_SPLICE_GET), nl_splice_cb,
+		      shown);
+	nl_close(&n);
+	return err;
+}
+
+static int cmd_splice_kill(const char *arg)
+{
+	struct nlmsghdr *nlh;
+	struct nl n;
+	int err;
+
+	if (!is_number(arg) || !strtoull(arg, NULL, 10))
+		return usage_error(usage_splice, "bad pair id '%s'", arg);
+	if (need_module())
+		return 1;
+	err = nl_open(&n);
+	if (err)
+		return nl_error(err, "splice kill");
+	nlh = nl_msg(&n, n.family, NLM_F_ACK, FWD_CMD_SPLICE_DEL);
+	mnl_attr_put_u64(nlh, FWD_A_SPLICE_ID, strtoull(arg, NULL, 10));
+	err = nl_talk(&n, nlh, NULL, NULL);
+	nl_close(&n);
+	if (err == -ENOENT && ext.msg[0])
+		return fail("no spliced pair with id %s (%s)", arg, ext_text());
+	return err ? nl_error(err, "splice kill") : 0;
+}
+
 static int cmd_splice(int argc, char **argv)
 {
-	char *buf, *line, *save, *w[64];
-	int n, i, shown = 0;
+	char *buf, *line, *save;
+	int shown = 0, err;
 
 	if (help_or(argc, argv, usage_splice) == 0)
 		return 0;
+	if (argc == 2 && is(argv[0], "kill"))
+		return cmd_splice_kill(argv[1]);
 	if (argc != 1 || !(is(argv[0], "list") || is(argv[0], "show")))
-		return usage_error(usage_splice, "usage: fwdctl splice list%s", "");
+		return usage_error(usage_splice, "usage: fwdctl splice { list | kill ID }%s", "");
 	if (need_module())
 		return 1;
-	buf = slurp("show");
-	if (!buf)
-		return fail("cannot read show: %s", strerror(errno));
 	if (json)
 		putchar('[');
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		bool first = true;
-
-		if (!json) {
-			puts(line);
-			continue;
-		}
-		n = words(line, w, 64);
-		printf("%s{", shown ? "," : "");
-		for (i = 0; i + 1 < n; i += 2) {
-			json_key(&first, w[i]);
-			json_value(w[i + 1]);
-		}
-		putchar('}');
-		shown++;
+	err = nl_splices(&shown);
+	if (err == -ENOENT || err == -EPERM || err == -EACCES || err == -EOPNOTSUPP ||
+	    err == -EPROTONOSUPPORT) {
+		/* No family, not allowed, or a module without the command: show. */
+		shown = 0;
+		buf = slurp("show");
+		if (!buf)
+			return fail("cannot read show: %s", strerror(errno));
+		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			kv_line(line, &shown);
+		free(buf);
+	} else if (err) {
+		return nl_error(err, "splice dump");
 	}
 	if (json)
 		puts("]");
-	free(buf);
 	return 0;
 }
 
