@@ -73,7 +73,7 @@ enum fwd_close_reason {
 	FWD_CLOSE_TIMEOUT,	/* idle for longer than its timeout */
 	FWD_CLOSE_EVICTED,	/* early drop to make room */
 	FWD_CLOSE_REPLACED,	/* a new SYN reused the tuple of a closed session */
-	FWD_CLOSE_FLUSH,	/* namespace exit or module unload */
+	FWD_CLOSE_FLUSH,	/* namespace exit, unload, or an administrator's delete or flush */
 };
 
 union fwd_addr {

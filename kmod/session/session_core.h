@@ -140,7 +140,7 @@ enum fwd_counter {
 	FWD_CNT_SESSIONS_REFUSED,	/* no room, nothing evictable: packet dropped */
 	FWD_CNT_SESSIONS_UNTRACKED,	/* no room, nothing evictable: passed (full_policy) */
 	FWD_CNT_SESSIONS_REPLACED,	/* closed session reused by a new SYN */
-	FWD_CNT_SESSIONS_FLUSHED,	/* destroyed by namespace exit or unload */
+	FWD_CNT_SESSIONS_FLUSHED,	/* namespace exit, unload, netlink delete or flush */
 	FWD_CNT_ALLOC_FAILURES,
 	FWD_CNT_RETRANSMITS,
 	FWD_CNT_TCP_INVALID,	/* TCP segments out of the flow's window, ignored */
