@@ -304,7 +304,25 @@ def check(spec_path, header, genl):
     others = sorted(set(glob.glob(os.path.join(TOP, "include/forwarder/*.h"))) -
                     {os.path.join(TOP, "include/forwarder/netlink.h"), header})
     check_header(spec, header, others)
+    check_fwdctl(spec, os.path.join(TOP, "userspace/ctl/fwdctl.c"))
     return spec, check_genl(spec, genl)
+
+
+def check_fwdctl(spec, path):
+    """fwdctl names an attribute the kernel blames (extack) as the spec does."""
+    if not os.path.exists(path):
+        return
+    text = open(path).read()
+    m = re.search(r"attr_names\[FWD_A_MAX \+ 1\] = \{(.*?)\n\};", text, flags=re.S)
+    if not m:
+        err("fwdctl.c: no attr_names table")
+        return
+    main = next(s for s in spec["attribute-sets"] if s["name"] == "main")
+    names = {a["name"] for a in main["attributes"]}
+    for enum, name in re.findall(r"\[FWD_A_(\w+)\]\s*=\s*\"([^\"]*)\"", m.group(1)):
+        want = enum.lower().replace("_", "-")
+        if name != want or name not in names:
+            err("fwdctl.c attr_names: FWD_A_%s is %r, the spec calls it %r" % (enum, name, want))
 
 
 # Deliberate mismatches the check must catch: (what, file, old text, new text).

@@ -112,6 +112,8 @@ enum fwd_stats_attr {
 	FWD_STATS_NETLINK_EVENTS_DROPPED,
 	FWD_STATS_SESSIONS_UNTRACKED,
 	FWD_STATS_TCP_INVALID,
+	FWD_STATS_SESSIONS_LIMIT,	/* max_sessions, or less (the global cap, a share) */
+	FWD_STATS_SESSION_SIZE,		/* bytes of one session */
 	__FWD_STATS_MAX
 };
 #define FWD_STATS_MAX (__FWD_STATS_MAX - 1)

@@ -550,6 +550,10 @@ static int fwd_nl_put_stats(struct sk_buff *msg, struct fwd_session_table *tbl,
 	if (!nest)
 		return -EMSGSIZE;
 	if (nla_put_u64_64bit(msg, FWD_STATS_SESSIONS_ACTIVE, atomic_read(&tbl->count),
+			      FWD_STATS_PAD) ||
+	    nla_put_u64_64bit(msg, FWD_STATS_SESSIONS_LIMIT, fwd_session_limit(tbl),
+			      FWD_STATS_PAD) ||
+	    nla_put_u64_64bit(msg, FWD_STATS_SESSION_SIZE, sizeof(struct fwd_session),
 			      FWD_STATS_PAD))
 		goto err;
 	for (i = 0; i < FWD_CNT_MAX; i++)

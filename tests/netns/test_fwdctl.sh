@@ -57,6 +57,21 @@ assert typed[\"forwarder_sessions_active\"] == \"gauge\"
 '"
 expect_errno "stats -j -o prom" "two different formats" fwd "$ctl" -j stats -o prom
 check "stats -j is JSON" sh -c "ip netns exec $NS_FWD $ctl -j stats | python3 -S -c 'import json,sys; d=json.load(sys.stdin); assert d[\"splice_installed\"] == 1 and d[\"sessions_created\"] >= 2'"
+# The session counters come from netlink (STATS_GET), the per-event and
+# splice ones from their files: with a stats file that lies, the session
+# counters must still be the module's.
+mkdir -p "$tmp/fakestats"
+printf 'sessions_created 999999\nsessions_limit 7\nevent_x_pre 424242\n' > "$tmp/fakestats/stats"
+printf 'installed 31337\n' > "$tmp/fakestats/splice_stats"
+check "stats: session counters from netlink, event and splice ones from the files" sh -c "ip netns exec $NS_FWD env FWDCTL_PROC_DIR=$tmp/fakestats $ctl -j stats | python3 -S -c '
+import json, sys
+d = json.load(sys.stdin)
+real = dict(l.split() for l in open(\"$FWD_PROC/stats\"))
+assert 2 <= d[\"sessions_created\"] <= int(real[\"sessions_created\"]), d
+assert d[\"sessions_limit\"] == int(real[\"sessions_limit\"]), d
+assert d[\"session_size\"] == int(real[\"session_size\"]), d
+assert d[\"event_x_pre\"] == 424242 and d[\"splice_installed\"] == 31337, d
+'"
 
 check "session list -j is JSON with a TCP and a UDP session" sh -c "ip netns exec $NS_FWD $ctl -j session list | python3 -S -c '
 import json, sys

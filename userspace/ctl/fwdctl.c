@@ -134,7 +134,8 @@ static const char usage_save[] =
 
 static const char usage_stats[] =
 	"Usage: fwdctl [ -j ] stats [ -o prom ]\n"
-	"  -o prom   the Prometheus text format (forwarder_*; a node_exporter textfile)\n";
+	"  -o prom   the Prometheus text format (forwarder_*; a node_exporter textfile)\n"
+	"  Session counters from netlink, per-event and splice ones from " PROC_DIR ".\n";
 
 static const char usage_get[] =
 	"Usage: fwdctl [ -j ] get [ TUNABLE ]\n"
@@ -843,6 +844,7 @@ static const char * const attr_names[FWD_A_MAX + 1] = {
 	[FWD_A_TUNABLE_NAME] = "tunable-name", [FWD_A_TUNABLE_VALUE] = "tunable-value",
 	[FWD_A_CLIENT_PREFIX_LEN] = "client-prefix-len",
 	[FWD_A_SERVER_PREFIX_LEN] = "server-prefix-len",
+	[FWD_A_SPLICE_ID] = "splice-id",
 };
 
 static const char *attr_name(int type, char *buf, size_t len)
@@ -1712,8 +1714,24 @@ static void show_prom(const char *name, const char *value)
 	printf("forwarder_%s%s %s\n", name, gauge ? "" : "_total", value);
 }
 
-/* "name value" lines (stats files), names prefixed with @prefix, as text or JSON members. */
-static int show_counters(const char *file, const char *prefix, bool *first)
+static void show_counter(const char *name, const char *value, bool *first)
+{
+	if (prom) {
+		show_prom(name, value);
+	} else if (json) {
+		json_key(first, name);
+		json_value(value);
+	} else {
+		printf("%-28s %s\n", name, value);
+		*first = false;
+	}
+}
+
+/*
+ * "name value" lines (stats files), names prefixed with @prefix, as text or
+ * JSON members; only those starting with @only when it is not NULL.
+ */
+static int show_counters(const char *file, const char *prefix, const char *only, bool *first)
 {
 	char *buf = slurp(file), *line, *save, *w[2];
 
@@ -1722,21 +1740,85 @@ static int show_counters(const char *file, const char *prefix, bool *first)
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char name[128];
 
-		if (words(line, w, 2) != 2)
+		if (words(line, w, 2) != 2 || (only && strncmp(w[0], only, strlen(only))))
 			continue;
 		snprintf(name, sizeof(name), "%s%s", prefix, w[0]);
-		if (prom) {
-			show_prom(name, w[1]);
-		} else if (json) {
-			json_key(first, name);
-			json_value(w[1]);
-		} else {
-			printf("%-28s %s\n", name, w[1]);
-			*first = false;
-		}
+		show_counter(name, w[1], first);
 	}
 	free(buf);
 	return 0;
+}
+
+/* The session counters STATS_GET gives, named and ordered as the stats file. */
+static const struct {
+	uint16_t attr;
+	const char *name;
+} nl_counters[] = {
+	{ FWD_STATS_SESSIONS_ACTIVE, "sessions_active" },
+	{ FWD_STATS_SESSIONS_LIMIT, "sessions_limit" },
+	{ FWD_STATS_PACKETS, "packets" },
+	{ FWD_STATS_TRACKED, "tracked" },
+	{ FWD_STATS_PARSE_ERRORS, "parse_errors" },
+	{ FWD_STATS_FRAGMENTS, "fragments" },
+	{ FWD_STATS_BAD_TCP_FLAGS, "bad_tcp_flags" },
+	{ FWD_STATS_OTHER_PROTO, "other_proto" },
+	{ FWD_STATS_SESSIONS_CREATED, "sessions_created" },
+	{ FWD_STATS_SESSIONS_EXPIRED, "sessions_expired" },
+	{ FWD_STATS_SESSIONS_EVICTED, "sessions_evicted" },
+	{ FWD_STATS_SESSIONS_REFUSED, "sessions_refused" },
+	{ FWD_STATS_SESSIONS_UNTRACKED, "sessions_untracked" },
+	{ FWD_STATS_SESSIONS_REPLACED, "sessions_replaced" },
+	{ FWD_STATS_SESSIONS_FLUSHED, "sessions_flushed" },
+	{ FWD_STATS_ALLOC_FAILURES, "alloc_failures" },
+	{ FWD_STATS_RETRANSMITS, "retransmits" },
+	{ FWD_STATS_TCP_INVALID, "tcp_invalid" },
+	{ FWD_STATS_DROPPED, "dropped" },
+	{ FWD_STATS_NETLINK_EVENTS_DROPPED, "netlink_events_dropped" },
+	{ FWD_STATS_SESSION_SIZE, "session_size" },
+};
+
+static int stats_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (type <= FWD_STATS_MAX)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static int nl_stats_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *tb[FWD_A_MAX + 1] = {}, *st[FWD_STATS_MAX + 1] = {};
+	unsigned int i;
+	char v[24];
+
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), sess_attr_cb, tb);
+	if (!tb[FWD_A_STATS])
+		return MNL_CB_ERROR;
+	mnl_attr_parse_nested(tb[FWD_A_STATS], stats_attr_cb, st);
+	for (i = 0; i < MNL_ARRAY_SIZE(nl_counters); i++) {
+		if (!st[nl_counters[i].attr])
+			continue;	/* an older module: fewer counters */
+		snprintf(v, sizeof(v), "%llu",
+			 (unsigned long long)mnl_attr_get_u64(st[nl_counters[i].attr]));
+		show_counter(nl_counters[i].name, v, data);
+	}
+	return MNL_CB_OK;
+}
+
+/* The session counters from netlink: 0, or -errno (-ENOENT: no family). */
+static int nl_stats(bool *first)
+{
+	struct nl n;
+	int err;
+
+	err = nl_open(&n);
+	if (err)
+		return err;
+	err = nl_talk(&n, nl_msg(&n, n.family, NLM_F_ACK, FWD_CMD_STATS_GET), nl_stats_cb, first);
+	nl_close(&n);
+	return err;
 }
 
 static int cmd_stats(int argc, char **argv)
@@ -1758,13 +1840,24 @@ static int cmd_stats(int argc, char **argv)
 		return 1;
 	if (json)
 		putchar('{');
-	err = show_counters("stats", "", &first) || show_counters("splice_stats", "splice_", &first);
+	/*
+	 * The session counters from netlink, the per-event ones and the splice
+	 * counters (which it does not give) from their files; all of the
+	 * stats file when netlink is not there or not allowed.
+	 */
+	err = nl_stats(&first);
+	if (err == -ENOENT || err == -EPERM || err == -EACCES || err == -EPROTONOSUPPORT)
+		err = show_counters("stats", "", NULL, &first);
+	else if (err)
+		err = nl_error(err, "stats");
+	else
+		err = show_counters("stats", "", "event_", &first);
+	err = err || show_counters("splice_stats", "splice_", NULL, &first);
 	if (json)
 		puts("}");
 	return err;
 }
 
-/* Spliced pairs: "key value" tokens per line. */
 /* One "key value ..." line as text, or as a JSON object after @shown others. */
 static void kv_line(char *line, int *shown)
 {
