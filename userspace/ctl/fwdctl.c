@@ -2161,16 +2161,82 @@ static int name_cmp(const void *a, const void *b)
 }
 
 /* The settings: the files of the directory one may read and write holding one word. */
+/* A tunable's name and value, from a TUNABLE_GET dump. */
+struct saved_tunable {
+	char name[FWD_TUNABLE_NAME_MAX];
+	unsigned long long value;
+};
+
+struct saved_tunables {
+	struct saved_tunable *t;
+	size_t n;
+	bool nomem;
+};
+
+static int save_tunable_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *tb[FWD_A_MAX + 1] = {};
+	struct saved_tunables *st = data;
+	struct saved_tunable *t;
+
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), sess_attr_cb, tb);
+	if (!tb[FWD_A_TUNABLE_NAME] || mnl_attr_validate(tb[FWD_A_TUNABLE_NAME], MNL_TYPE_NUL_STRING))
+		return MNL_CB_OK;
+	t = realloc(st->t, (st->n + 1) * sizeof(*t));
+	if (!t) {
+		st->nomem = true;
+		return MNL_CB_OK;
+	}
+	st->t = t;
+	t = &st->t[st->n++];
+	snprintf(t->name, sizeof(t->name), "%s", mnl_attr_get_str(tb[FWD_A_TUNABLE_NAME]));
+	t->value = u64_or0(tb[FWD_A_TUNABLE_VALUE]);
+	return MNL_CB_OK;
+}
+
+/* The tunables netlink lists (0), or -errno (-ENOENT: no family or too old). */
+static int nl_save_tunables(struct saved_tunables *st)
+{
+	struct nl n;
+	int err;
+
+	err = nl_open(&n);
+	if (err)
+		return err;
+	err = nl_talk(&n, nl_msg(&n, n.family, NLM_F_DUMP, FWD_CMD_TUNABLE_GET), save_tunable_cb,
+		      st);
+	nl_close(&n);
+	if (err == -EOPNOTSUPP)
+		err = -ENOENT;
+	return err ? err : st->nomem ? -ENOMEM : 0;
+}
+
+/*
+ * "set NAME VALUE" for every setting, sorted by name: the tunables' values
+ * from netlink, the other settings (full_policy) from their files; all from
+ * the files with a module that has no tunable commands.
+ */
 static int save_tunables(void)
 {
+	struct saved_tunables nl = {};
 	char **names = NULL, path[512], *buf;
-	size_t n = 0, i;
+	size_t n = 0, i, j;
 	struct dirent *de;
 	struct stat st;
-	DIR *d = opendir(proc_dir);
+	DIR *d;
+	int err;
 
-	if (!d)
+	err = nl_save_tunables(&nl);
+	if (err && err != -ENOENT) {
+		free(nl.t);
+		return nl_error(err, "tunable dump");
+	}
+	d = opendir(proc_dir);
+
+	if (!d) {
+		free(nl.t);
 		return fail("cannot read %s: %s", proc_dir, strerror(errno));
+	}
 	while ((de = readdir(d))) {
 		char **nn;
 
@@ -2182,6 +2248,7 @@ static int save_tunables(void)
 		nn = realloc(names, (n + 1) * sizeof(*names));
 		if (!nn || !(nn[n] = strdup(de->d_name))) {
 			closedir(d);
+			free(nl.t);
 			return fail("out of memory");
 		}
 		names = nn;
@@ -2192,6 +2259,13 @@ static int save_tunables(void)
 	for (i = 0; i < n; i++) {
 		char *w[2];
 
+		for (j = 0; j < nl.n && strcmp(nl.t[j].name, names[i]); j++)
+			;
+		if (j < nl.n) {
+			printf("set %s %llu\n", names[i], nl.t[j].value);
+			free(names[i]);
+			continue;
+		}
 		buf = slurp(names[i]);
 		if (buf && words(buf, w, 2) == 1) {
 			w[0][strcspn(w[0], "\n")] = '\0';
@@ -2201,6 +2275,7 @@ static int save_tunables(void)
 		free(names[i]);
 	}
 	free(names);
+	free(nl.t);
 	return 0;
 }
 
