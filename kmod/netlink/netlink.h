@@ -34,6 +34,22 @@ static inline int fwd_nl_check_version(const struct nlmsghdr *nlh, struct netlin
 	return -EINVAL;
 }
 
+/*
+ * A doit's start: the header's version, then the object's id attribute
+ * @attr, which must be there (the literal @missing says so in the extended
+ * ack). 0 or -EINVAL.
+ */
+#define fwd_nl_need_id(info, attr, missing) ({				\
+	struct genl_info *__info = (info);				\
+	int __err = fwd_nl_check_version(__info->nlhdr, __info->extack); \
+									\
+	if (!__err && GENL_REQ_ATTR_CHECK(__info, attr)) {		\
+		NL_SET_ERR_MSG(__info->extack, missing);		\
+		__err = -EINVAL;					\
+	}								\
+	__err;								\
+})
+
 /* session.c */
 int fwd_nl_put_session(struct sk_buff *skb, const struct fwd_session *s, unsigned long now);
 int fwd_nl_session_get(struct sk_buff *skb, struct genl_info *info);

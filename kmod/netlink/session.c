@@ -298,12 +298,8 @@ int fwd_nl_session_get(struct sk_buff *skb, struct genl_info *info)
 	int err = -ENOENT;
 	void *hdr;
 
-	if (fwd_nl_check_version(info->nlhdr, info->extack))
+	if (fwd_nl_need_id(info, FWD_A_SESSION_ID, "session id (FWD_A_SESSION_ID) required"))
 		return -EINVAL;
-	if (GENL_REQ_ATTR_CHECK(info, FWD_A_SESSION_ID)) {
-		NL_SET_ERR_MSG(info->extack, "session id (FWD_A_SESSION_ID) required");
-		return -EINVAL;
-	}
 	a.id = nla_get_u64(info->attrs[FWD_A_SESSION_ID]);
 
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
@@ -347,12 +343,8 @@ int fwd_nl_session_del(struct sk_buff *skb, struct genl_info *info)
 	struct fwd_nl_walk w = {};
 	bool gone = false;
 
-	if (fwd_nl_check_version(info->nlhdr, info->extack))
+	if (fwd_nl_need_id(info, FWD_A_SESSION_ID, "session id (FWD_A_SESSION_ID) required"))
 		return -EINVAL;
-	if (GENL_REQ_ATTR_CHECK(info, FWD_A_SESSION_ID)) {
-		NL_SET_ERR_MSG(info->extack, "session id (FWD_A_SESSION_ID) required");
-		return -EINVAL;
-	}
 	a.id = nla_get_u64(info->attrs[FWD_A_SESSION_ID]);
 	rcu_read_lock();
 	fwd_nl_walk(tbl, &w, fwd_nl_find_one, &a);

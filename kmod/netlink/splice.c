@@ -163,13 +163,9 @@ int fwd_nl_splice_get(struct sk_buff *skb, struct genl_info *info)
 	struct fwd_nl_pair_arg a = { .info = info, .now = jiffies, .err = -ENOENT };
 	int err;
 
-	err = fwd_nl_check_version(info->nlhdr, info->extack);
+	err = fwd_nl_need_id(info, FWD_A_SPLICE_ID, "which pair: FWD_A_SPLICE_ID is missing");
 	if (err)
 		return err;
-	if (GENL_REQ_ATTR_CHECK(info, FWD_A_SPLICE_ID)) {
-		NL_SET_ERR_MSG(info->extack, "which pair: FWD_A_SPLICE_ID is missing");
-		return -EINVAL;
-	}
 	a.id = nla_get_u64(info->attrs[FWD_A_SPLICE_ID]);
 	a.skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!a.skb)
@@ -190,13 +186,9 @@ int fwd_nl_splice_del(struct sk_buff *skb, struct genl_info *info)
 	struct fwd_splice_net *sn = fwd_pernet(genl_info_net(info))->splice;
 	int err;
 
-	err = fwd_nl_check_version(info->nlhdr, info->extack);
+	err = fwd_nl_need_id(info, FWD_A_SPLICE_ID, "which pair: FWD_A_SPLICE_ID is missing");
 	if (err)
 		return err;
-	if (GENL_REQ_ATTR_CHECK(info, FWD_A_SPLICE_ID)) {
-		NL_SET_ERR_MSG(info->extack, "which pair: FWD_A_SPLICE_ID is missing");
-		return -EINVAL;
-	}
 	err = fwd_splice_kill_id(sn, nla_get_u64(info->attrs[FWD_A_SPLICE_ID]));
 	if (err == -ENOENT)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[FWD_A_SPLICE_ID],

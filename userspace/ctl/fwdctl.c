@@ -1118,26 +1118,40 @@ static int cmd_session_show(const char *arg)
 	return 0;
 }
 
-static int cmd_session_delete(const char *arg)
+/*
+ * Delete one object by its id with @cmd (@attr holds the id): 0, or 1 with
+ * the kernel's reason; "no @noun with id ID" when there is none.
+ */
+static int nl_delete_id(const char *arg, const char *usage, const char *what, const char *noun,
+			uint8_t cmd, uint16_t attr)
 {
 	struct nlmsghdr *nlh;
+	char bad[160];
 	struct nl n;
 	int err;
 
-	if (!is_number(arg) || !strtoull(arg, NULL, 10))
-		return usage_error(usage_session, "bad session id '%s'", arg);
+	if (!is_number(arg) || !strtoull(arg, NULL, 10)) {
+		snprintf(bad, sizeof(bad), "bad %s id '%s'", noun, arg);
+		return usage_error(usage, "%s", bad);
+	}
 	if (need_module())
 		return 1;
 	err = nl_open(&n);
 	if (err)
-		return nl_error(err, "session delete");
-	nlh = nl_msg(&n, n.family, NLM_F_ACK, FWD_CMD_SESSION_DEL);
-	mnl_attr_put_u64(nlh, FWD_A_SESSION_ID, strtoull(arg, NULL, 10));
+		return nl_error(err, what);
+	nlh = nl_msg(&n, n.family, NLM_F_ACK, cmd);
+	mnl_attr_put_u64(nlh, attr, strtoull(arg, NULL, 10));
 	err = nl_talk(&n, nlh, NULL, NULL);
 	nl_close(&n);
 	if (err == -ENOENT && ext.msg[0])
-		return fail("no session with id %s (%s)", arg, ext_text());
-	return err ? nl_error(err, "session delete") : 0;
+		return fail("no %s with id %s (%s)", noun, arg, ext_text());
+	return err ? nl_error(err, what) : 0;
+}
+
+static int cmd_session_delete(const char *arg)
+{
+	return nl_delete_id(arg, usage_session, "session delete", "session", FWD_CMD_SESSION_DEL,
+			    FWD_A_SESSION_ID);
 }
 
 /* "ADDR" or "ADDR/LEN" as a FLUSH filter's address and prefix length. */
@@ -1940,24 +1954,8 @@ static int nl_splices(int *shown)
 
 static int cmd_splice_kill(const char *arg)
 {
-	struct nlmsghdr *nlh;
-	struct nl n;
-	int err;
-
-	if (!is_number(arg) || !strtoull(arg, NULL, 10))
-		return usage_error(usage_splice, "bad pair id '%s'", arg);
-	if (need_module())
-		return 1;
-	err = nl_open(&n);
-	if (err)
-		return nl_error(err, "splice kill");
-	nlh = nl_msg(&n, n.family, NLM_F_ACK, FWD_CMD_SPLICE_DEL);
-	mnl_attr_put_u64(nlh, FWD_A_SPLICE_ID, strtoull(arg, NULL, 10));
-	err = nl_talk(&n, nlh, NULL, NULL);
-	nl_close(&n);
-	if (err == -ENOENT && ext.msg[0])
-		return fail("no spliced pair with id %s (%s)", arg, ext_text());
-	return err ? nl_error(err, "splice kill") : 0;
+	return nl_delete_id(arg, usage_splice, "splice kill", "spliced pair", FWD_CMD_SPLICE_DEL,
+			    FWD_A_SPLICE_ID);
 }
 
 static int cmd_splice(int argc, char **argv)
