@@ -14,7 +14,7 @@ longer than the datagram, several messages in one datagram).
 
 A model of 6.1's netlink core and of the family (netlink_rcv_skb(),
 genetlink's header and permission checks, strict attribute validation with
-genl.c's per-command policies) says what each message must get: nothing, an
+kmod/netlink/family.c's per-command policies) says what each message must get: nothing, an
 ACK, a reply, a dump, a dump refused by its NLMSG_DONE (EINVAL: a session id
 or a genl version other than 1), or one errno: EINVAL (short header,
 reserved bits, a bad attribute, no session id, a session id to STATS_GET, a
