@@ -120,15 +120,48 @@ int fwd_tunable_set(struct net *net, const struct fwd_tunable *t, u64 val)
 	return 0;
 }
 
+/* A worded tunable's word for @val ("?" if none). */
+const char *fwd_tunable_word(const struct fwd_tunable *t, unsigned int val)
+{
+	return val <= t->max ? t->words[val] : "?";
+}
+
+/**
+ * fwd_tunable_parse - the value @s stands for: /proc's and netlink's parser
+ * @t: the tunable
+ * @s: a strict decimal, or one of @t's words for a worded tunable
+ * @val: the value
+ *
+ * Return: 0, or -EINVAL (not a number, not one of the words).
+ */
+int fwd_tunable_parse(const struct fwd_tunable *t, const char *s, u64 *val)
+{
+	unsigned int i;
+
+	if (!t->words)
+		return fwd_parse_u64(s, 0, U64_MAX, val);
+	for (i = t->min; i <= t->max; i++) {
+		if (!strcmp(s, t->words[i])) {
+			*val = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 static int fwd_tunable_show(struct seq_file *seq, void *v)
 {
 	const struct fwd_tunable *t = pde_data(file_inode(seq->file));
+	unsigned int val = fwd_tunable_get(seq_file_single_net(seq), t);
 
-	seq_printf(seq, "%u\n", fwd_tunable_get(seq_file_single_net(seq), t));
+	if (t->words)
+		seq_printf(seq, "%s\n", fwd_tunable_word(t, val));
+	else
+		seq_printf(seq, "%u\n", val);
 	return 0;
 }
 
-/* One strict decimal within [min, max]: -EINVAL (not a number) or -ERANGE. */
+/* One strict decimal within [min, max] (or a word): -EINVAL or -ERANGE. */
 static int fwd_tunable_cmd(struct net *net, const void *data, char **w, int n,
 			   const char **why)
 {
@@ -136,9 +169,14 @@ static int fwd_tunable_cmd(struct net *net, const void *data, char **w, int n,
 	u64 val;
 	int err;
 
-	err = fwd_parse_u64(w[0], 0, U64_MAX, &val);
+	err = fwd_tunable_parse(t, w[0], &val);
 	if (!err)
 		err = fwd_tunable_set(net, t, val);
+	if (err && t->words) {
+		pr_info_ratelimited("%s: refused '%.32s': expected %s or %s\n", t->name, w[0],
+				    t->words[t->min], t->words[t->max]);
+		return err;
+	}
 	if (err) {
 		pr_info_ratelimited("%s: refused '%.32s': %s, expected %u..%u\n", t->name,
 				    w[0], err == -ERANGE ? "out of range" : "not a decimal number",

@@ -9,6 +9,7 @@
 #define _FWD_TUNABLE_H
 
 #include <linux/build_bug.h>
+#include <linux/kernel.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
 
@@ -20,6 +21,8 @@ struct fwd_tunable {
 	size_t offset;		/* within struct fwd_net */
 	size_t size;		/* of the field: a u16 or a u32 */
 	unsigned int min, max;	/* accepted range, inclusive, within the field's */
+	/* Or words: the file shows and takes words[value], netlink the number too. */
+	const char * const *words;
 };
 
 #define FWD_TUNABLE(_name, _field, _min, _max) {			\
@@ -32,11 +35,24 @@ struct fwd_tunable {
 	.max = _max,							\
 }
 
+/* A setting that is one of a few words, stored as the word's index. */
+#define FWD_TUNABLE_WORDS(_name, _field, _words) {			\
+	.name = _name,							\
+	.offset = offsetof(struct fwd_net, _field),			\
+	.size = sizeof_field(struct fwd_net, _field) +			\
+		BUILD_BUG_ON_ZERO(sizeof_field(struct fwd_net, _field) != sizeof(u32)), \
+	.min = 0,							\
+	.max = ARRAY_SIZE(_words) - 1,					\
+	.words = _words,						\
+}
+
 int fwd_tunables_create(struct fwd_net *fn, const struct fwd_tunable *t, unsigned int n);
 void fwd_tunables_remove(struct fwd_net *fn, const struct fwd_tunable *t, unsigned int n);
 const struct fwd_tunable *fwd_tunable_at(unsigned int idx);
 const struct fwd_tunable *fwd_tunable_find(const char *name);
 unsigned int fwd_tunable_get(struct net *net, const struct fwd_tunable *t);
 int fwd_tunable_set(struct net *net, const struct fwd_tunable *t, u64 val);
+int fwd_tunable_parse(const struct fwd_tunable *t, const char *s, u64 *val);
+const char *fwd_tunable_word(const struct fwd_tunable *t, unsigned int val);
 
 #endif /* _FWD_TUNABLE_H */

@@ -342,8 +342,8 @@ MUTATIONS = [
      "\t\t.flags\t= GENL_ADMIN_PERM,"),
     ("a policy entry", "genl", "\t[FWD_A_SERVER_PORT]\t= { .type = NLA_BE16 },\n", ""),
     ("an op removed from family.c", "genl", "\t\t.cmd\t= FWD_CMD_SESSION_FLUSH,", "\t\t.cmd\t= FWD_CMD_UNSPEC,"),
-    ("a request attribute", "spec", "attributes: [ tunable-name, tunable-value ]",
-     "attributes: [ tunable-name ]"),
+    ("a request attribute", "spec", "attributes: [ tunable-name, tunable-value, tunable-text ]",
+     "attributes: [ tunable-name, tunable-text ]"),
 ]
 
 

@@ -68,6 +68,7 @@ enum fwd_genl_attr {
 	FWD_A_SPLICE_SERVER_LOCAL_PORT,	/* be16 */
 	FWD_A_SPLICE_IDLE_MS,	/* u64: since the last segment */
 	FWD_A_SPLICE_TIMEOUT,	/* u32: seconds of idleness it may live in its state */
+	FWD_A_TUNABLE_TEXT,	/* string: a worded tunable's value (full_policy: drop, pass) */
 	__FWD_A_MAX
 };
 #define FWD_A_MAX (__FWD_A_MAX - 1)

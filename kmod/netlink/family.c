@@ -35,6 +35,7 @@ static const struct nla_policy fwd_nl_tunable_get_policy[FWD_A_MAX + 1] = {
 static const struct nla_policy fwd_nl_tunable_set_policy[FWD_A_MAX + 1] = {
 	[FWD_A_TUNABLE_NAME]	= { .type = NLA_NUL_STRING, .len = FWD_TUNABLE_NAME_MAX - 1 },
 	[FWD_A_TUNABLE_VALUE]	= { .type = NLA_U64 },
+	[FWD_A_TUNABLE_TEXT]	= { .type = NLA_NUL_STRING, .len = FWD_TUNABLE_NAME_MAX - 1 },
 };
 
 static const struct nla_policy fwd_nl_splice_policy[FWD_A_MAX + 1] = {

@@ -16,10 +16,13 @@
 
 static int fwd_nl_put_tunable(struct sk_buff *skb, struct net *net, const struct fwd_tunable *t)
 {
+	unsigned int val = fwd_tunable_get(net, t);
+
 	if (nla_put_string(skb, FWD_A_TUNABLE_NAME, t->name) ||
-	    nla_put_u64_64bit(skb, FWD_A_TUNABLE_VALUE, fwd_tunable_get(net, t), FWD_A_PAD) ||
+	    nla_put_u64_64bit(skb, FWD_A_TUNABLE_VALUE, val, FWD_A_PAD) ||
 	    nla_put_u64_64bit(skb, FWD_A_TUNABLE_MIN, t->min, FWD_A_PAD) ||
-	    nla_put_u64_64bit(skb, FWD_A_TUNABLE_MAX, t->max, FWD_A_PAD))
+	    nla_put_u64_64bit(skb, FWD_A_TUNABLE_MAX, t->max, FWD_A_PAD) ||
+	    (t->words && nla_put_string(skb, FWD_A_TUNABLE_TEXT, fwd_tunable_word(t, val))))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -100,6 +103,8 @@ int fwd_nl_tunable_dump(struct sk_buff *skb, struct netlink_callback *cb)
 int fwd_nl_tunable_set(struct sk_buff *skb, struct genl_info *info)
 {
 	const struct fwd_tunable *t;
+	struct nlattr *text;
+	u64 val;
 	int err;
 
 	if (fwd_nl_check_version(info->nlhdr, info->extack))
@@ -107,14 +112,27 @@ int fwd_nl_tunable_set(struct sk_buff *skb, struct genl_info *info)
 	t = fwd_nl_tunable(info);
 	if (IS_ERR(t))
 		return PTR_ERR(t);
-	if (GENL_REQ_ATTR_CHECK(info, FWD_A_TUNABLE_VALUE)) {
+	text = info->attrs[FWD_A_TUNABLE_TEXT];
+	if (text && info->attrs[FWD_A_TUNABLE_VALUE]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, text,
+				    "give the value as FWD_A_TUNABLE_VALUE or as TEXT, not both");
+		return -EINVAL;
+	}
+	if (!text && GENL_REQ_ATTR_CHECK(info, FWD_A_TUNABLE_VALUE)) {
 		NL_SET_ERR_MSG(info->extack, "tunable value (FWD_A_TUNABLE_VALUE) required");
 		return -EINVAL;
 	}
-	err = fwd_tunable_set(genl_info_net(info), t,
-			      nla_get_u64(info->attrs[FWD_A_TUNABLE_VALUE]));
+	/* Text: the word (or decimal) its /proc file takes, parsed as there. */
+	if (text && fwd_tunable_parse(t, nla_data(text), &val)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, text,
+				    "not a value of this tunable (a word of its, or a decimal)");
+		return -EINVAL;
+	}
+	if (!text)
+		val = nla_get_u64(info->attrs[FWD_A_TUNABLE_VALUE]);
+	err = fwd_tunable_set(genl_info_net(info), t, val);
 	if (err == -ERANGE)
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[FWD_A_TUNABLE_VALUE],
+		NL_SET_ERR_MSG_ATTR(info->extack, text ?: info->attrs[FWD_A_TUNABLE_VALUE],
 				    "value out of range for this tunable (see FWD_A_TUNABLE_MIN, MAX)");
 	return err;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * /proc/forwarder/sessions, /proc/forwarder/stats and
- * /proc/forwarder/full_policy.
+ * /proc/forwarder/sessions and /proc/forwarder/stats (the settings,
+ * full_policy included, are tunables: session.c).
  *
  * sessions is a seq_file over a resumable rhashtable walk, so each read()
  * continues where the previous one stopped instead of rescanning the table:
@@ -191,42 +191,6 @@ static int fwd_stats_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
-static const char * const fwd_full_policy_names[] = {
-	[FWD_FULL_DROP] = "drop",
-	[FWD_FULL_PASS] = "pass",
-};
-
-static int fwd_full_policy_show(struct seq_file *seq, void *v)
-{
-	struct fwd_net *fn = fwd_pernet(seq_file_single_net(seq));
-	unsigned int p = READ_ONCE(fn->sess_cfg.full_policy);
-
-	seq_printf(seq, "%s\n", p < ARRAY_SIZE(fwd_full_policy_names) ?
-		   fwd_full_policy_names[p] : "?");
-	return 0;
-}
-
-/* "drop" or "pass" (proc_api.md, max_sessions); anything else is -EINVAL. */
-static int fwd_full_policy_cmd(struct net *net, const void *data, char **w, int n,
-			       const char **why)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(fwd_full_policy_names); i++) {
-		if (!strcmp(w[0], fwd_full_policy_names[i])) {
-			WRITE_ONCE(fwd_pernet(net)->sess_cfg.full_policy, i);
-			return 0;
-		}
-	}
-	*why = "expected drop or pass";
-	return -EINVAL;
-}
-
-static int fwd_full_policy_write(struct file *file, char *buf, size_t size)
-{
-	return fwd_proc_write(file, buf, size, fwd_full_policy_cmd, 1);
-}
-
 int fwd_session_proc_init(struct fwd_net *fn)
 {
 	if (!proc_create_data("sessions", 0444, fn->proc_dir, &fwd_sessions_proc_ops,
@@ -234,13 +198,8 @@ int fwd_session_proc_init(struct fwd_net *fn)
 		return -ENOMEM;
 	if (!proc_create_net_single("stats", 0444, fn->proc_dir, fwd_stats_show, NULL))
 		goto err_sessions;
-	if (!proc_create_net_single_write("full_policy", 0644, fn->proc_dir,
-					  fwd_full_policy_show, fwd_full_policy_write, NULL))
-		goto err_stats;
 	return 0;
 
-err_stats:
-	remove_proc_entry("stats", fn->proc_dir);
 err_sessions:
 	remove_proc_entry("sessions", fn->proc_dir);
 	return -ENOMEM;
@@ -248,7 +207,6 @@ err_sessions:
 
 void fwd_session_proc_exit(struct fwd_net *fn)
 {
-	remove_proc_entry("full_policy", fn->proc_dir);
 	remove_proc_entry("stats", fn->proc_dir);
 	remove_proc_entry("sessions", fn->proc_dir);
 }

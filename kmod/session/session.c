@@ -11,6 +11,12 @@
 #include "tunable.h"
 #include "session_core.h"
 
+/* What a new flow meets when the table is full and nothing is evictable. */
+static const char * const fwd_full_policy_names[] = {
+	[FWD_FULL_DROP] = "drop",
+	[FWD_FULL_PASS] = "pass",
+};
+
 static const struct fwd_tunable fwd_session_tunables[] = {
 	FWD_TUNABLE("max_sessions", sess_cfg.max_sessions, 1, FWD_SESSIONS_LIMIT),
 	FWD_TUNABLE("timeout_tcp_established", sess_cfg.timeout_tcp_established, 1,
@@ -20,6 +26,7 @@ static const struct fwd_tunable fwd_session_tunables[] = {
 	FWD_TUNABLE("timeout_tcp_closing", sess_cfg.timeout_tcp_closing, 1,
 		    FWD_TIMEOUT_MAX_SECS),
 	FWD_TUNABLE("timeout_udp", sess_cfg.timeout_udp, 1, FWD_TIMEOUT_MAX_SECS),
+	FWD_TUNABLE_WORDS("full_policy", sess_cfg.full_policy, fwd_full_policy_names),
 };
 
 int fwd_session_net_init(struct fwd_net *fn)

@@ -76,9 +76,10 @@ NOT_FUZZED = (CMD_TUNABLE_SET, CMD_SESSION_DEL, CMD_SESSION_FLUSH, CMD_SPLICE_GE
               CMD_SPLICE_DEL)
 A_PAD, A_SESSION_ID, A_FAMILY, A_PROTO, A_CLIENT_ADDR, A_CLIENT_PORT = 1, 2, 3, 4, 5, 6
 A_SERVER_ADDR, A_SERVER_PORT, A_CLIENT_STATE, A_SERVER_STATE = 7, 8, 9, 10
-A_ESTABLISHED, A_AGE_MS, A_EXPIRES_MS, A_STATS, A_MAX = 11, 12, 13, 23, 38
+A_ESTABLISHED, A_AGE_MS, A_EXPIRES_MS, A_STATS, A_MAX = 11, 12, 13, 23, 39
 STATS_PAD, STATS_FIRST, STATS_LAST = 1, 2, 22
 A_TUNABLE_NAME, A_TUNABLE_VALUE, A_TUNABLE_MIN, A_TUNABLE_MAX = 24, 25, 26, 27
+A_TUNABLE_TEXT = 39         # a worded tunable's value (full_policy)
 TUNABLE_NAME_LEN = 63       # the policy's .len: FWD_TUNABLE_NAME_MAX - 1
 # Attribute sizes of a session (0: an address, 4 or 16 bytes); 14..17 the counters.
 SESSION = {A_SESSION_ID: 8, A_FAMILY: 1, A_PROTO: 1, A_CLIENT_ADDR: 0, A_CLIENT_PORT: 2,
@@ -598,9 +599,13 @@ class Family:
             if t == A_PAD:
                 continue
             if t in a or fl or t not in (A_TUNABLE_NAME, A_TUNABLE_VALUE, A_TUNABLE_MIN,
-                                         A_TUNABLE_MAX):
+                                         A_TUNABLE_MAX, A_TUNABLE_TEXT):
                 raise Broken("tunable attribute %d repeated, unknown or flagged" % t)
             a[t] = d
+        # a worded tunable also says its value's word, NUL-terminated
+        text = a.pop(A_TUNABLE_TEXT, None)
+        if text is not None and (text[-1:] != b"\0" or b"\0" in text[:-1] or len(text) < 2):
+            raise Broken("a tunable's text: %r" % text)
         if len(a) != 4 or a[A_TUNABLE_NAME][-1:] != b"\0" or \
                 any(len(a[t]) != 8 for t in (A_TUNABLE_VALUE, A_TUNABLE_MIN, A_TUNABLE_MAX)):
             raise Broken("tunable attributes: %r" % a)

@@ -306,16 +306,15 @@ done
 if [ -f "$FW_KO" ]; then
 	check "save prints the firewall's rules" grep -qxF "firewall add intercept proto tcp src 10.0.1.0/24 sport 1234" "$tmp/saved"
 fi
-# save takes the tunables' values from netlink (TUNABLE_GET), only the
-# other settings (full_policy) from their files: a directory whose
-# timeout_udp file lies does not change the saved value.
+# save takes the tunables' values from netlink (TUNABLE_GET), full_policy
+# included: a directory whose files lie does not change the saved values.
 mkdir -p "$tmp/fakesave"
 echo 12345 > "$tmp/fakesave/timeout_udp"
 echo drop > "$tmp/fakesave/full_policy"
 chmod 600 "$tmp/fakesave/timeout_udp" "$tmp/fakesave/full_policy"
 fwd env FWDCTL_PROC_DIR="$tmp/fakesave" "$ctl" save > "$tmp/saved.fake"
 check "save: the tunable from netlink, not the file" grep -qxF "set timeout_udp 1" "$tmp/saved.fake"
-check "save: full_policy (not a tunable) from its file" grep -qxF "set full_policy drop" "$tmp/saved.fake"
+check "save: full_policy from netlink, not the file" grep -qxF "set full_policy pass" "$tmp/saved.fake"
 new_ns NS_NEW || fail "a fresh namespace"
 check "save | -b - in a fresh namespace" sh -c "ip netns exec $NS_FWD $ctl save | $ctl -n $NS_NEW -b -"
 "$ctl" -n "$NS_NEW" save > "$tmp/restored"

@@ -26,12 +26,14 @@ got, proc = json.load(open(sys.argv[1])), sys.argv[2]
 names = {t["name"] for t in got}
 want = {"max_sessions", "timeout_tcp_established", "timeout_tcp_handshake",
         "timeout_tcp_closing", "timeout_udp", "listen_port",
-        "splice_timeout_established", "splice_timeout_closing"}
+        "splice_timeout_established", "splice_timeout_closing", "full_policy"}
 assert names >= want and len(names) == len(got), ("tunables listed", sorted(names))
 for t in got:
     assert all(isinstance(t[k], int) for k in ("value", "min", "max")), t
     assert t["min"] <= t["value"] <= t["max"], t
-    assert int(open("%s/%s" % (proc, t["name"])).read()) == t["value"], t
+    # a worded tunable (full_policy) shows its word in /proc, its number too here
+    shown = open("%s/%s" % (proc, t["name"])).read().strip()
+    assert shown == t.get("text", str(t["value"])), (t, shown)
 PY
 }
 fwd "$ctl" -j get > "$tmp/list.json"
@@ -144,9 +146,14 @@ expect("SESSION_FLUSH of family 99", ask(nf.CMD_SESSION_FLUSH, [(A_FAMILY, b"\x6
 PY
 snapshot "$tmp/after"
 check "every tunable unchanged by the refused netlink requests" cmp -s "$tmp/before" "$tmp/after"
-# full_policy is no tunable: its word still goes through its file.
-check "set full_policy pass (a /proc setting)" fwd "$ctl" set full_policy pass
+# full_policy, a word, is a tunable too: netlink takes and gives its word
+# (FWD_A_TUNABLE_TEXT), parsed as its file parses it.
+check "set full_policy pass (netlink, a word)" fwd "$ctl" set full_policy pass
 expect_eq "get full_policy" pass "$(fwd "$ctl" get full_policy)"
+expect_eq "its file agrees" pass "$(<"$FWD_PROC/full_policy")"
+expect_errno "set full_policy accept" "kernel: not a value of this tunable (a word of its, or a decimal) (attribute tunable-text)" \
+	fwd "$ctl" set full_policy accept
+expect_eq "full_policy unchanged by the refusal" pass "$(<"$FWD_PROC/full_policy")"
 fset full_policy drop
 
 # ---- sessions: delete one, flush by filters ----------------------------------------

@@ -141,8 +141,8 @@ static const char usage_get[] =
 	"Usage: fwdctl [ -j ] get [ TUNABLE ]\n"
 	"       fwdctl set TUNABLE VALUE\n"
 	"  TUNABLE is e.g. max_sessions, timeout_udp, splice_timeout_established,\n"
-	"  listen_port; get alone lists every tunable with its range. Tunables go\n"
-	"  through netlink; other settings (full_policy) through their " PROC_DIR " file.\n";
+	"  listen_port, full_policy (drop or pass); get alone lists every tunable\n"
+	"  with its range. Through netlink; " PROC_DIR " with an older module.\n";
 
 static int help_or(int argc, char **argv, const char *usage)
 {
@@ -844,7 +844,7 @@ static const char * const attr_names[FWD_A_MAX + 1] = {
 	[FWD_A_TUNABLE_NAME] = "tunable-name", [FWD_A_TUNABLE_VALUE] = "tunable-value",
 	[FWD_A_CLIENT_PREFIX_LEN] = "client-prefix-len",
 	[FWD_A_SERVER_PREFIX_LEN] = "server-prefix-len",
-	[FWD_A_SPLICE_ID] = "splice-id",
+	[FWD_A_SPLICE_ID] = "splice-id", [FWD_A_TUNABLE_TEXT] = "tunable-text",
 };
 
 static const char *attr_name(int type, char *buf, size_t len)
@@ -2159,10 +2159,18 @@ static int name_cmp(const void *a, const void *b)
 }
 
 /* The settings: the files of the directory one may read and write holding one word. */
+/* FWD_A_TUNABLE_TEXT into @out ("" if absent or not a string). */
+static void tunable_text(const struct nlattr *a, char *out, size_t len)
+{
+	snprintf(out, len, "%s", a && !mnl_attr_validate(a, MNL_TYPE_NUL_STRING) ?
+		 mnl_attr_get_str(a) : "");
+}
+
 /* A tunable's name and value, from a TUNABLE_GET dump. */
 struct saved_tunable {
 	char name[FWD_TUNABLE_NAME_MAX];
 	unsigned long long value;
+	char text[FWD_TUNABLE_NAME_MAX];	/* a worded tunable's value */
 };
 
 struct saved_tunables {
@@ -2189,6 +2197,7 @@ static int save_tunable_cb(const struct nlmsghdr *nlh, void *data)
 	t = &st->t[st->n++];
 	snprintf(t->name, sizeof(t->name), "%s", mnl_attr_get_str(tb[FWD_A_TUNABLE_NAME]));
 	t->value = u64_or0(tb[FWD_A_TUNABLE_VALUE]);
+	tunable_text(tb[FWD_A_TUNABLE_TEXT], t->text, sizeof(t->text));
 	return MNL_CB_OK;
 }
 
@@ -2211,7 +2220,7 @@ static int nl_save_tunables(struct saved_tunables *st)
 
 /*
  * "set NAME VALUE" for every setting, sorted by name: the tunables' values
- * from netlink, the other settings (full_policy) from their files; all from
+ * from netlink, any other read-write setting from its file; all from
  * the files with a module that has no tunable commands.
  */
 static int save_tunables(void)
@@ -2259,6 +2268,11 @@ static int save_tunables(void)
 
 		for (j = 0; j < nl.n && strcmp(nl.t[j].name, names[i]); j++)
 			;
+		if (j < nl.n && nl.t[j].text[0]) {
+			printf("set %s %s\n", names[i], nl.t[j].text);
+			free(names[i]);
+			continue;
+		}
 		if (j < nl.n) {
 			printf("set %s %llu\n", names[i], nl.t[j].value);
 			free(names[i]);
@@ -2561,8 +2575,10 @@ static int cmd_group(int argc, char **argv)
 struct tunable {
 	char name[FWD_TUNABLE_NAME_MAX];
 	unsigned long long value, min, max;
+	char text[FWD_TUNABLE_NAME_MAX];	/* a worded tunable's value, else "" */
 	bool found;
 };
+
 
 static int tunable_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -2576,12 +2592,18 @@ static int tunable_cb(const struct nlmsghdr *nlh, void *data)
 	t.value = u64_or0(tb[FWD_A_TUNABLE_VALUE]);
 	t.min = u64_or0(tb[FWD_A_TUNABLE_MIN]);
 	t.max = u64_or0(tb[FWD_A_TUNABLE_MAX]);
+	tunable_text(tb[FWD_A_TUNABLE_TEXT], t.text, sizeof(t.text));
 	t.found = true;
 	if (nlh->nlmsg_flags & NLM_F_MULTI) {
 		/* A listing: print as it comes. */
-		if (json)
+		if (json && t.text[0])
+			printf("%s{\"name\":\"%s\",\"value\":%llu,\"text\":\"%s\",\"min\":%llu,\"max\":%llu}",
+			       out->found ? "," : "", t.name, t.value, t.text, t.min, t.max);
+		else if (json)
 			printf("%s{\"name\":\"%s\",\"value\":%llu,\"min\":%llu,\"max\":%llu}",
 			       out->found ? "," : "", t.name, t.value, t.min, t.max);
+		else if (t.text[0])
+			printf("%-28s %s (%llu..%llu)\n", t.name, t.text, t.min, t.max);
 		else
 			printf("%-28s %llu (%llu..%llu)\n", t.name, t.value, t.min, t.max);
 		out->found = true;
@@ -2625,7 +2647,7 @@ static int check_tunable(const char *name)
 	return 0;
 }
 
-/* A setting netlink does not have (full_policy), from its /proc file. */
+/* A setting netlink does not have (an older module's full_policy), from its /proc file. */
 static int proc_get(const char *name)
 {
 	char *buf;
@@ -2672,8 +2694,12 @@ static int cmd_get(const char *name)
 		return proc_get(name);
 	if (err)
 		return nl_error(err, "get");
-	if (json)
+	if (json && t.text[0])
+		printf("{\"%s\":\"%s\"}\n", t.name, t.text);
+	else if (json)
 		printf("{\"%s\":%llu}\n", t.name, t.value);
+	else if (t.text[0])
+		printf("%s\n", t.text);
 	else
 		printf("%llu\n", t.value);
 	return 0;
@@ -2705,7 +2731,7 @@ static int proc_set(const char *name, const char *value)
 static int cmd_set(const char *name, const char *value)
 {
 	struct tunable t = {};
-	unsigned long long v;
+	unsigned long long v = 0;
 	struct nlmsghdr *nlh;
 	char what[160];
 	struct nl n;
@@ -2719,8 +2745,10 @@ static int cmd_set(const char *name, const char *value)
 		return proc_set(name, value);
 	if (err)
 		return nl_error(err, "set");
-	if (!is_number(value) || (value[0] == '0' && value[1]) || strlen(value) > 20 ||
-	    (errno = 0, v = strtoull(value, NULL, 10), errno))
+	/* A worded tunable (full_policy) takes its word; the kernel parses it. */
+	if (!t.text[0] &&
+	    (!is_number(value) || (value[0] == '0' && value[1]) || strlen(value) > 20 ||
+	     (errno = 0, v = strtoull(value, NULL, 10), errno)))
 		return fail("invalid value '%s' for '%s': not a decimal number in %llu..%llu",
 			    value, name, t.min, t.max);
 	err = nl_open(&n);
@@ -2728,7 +2756,10 @@ static int cmd_set(const char *name, const char *value)
 		return nl_error(err, "set");
 	nlh = nl_msg(&n, n.family, NLM_F_ACK, FWD_CMD_TUNABLE_SET);
 	mnl_attr_put_strz(nlh, FWD_A_TUNABLE_NAME, name);
-	mnl_attr_put_u64(nlh, FWD_A_TUNABLE_VALUE, v);
+	if (t.text[0])
+		mnl_attr_put_strz(nlh, FWD_A_TUNABLE_TEXT, value);
+	else
+		mnl_attr_put_u64(nlh, FWD_A_TUNABLE_VALUE, v);
 	err = nl_talk(&n, nlh, NULL, NULL);
 	nl_close(&n);
 	if (!err)
