@@ -40,14 +40,15 @@ static inline int fwd_nl_check_version(const struct nlmsghdr *nlh, struct netlin
  * ack). 0 or -EINVAL.
  */
 #define fwd_nl_need_id(info, attr, missing) ({				\
-	struct genl_info *__info = (info);				\
-	int __err = fwd_nl_check_version(__info->nlhdr, __info->extack); \
+	/* Not __info: GENL_REQ_ATTR_CHECK() declares its own. */	\
+	struct genl_info *fwd_info_ = (info);				\
+	int fwd_err_ = fwd_nl_check_version(fwd_info_->nlhdr, fwd_info_->extack); \
 									\
-	if (!__err && GENL_REQ_ATTR_CHECK(__info, attr)) {		\
-		NL_SET_ERR_MSG(__info->extack, missing);		\
-		__err = -EINVAL;					\
+	if (!fwd_err_ && GENL_REQ_ATTR_CHECK(fwd_info_, attr)) {	\
+		NL_SET_ERR_MSG(fwd_info_->extack, missing);		\
+		fwd_err_ = -EINVAL;					\
 	}								\
-	__err;								\
+	fwd_err_;							\
 })
 
 /* session.c */
