@@ -2631,10 +2631,12 @@ static int cmd_group(int argc, char **argv)
 			err = put_group_cfg(nlh, argv + 2, argc - 2, &bad);
 		else if (v == 5)
 			err = put_bind(nlh, argv + 2, argc - 2, &bad);
+		/* A bad value, as set's: exit status 1, not a usage error. */
+		if (err && v == 5)
+			return fail("%s: bad or missing '%s' (proto tcp|udp [sport N] [dport N] [dir orig|reply|both])",
+				    what, bad);
 		if (err)
-			return usage_error(usage_group, v == 5 ?
-					   "group bind: bad or missing '%s' (proto tcp|udp [sport N] [dport N] [dir orig|reply|both])" :
-					   "group: bad or incomplete '%s' (see fwdctl group help)", bad);
+			return fail("%s: bad or incomplete '%s' (see fwdctl group help)", what, bad);
 	}
 	err = nl_talk(&n, nlh, NULL, NULL);
 	nl_close(&n);
