@@ -193,7 +193,7 @@ expect("BIND_NEW with proto 1", ask(nf.CMD_BIND_NEW, [gid, (A_PROTO, u8(1))]),
 expect("BIND_NEW with dir 4", ask(nf.CMD_BIND_NEW, [gid, (A_PROTO, u8(6)), (A_DIR, u8(4))]),
        "EINVAL", "dir is orig (1), reply (2) or both (3)", A_DIR)
 expect("BIND_NEW with sport 0", ask(nf.CMD_BIND_NEW, [gid, (A_PROTO, u8(6)), (A_SPORT, u16(0))]),
-       "EINVAL", "", A_SPORT)
+       "ERANGE", "integer out of range", A_SPORT)
 expect("BIND_NEW", ask(nf.CMD_BIND_NEW, [gid, (A_PROTO, u8(17)), (A_SPORT, u16(53))]), "0")
 got = ask(nf.CMD_BIND_GET, dump=True)
 expect("BIND_GET dump", got, "0")
