@@ -24,6 +24,13 @@ enum fwd_genl_cmd {
 	FWD_CMD_SESSION_FLUSH,	/* optional filters; answers FWD_A_FLUSHED */
 	FWD_CMD_SPLICE_GET,	/* NLM_F_DUMP: every spliced pair; else FWD_A_SPLICE_ID */
 	FWD_CMD_SPLICE_DEL,	/* FWD_A_SPLICE_ID: tear the pair down, both peers reset */
+	FWD_CMD_GROUP_GET,	/* NLM_F_DUMP: every rate group; else FWD_A_GROUP_ID */
+	FWD_CMD_GROUP_NEW,	/* FWD_A_GROUP_ID and its configuration (FWD_A_GROUP_*) */
+	FWD_CMD_GROUP_SET,	/* FWD_A_GROUP_ID: only the attributes given change */
+	FWD_CMD_GROUP_DEL,	/* FWD_A_GROUP_ID: its bind rules go too */
+	FWD_CMD_BIND_GET,	/* NLM_F_DUMP: every bind rule, in matching order */
+	FWD_CMD_BIND_NEW,	/* FWD_A_GROUP_ID, FWD_A_PROTO, FWD_A_BIND_* */
+	FWD_CMD_BIND_DEL,	/* FWD_A_GROUP_ID: every rule of that group */
 	__FWD_CMD_MAX
 };
 #define FWD_CMD_MAX (__FWD_CMD_MAX - 1)
@@ -68,6 +75,23 @@ enum fwd_genl_attr {
 	FWD_A_SPLICE_SERVER_LOCAL_PORT,	/* be16 */
 	FWD_A_SPLICE_IDLE_MS,	/* u64: since the last segment */
 	FWD_A_SPLICE_TIMEOUT,	/* u32: seconds of idleness it may live in its state */
+	FWD_A_GROUP_ID,		/* u8: a rate group, 1..255 */
+	FWD_A_GROUP_MODE,	/* u8: enum fwd_group_mode (forwarder/aqm.h) */
+	FWD_A_GROUP_ACTION,	/* u8: enum fwd_group_action */
+	FWD_A_GROUP_RATE,	/* u64: bytes per second */
+	FWD_A_GROUP_BURST,	/* u32: bytes, at least 1500 */
+	FWD_A_GROUP_EBS,	/* u32: bytes (srTCM), 0: none */
+	FWD_A_GROUP_PEAKRATE,	/* u64: bytes per second (trTCM), 0: none */
+	FWD_A_GROUP_PBURST,	/* u32: bytes */
+	FWD_A_GROUP_DSCP,	/* u8: 0..63, action mark-dscp */
+	FWD_A_GROUP_MARK,	/* u32: skb->mark, action mark */
+	FWD_A_GROUP_LIMIT_PKTS,	/* u32: shape queue's packets */
+	FWD_A_GROUP_LIMIT_BYTES,	/* u32: shape queue's truesize bytes */
+	FWD_A_GROUP_ECN,	/* u8: 0 or 1, shape: CE-mark instead of CoDel drops */
+	FWD_A_GROUP_STATS,	/* nest: FWD_GROUP_STATS_* (GET replies only) */
+	FWD_A_BIND_SPORT,	/* u16, host order: 1..65535, absent: any */
+	FWD_A_BIND_DPORT,	/* u16, host order */
+	FWD_A_BIND_DIR,		/* u8: FWD_GROUP_DIR_* mask, 1..3 (absent: both) */
 	FWD_A_TUNABLE_TEXT,	/* string: a worded tunable's value (full_policy: drop, pass) */
 	__FWD_A_MAX
 };
@@ -118,5 +142,36 @@ enum fwd_stats_attr {
 	__FWD_STATS_MAX
 };
 #define FWD_STATS_MAX (__FWD_STATS_MAX - 1)
+
+/*
+ * A rate group's counters and state in FWD_A_GROUP_STATS, as the groups
+ * file shows them: u64 each, FWD_GROUP_STATS_TOKENS an s64 (bytes of
+ * credit, negative while a large packet is paid off); the CoDel figures
+ * (microseconds, derived from the rate) for shape groups only.
+ */
+enum fwd_group_stats_attr {
+	FWD_GROUP_STATS_UNSPEC,
+	FWD_GROUP_STATS_PAD,
+	FWD_GROUP_STATS_CONFORM_PKTS,
+	FWD_GROUP_STATS_CONFORM_BYTES,
+	FWD_GROUP_STATS_EXCEED_PKTS,
+	FWD_GROUP_STATS_EXCEED_BYTES,
+	FWD_GROUP_STATS_VIOLATE_PKTS,
+	FWD_GROUP_STATS_VIOLATE_BYTES,
+	FWD_GROUP_STATS_QUEUED,
+	FWD_GROUP_STATS_QUEUED_BYTES,
+	FWD_GROUP_STATS_QUEUED_MEM,
+	FWD_GROUP_STATS_DELAYED,
+	FWD_GROUP_STATS_DROPPED,
+	FWD_GROUP_STATS_OVERLIMIT,
+	FWD_GROUP_STATS_CODEL_DROPPED,
+	FWD_GROUP_STATS_MARKED,
+	FWD_GROUP_STATS_ECN_MARKED,
+	FWD_GROUP_STATS_TOKENS,
+	FWD_GROUP_STATS_CODEL_TARGET_US,
+	FWD_GROUP_STATS_CODEL_INTERVAL_US,
+	__FWD_GROUP_STATS_MAX
+};
+#define FWD_GROUP_STATS_MAX (__FWD_GROUP_STATS_MAX - 1)
 
 #endif /* _FORWARDER_NETLINK_H */

@@ -158,12 +158,57 @@ struct aqm_net {
 
 extern unsigned long aqm_mem_limit;	/* per namespace */
 
+/*
+ * What a refusal blames: a field of the configuration or of a bind rule,
+ * so /proc can log the reason and netlink name the attribute. @other is a
+ * second field the reason involves (peakrate below rate), for when the
+ * request did not give @field.
+ */
+enum aqm_field {
+	AQM_F_NONE,
+	AQM_F_ID,
+	AQM_F_MODE,
+	AQM_F_ACTION,
+	AQM_F_DSCP,
+	AQM_F_RATE,
+	AQM_F_BURST,
+	AQM_F_EBS,
+	AQM_F_PEAKRATE,
+	AQM_F_PBURST,
+	AQM_F_LIMIT_PKTS,
+	AQM_F_LIMIT_BYTES,
+	AQM_F_PROTO,
+	AQM_F_DIR,
+};
+
+struct aqm_why {
+	const char *msg;
+	enum aqm_field field, other;
+};
+
+/* A group as the groups file and GROUP_GET show it (aqm_group_snap()). */
+struct aqm_group_snap {
+	struct fwd_group_cfg cfg;
+	struct aqm_stats st;
+	u32 qlen, backlog, qmem;
+	s64 tokens;		/* bytes of credit */
+	u64 codel_target_us, codel_interval_us;
+};
+
+/*
+ * Fills a configuration for aqm_group_edit(): the defaults (add) or the
+ * group's current one (change) come in, what the request says is applied.
+ */
+typedef int (*aqm_fill_t)(struct fwd_group_cfg *cfg, void *arg, struct aqm_why *why);
+
 /* group.c */
 struct aqm_group *aqm_group_get_locked(struct aqm_net *an, u8 id);
 int aqm_group_add(struct aqm_net *an, u8 id, const struct fwd_group_cfg *cfg);
 int aqm_group_change(struct aqm_net *an, u8 id, const struct fwd_group_cfg *cfg);
 int aqm_group_del(struct aqm_net *an, u8 id);
+int aqm_cfg_why(const struct fwd_group_cfg *cfg, struct aqm_why *why);
 int fwd_aqm_cfg_check(const struct fwd_group_cfg *cfg, const char **why);
+void aqm_group_snap(struct aqm_group *g, struct aqm_group_snap *s);
 void aqm_stats_sum(struct aqm_group *g, struct aqm_stats *sum);
 void aqm_groups_destroy(struct aqm_net *an);
 
@@ -172,6 +217,13 @@ int aqm_bind_add(struct aqm_net *an, const struct aqm_bind *b);
 int aqm_bind_del_group(struct aqm_net *an, u8 id);
 void aqm_binds_free(struct aqm_net *an);
 u8 aqm_bind_lookup(void *priv, const struct fwd_packet *pkt, u8 *dirs);
+
+/* ctl.c: the /proc and netlink front doors, each taking an->lock */
+int aqm_group_edit(struct aqm_net *an, u8 id, bool add, aqm_fill_t fill, void *arg,
+		   struct aqm_why *why);
+int aqm_group_remove(struct aqm_net *an, u8 id, struct aqm_why *why);
+int aqm_bind_new(struct aqm_net *an, const struct aqm_bind *b, struct aqm_why *why);
+int aqm_bind_remove(struct aqm_net *an, u8 id, struct aqm_why *why);
 
 /* queue.c */
 unsigned int aqm_shape(struct aqm_group *g, const struct aqm_params *p, struct sk_buff *skb,

@@ -13,6 +13,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/percpu.h>
+#include <linux/math64.h>
 #include <kunit/visibility.h>
 
 #include "forwarder.h"
@@ -24,6 +25,58 @@ unsigned long aqm_mem_limit = 64UL << 20;
 module_param(aqm_mem_limit, ulong, 0644);
 MODULE_PARM_DESC(aqm_mem_limit, "bytes (truesize) the shaping queues of one namespace may hold together");
 
+static int aqm_refuse(struct aqm_why *why, enum aqm_field field, enum aqm_field other,
+		      const char *msg)
+{
+	why->msg = msg;
+	why->field = field;
+	why->other = other;
+	return -EINVAL;
+}
+
+/**
+ * aqm_cfg_why - refuse configurations that cannot work, saying which field
+ * @cfg: the configuration
+ * @why: the reason and the field it blames
+ *
+ * The one check of every configuration: /proc, netlink and plugins
+ * (fwd_group_create()). Return: 0 or -EINVAL.
+ */
+int aqm_cfg_why(const struct fwd_group_cfg *cfg, struct aqm_why *why)
+{
+	if (cfg->mode > FWD_GROUP_SHAPE)
+		return aqm_refuse(why, AQM_F_MODE, AQM_F_NONE, "unknown mode (police or shape)");
+	if (cfg->action > FWD_GROUP_ACT_MARK)
+		return aqm_refuse(why, AQM_F_ACTION, AQM_F_NONE,
+				  "unknown action (drop, mark-dscp or mark)");
+	if (cfg->dscp > 63)
+		return aqm_refuse(why, AQM_F_DSCP, AQM_F_NONE, "dscp above 63");
+	if (!cfg->rate)
+		return aqm_refuse(why, AQM_F_RATE, AQM_F_NONE, "rate missing or zero");
+	if (cfg->burst < AQM_MTU)
+		return aqm_refuse(why, AQM_F_BURST, AQM_F_NONE,
+				  "burst missing or below one MTU (1500 bytes)");
+	if (cfg->peakrate && cfg->ebs)
+		return aqm_refuse(why, AQM_F_EBS, AQM_F_PEAKRATE,
+				  "ebs (srTCM) and peakrate (trTCM) exclude each other");
+	if (cfg->peakrate && cfg->pburst < AQM_MTU)
+		return aqm_refuse(why, AQM_F_PBURST, AQM_F_PEAKRATE,
+				  "pburst missing or below one MTU (1500 bytes)");
+	if (!cfg->peakrate && cfg->pburst)
+		return aqm_refuse(why, AQM_F_PBURST, AQM_F_PEAKRATE, "pburst without peakrate");
+	if (cfg->peakrate && cfg->peakrate < cfg->rate)
+		return aqm_refuse(why, AQM_F_PEAKRATE, AQM_F_RATE, "peakrate below rate");
+	if (cfg->ebs && cfg->ebs < AQM_MTU)
+		return aqm_refuse(why, AQM_F_EBS, AQM_F_NONE, "ebs below one MTU (1500 bytes)");
+	if (!cfg->limit_pkts)
+		return aqm_refuse(why, AQM_F_LIMIT_PKTS, AQM_F_NONE,
+				  "limit must allow at least one packet");
+	if (cfg->limit_bytes < AQM_MTU)
+		return aqm_refuse(why, AQM_F_LIMIT_BYTES, AQM_F_NONE,
+				  "limit must allow at least one packet");
+	return 0;
+}
+
 /**
  * fwd_aqm_cfg_check - refuse configurations that cannot work
  * @cfg: the configuration
@@ -33,43 +86,12 @@ MODULE_PARM_DESC(aqm_mem_limit, "bytes (truesize) the shaping queues of one name
  */
 int fwd_aqm_cfg_check(const struct fwd_group_cfg *cfg, const char **why)
 {
-	if (cfg->mode > FWD_GROUP_SHAPE || cfg->action > FWD_GROUP_ACT_MARK || cfg->dscp > 63) {
-		*why = "unknown mode or action, or dscp above 63";
-		return -EINVAL;
-	}
-	if (!cfg->rate) {
-		*why = "rate missing or zero";
-		return -EINVAL;
-	}
-	if (cfg->burst < AQM_MTU) {
-		*why = "burst missing or below one MTU (1500 bytes)";
-		return -EINVAL;
-	}
-	if (cfg->peakrate && cfg->ebs) {
-		*why = "ebs (srTCM) and peakrate (trTCM) exclude each other";
-		return -EINVAL;
-	}
-	if (cfg->peakrate && cfg->pburst < AQM_MTU) {
-		*why = "pburst missing or below one MTU (1500 bytes)";
-		return -EINVAL;
-	}
-	if (!cfg->peakrate && cfg->pburst) {
-		*why = "pburst without peakrate";
-		return -EINVAL;
-	}
-	if (cfg->peakrate && cfg->peakrate < cfg->rate) {
-		*why = "peakrate below rate";
-		return -EINVAL;
-	}
-	if (cfg->ebs && cfg->ebs < AQM_MTU) {
-		*why = "ebs below one MTU (1500 bytes)";
-		return -EINVAL;
-	}
-	if (!cfg->limit_pkts || cfg->limit_bytes < AQM_MTU) {
-		*why = "limit must allow at least one packet";
-		return -EINVAL;
-	}
-	return 0;
+	struct aqm_why w = {};
+	int err = aqm_cfg_why(cfg, &w);
+
+	if (err)
+		*why = w.msg;
+	return err;
 }
 EXPORT_SYMBOL_IF_KUNIT(fwd_aqm_cfg_check);
 
@@ -234,6 +256,36 @@ void aqm_stats_sum(struct aqm_group *g, struct aqm_stats *sum)
 		sum->ecn_marked += st->ecn_marked;
 		sum->delayed += st->delayed;
 	}
+}
+
+/**
+ * aqm_group_snap - what the groups file and GROUP_GET show of a group
+ * @g: the group, under rcu_read_lock()
+ * @s: receives its configuration, counters, queue and tokens
+ */
+void aqm_group_snap(struct aqm_group *g, struct aqm_group_snap *s)
+{
+	const struct aqm_params *p = rcu_dereference(g->params);
+	s64 tokens;
+
+	s->cfg = p->cfg;
+	spin_lock_bh(&g->lock);
+	fwd_aqm_bucket_refill(&p->meter, &g->b, ktime_get_ns());
+	tokens = g->b.tc;
+	s->qlen = g->qlen;
+	s->backlog = g->backlog;
+	s->qmem = g->qmem;
+	spin_unlock_bh(&g->lock);
+	aqm_stats_sum(g, &s->st);
+
+	/* Tokens as bytes of credit (negative: a large packet is being paid off). */
+	if (tokens >= 0)
+		s->tokens = mul_u64_u64_div_u64(tokens, p->cfg.rate, NSEC_PER_SEC);
+	else
+		s->tokens = -(s64)mul_u64_u64_div_u64(-tokens, p->cfg.rate, NSEC_PER_SEC);
+	/* Derived from the rate (fwd_aqm_codel_params_init). */
+	s->codel_target_us = div_u64(p->codel.target, NSEC_PER_USEC);
+	s->codel_interval_us = div_u64(p->codel.interval, NSEC_PER_USEC);
 }
 
 /* ---- exported API ------------------------------------------------------ */

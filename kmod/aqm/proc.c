@@ -17,7 +17,6 @@
 #include <linux/seq_file.h>
 #include <linux/seq_file_net.h>
 #include <linux/slab.h>
-#include <linux/math64.h>
 #include <net/net_namespace.h>
 
 #include "forwarder.h"
@@ -41,27 +40,10 @@ static void aqm_show_action(struct seq_file *seq, const struct fwd_group_cfg *c)
 
 static void aqm_show_group(struct seq_file *seq, struct aqm_group *g)
 {
-	const struct aqm_params *p = rcu_dereference(g->params);
-	const struct fwd_group_cfg *c = &p->cfg;
-	struct aqm_stats st;
-	u32 qlen, backlog, qmem;
-	s64 tokens;
+	struct aqm_group_snap sn;
+	const struct fwd_group_cfg *c = &sn.cfg;
 
-	spin_lock_bh(&g->lock);
-	fwd_aqm_bucket_refill(&p->meter, &g->b, ktime_get_ns());
-	tokens = g->b.tc;
-	qlen = g->qlen;
-	backlog = g->backlog;
-	qmem = g->qmem;
-	spin_unlock_bh(&g->lock);
-	aqm_stats_sum(g, &st);
-
-	/* Tokens as bytes of credit (negative: a large packet is being paid off). */
-	if (tokens >= 0)
-		tokens = mul_u64_u64_div_u64(tokens, c->rate, NSEC_PER_SEC);
-	else
-		tokens = -(s64)mul_u64_u64_div_u64(-tokens, c->rate, NSEC_PER_SEC);
-
+	aqm_group_snap(g, &sn);
 	seq_printf(seq, "%u rate %llubit burst %u", g->id, c->rate * 8, c->burst);
 	if (c->ebs)
 		seq_printf(seq, " ebs %u", c->ebs);
@@ -71,17 +53,16 @@ static void aqm_show_group(struct seq_file *seq, struct aqm_group *g)
 	aqm_show_action(seq, c);
 	seq_printf(seq, " limit_pkts %u limit_bytes %u ecn %u", c->limit_pkts, c->limit_bytes,
 		   c->ecn);
-	/* Derived from the rate (fwd_aqm_codel_params_init); only a queue has them. */
+	/* Only a queue has CoDel figures. */
 	if (c->mode == FWD_GROUP_SHAPE)
 		seq_printf(seq, " codel_target_us %llu codel_interval_us %llu",
-			   div_u64(p->codel.target, NSEC_PER_USEC),
-			   div_u64(p->codel.interval, NSEC_PER_USEC));
+			   sn.codel_target_us, sn.codel_interval_us);
 	seq_printf(seq, " conform_pkts %llu conform_bytes %llu exceed_pkts %llu exceed_bytes %llu violate_pkts %llu violate_bytes %llu",
-		   st.pkts[AQM_GREEN], st.bytes[AQM_GREEN], st.pkts[AQM_YELLOW],
-		   st.bytes[AQM_YELLOW], st.pkts[AQM_RED], st.bytes[AQM_RED]);
+		   sn.st.pkts[AQM_GREEN], sn.st.bytes[AQM_GREEN], sn.st.pkts[AQM_YELLOW],
+		   sn.st.bytes[AQM_YELLOW], sn.st.pkts[AQM_RED], sn.st.bytes[AQM_RED]);
 	seq_printf(seq, " queued %u queued_bytes %u queued_mem %u delayed %llu dropped %llu overlimit %llu codel_dropped %llu marked %llu ecn_marked %llu tokens %lld\n",
-		   qlen, backlog, qmem, st.delayed, st.dropped, st.overlimit,
-		   st.codel_dropped, st.marked, st.ecn_marked, tokens);
+		   sn.qlen, sn.backlog, sn.qmem, sn.st.delayed, sn.st.dropped, sn.st.overlimit,
+		   sn.st.codel_dropped, sn.st.marked, sn.st.ecn_marked, sn.tokens);
 }
 
 static int aqm_groups_show(struct seq_file *seq, void *v)
@@ -237,57 +218,56 @@ static int aqm_parse_cfg(char **w, int n, struct fwd_group_cfg *c, const char **
 			return -EINVAL;
 		}
 	}
-	return fwd_aqm_cfg_check(c, why);
+	return 0;
+}
+
+struct aqm_proc_words {
+	char **w;
+	int n;
+};
+
+/* aqm_group_edit()'s fill: the words after the id, checked there. */
+static int aqm_proc_fill(struct fwd_group_cfg *cfg, void *arg, struct aqm_why *why)
+{
+	struct aqm_proc_words *pw = arg;
+
+	why->field = AQM_F_NONE;
+	why->other = AQM_F_NONE;
+	return aqm_parse_cfg(pw->w, pw->n, cfg, &why->msg);
+}
+
+/* The file has always answered EINVAL to an unknown or existing group. */
+static int aqm_proc_err(int err, const struct aqm_why *w, const char **why)
+{
+	if (!err)
+		return 0;
+	*why = w->msg;
+	return err == -EEXIST || err == -ENOENT ? -EINVAL : err;
 }
 
 static int aqm_cmd_add_change(struct aqm_net *an, bool add, char **w, int n,
 			      const char **why)
 {
-	struct fwd_group_cfg cfg = {
-		.limit_pkts = AQM_DEF_LIMIT_PKTS,
-		.limit_bytes = AQM_DEF_LIMIT_BYTES,
-	};
-	struct aqm_group *g;
+	struct aqm_proc_words pw = { .w = w + 1, .n = n - 1 };
+	struct aqm_why wy = {};
 	u8 id;
-	int err;
 
 	if (n < 1 || aqm_parse_id(w[0], &id)) {
 		*why = "group id is 1..255";
 		return -EINVAL;
 	}
-	g = aqm_group_get_locked(an, id);
-	if (add && g) {
-		*why = "group exists";
-		return -EINVAL;
-	}
-	if (!add) {
-		if (!g) {
-			*why = "no such group";
-			return -EINVAL;
-		}
-		cfg = rcu_dereference_protected(g->params, lockdep_is_held(&an->lock))->cfg;
-	}
-	err = aqm_parse_cfg(w + 1, n - 1, &cfg, why);
-	if (err)
-		return err;
-	err = add ? aqm_group_add(an, id, &cfg) : aqm_group_change(an, id, &cfg);
-	if (err)
-		*why = "out of memory";
-	return err;
+	return aqm_proc_err(aqm_group_edit(an, id, add, aqm_proc_fill, &pw, &wy), &wy, why);
 }
 
 static int aqm_cmd_bind(struct aqm_net *an, char **w, int n, const char **why)
 {
 	struct aqm_bind b = { .dirs = FWD_GROUP_DIR_BOTH };
+	struct aqm_why wy = {};
 	u32 port;
-	int i, err;
+	int i;
 
 	if (n < 1 || aqm_parse_id(w[0], &b.group)) {
 		*why = "group id is 1..255";
-		return -EINVAL;
-	}
-	if (!aqm_group_get_locked(an, b.group)) {
-		*why = "no such group";
 		return -EINVAL;
 	}
 	for (i = 1; i + 1 < n; i += 2) {
@@ -313,30 +293,23 @@ static int aqm_cmd_bind(struct aqm_net *an, char **w, int n, const char **why)
 	}
 	if (i != n || !b.proto)
 		goto bad;
-	err = aqm_bind_add(an, &b);
-	if (err)
-		*why = err == -ENOSPC ? "too many bind rules" : "out of memory";
-	return err;
+	return aqm_proc_err(aqm_bind_new(an, &b, &wy), &wy, why);
 
 bad:
 	*why = "expected bind ID proto tcp|udp [sport N] [dport N] [dir orig|reply|both]";
 	return -EINVAL;
 }
 
-static int aqm_cmd_unbind(struct aqm_net *an, u8 id, const char **why)
+/* Each command parses its words, then goes through the front door netlink uses. */
+static int aqm_groups_cmd(struct net *net, const void *data, char **w, int n,
+			  const char **why)
 {
-	int err = aqm_bind_del_group(an, id);
-
-	if (err)
-		*why = "out of memory";
-	return err;
-}
-
-static int aqm_groups_do(struct aqm_net *an, char **w, int n, const char **why)
-{
-	int err;
+	struct aqm_net *an = fwd_pernet(net)->aqm;
+	struct aqm_why wy = {};
 	u8 id;
 
+	if (!an)
+		return -ENOENT;
 	if (!strcmp(w[0], "add") || !strcmp(w[0], "change"))
 		return aqm_cmd_add_change(an, w[0][0] == 'a', w + 1, n - 1, why);
 	if (!strcmp(w[0], "bind"))
@@ -347,32 +320,11 @@ static int aqm_groups_do(struct aqm_net *an, char **w, int n, const char **why)
 			return -EINVAL;
 		}
 		if (w[0][0] == 'u')
-			return aqm_cmd_unbind(an, id, why);
-		err = aqm_cmd_unbind(an, id, why);
-		if (err)
-			return err;
-		if (aqm_group_del(an, id)) {
-			*why = "no such group";
-			return -EINVAL;
-		}
-		return 0;
+			return aqm_proc_err(aqm_bind_remove(an, id, &wy), &wy, why);
+		return aqm_proc_err(aqm_group_remove(an, id, &wy), &wy, why);
 	}
 	*why = "unknown command (add, change, del, bind, unbind)";
 	return -EINVAL;
-}
-
-static int aqm_groups_cmd(struct net *net, const void *data, char **w, int n,
-			  const char **why)
-{
-	struct aqm_net *an = fwd_pernet(net)->aqm;
-	int err;
-
-	if (!an)
-		return -ENOENT;
-	mutex_lock(&an->lock);
-	err = aqm_groups_do(an, w, n, why);
-	mutex_unlock(&an->lock);
-	return err;
 }
 
 static int aqm_groups_write(struct file *file, char *buf, size_t size)

@@ -4,7 +4,7 @@
  * operations, their attribute policies and permissions, its multicast
  * group. Every operation acts on the caller's namespace; the handlers are
  * in this folder, one file per object (sessions and counters, tunables,
- * splice pairs, events). Documentation/netlink/specs/forwarder.yaml
+ * splice pairs, rate groups and bind rules, events). Documentation/netlink/specs/forwarder.yaml
  * describes the family; scripts/ynl-check.py keeps it in step with this
  * file.
  */
@@ -53,6 +53,40 @@ static const struct nla_policy fwd_nl_flush_policy[FWD_A_MAX + 1] = {
 	[FWD_A_SERVER_PORT]	= { .type = NLA_BE16 },
 };
 
+static const struct nla_policy fwd_nl_group_id_policy[FWD_A_MAX + 1] = {
+	[FWD_A_GROUP_ID]	= { .type = NLA_U8 },
+};
+
+/* Range checks are fwd_aqm_cfg_check()'s, shared with /proc: not here. */
+static const struct nla_policy fwd_nl_group_cfg_policy[FWD_A_MAX + 1] = {
+	[FWD_A_GROUP_ID]	= { .type = NLA_U8 },
+	[FWD_A_GROUP_MODE]	= { .type = NLA_U8 },
+	[FWD_A_GROUP_ACTION]	= { .type = NLA_U8 },
+	[FWD_A_GROUP_RATE]	= { .type = NLA_U64 },
+	[FWD_A_GROUP_BURST]	= { .type = NLA_U32 },
+	[FWD_A_GROUP_EBS]	= { .type = NLA_U32 },
+	[FWD_A_GROUP_PEAKRATE]	= { .type = NLA_U64 },
+	[FWD_A_GROUP_PBURST]	= { .type = NLA_U32 },
+	[FWD_A_GROUP_DSCP]	= { .type = NLA_U8 },
+	[FWD_A_GROUP_MARK]	= { .type = NLA_U32 },
+	[FWD_A_GROUP_LIMIT_PKTS] = { .type = NLA_U32 },
+	[FWD_A_GROUP_LIMIT_BYTES] = { .type = NLA_U32 },
+	[FWD_A_GROUP_ECN]	= { .type = NLA_U8, .validation_type = NLA_VALIDATE_MAX, .max = 1 },
+};
+
+static const struct nla_policy fwd_nl_bind_get_policy[FWD_A_MAX + 1] = {
+	[FWD_A_GROUP_ID]	= { .type = NLA_REJECT,
+				    .reject_message = "bind rules are dumped whole" },
+};
+
+static const struct nla_policy fwd_nl_bind_new_policy[FWD_A_MAX + 1] = {
+	[FWD_A_GROUP_ID]	= { .type = NLA_U8 },
+	[FWD_A_PROTO]		= { .type = NLA_U8 },
+	[FWD_A_BIND_SPORT]	= { .type = NLA_U16, .validation_type = NLA_VALIDATE_MIN, .min = 1 },
+	[FWD_A_BIND_DPORT]	= { .type = NLA_U16, .validation_type = NLA_VALIDATE_MIN, .min = 1 },
+	[FWD_A_BIND_DIR]	= { .type = NLA_U8 },
+};
+
 static const struct genl_multicast_group fwd_genl_mcgrps[] = {
 	[FWD_NL_GRP_EVENTS] = {
 		.name = FWD_GENL_MCGRP_EVENTS,
@@ -61,8 +95,9 @@ static const struct genl_multicast_group fwd_genl_mcgrps[] = {
 };
 
 /*
- * Reading a tunable needs no privilege, as its /proc file is readable by all;
- * everything else needs CAP_NET_ADMIN over the namespace.
+ * Reading a tunable, a rate group or the bind rules needs no privilege, as
+ * their /proc files are readable by all; everything else needs
+ * CAP_NET_ADMIN over the namespace.
  */
 static const struct genl_ops fwd_genl_ops[] = {
 	{
@@ -122,6 +157,54 @@ static const struct genl_ops fwd_genl_ops[] = {
 		.cmd	= FWD_CMD_SPLICE_DEL,
 		.doit	= fwd_nl_splice_del,
 		.policy	= fwd_nl_splice_policy,
+		.maxattr = FWD_A_MAX,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= FWD_CMD_GROUP_GET,
+		.doit	= fwd_nl_group_get,
+		.dumpit	= fwd_nl_group_dump,
+		.policy	= fwd_nl_group_id_policy,
+		.maxattr = FWD_A_MAX,
+	},
+	{
+		.cmd	= FWD_CMD_GROUP_NEW,
+		.doit	= fwd_nl_group_new,
+		.policy	= fwd_nl_group_cfg_policy,
+		.maxattr = FWD_A_MAX,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= FWD_CMD_GROUP_SET,
+		.doit	= fwd_nl_group_set,
+		.policy	= fwd_nl_group_cfg_policy,
+		.maxattr = FWD_A_MAX,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= FWD_CMD_GROUP_DEL,
+		.doit	= fwd_nl_group_del,
+		.policy	= fwd_nl_group_id_policy,
+		.maxattr = FWD_A_MAX,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= FWD_CMD_BIND_GET,
+		.dumpit	= fwd_nl_bind_dump,
+		.policy	= fwd_nl_bind_get_policy,
+		.maxattr = FWD_A_MAX,
+	},
+	{
+		.cmd	= FWD_CMD_BIND_NEW,
+		.doit	= fwd_nl_bind_new,
+		.policy	= fwd_nl_bind_new_policy,
+		.maxattr = FWD_A_MAX,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= FWD_CMD_BIND_DEL,
+		.doit	= fwd_nl_bind_del,
+		.policy	= fwd_nl_group_id_policy,
 		.maxattr = FWD_A_MAX,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},

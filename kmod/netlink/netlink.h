@@ -71,6 +71,16 @@ int fwd_nl_splice_get(struct sk_buff *skb, struct genl_info *info);
 int fwd_nl_splice_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int fwd_nl_splice_del(struct sk_buff *skb, struct genl_info *info);
 
+/* group.c */
+int fwd_nl_group_get(struct sk_buff *skb, struct genl_info *info);
+int fwd_nl_group_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int fwd_nl_group_new(struct sk_buff *skb, struct genl_info *info);
+int fwd_nl_group_set(struct sk_buff *skb, struct genl_info *info);
+int fwd_nl_group_del(struct sk_buff *skb, struct genl_info *info);
+int fwd_nl_bind_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int fwd_nl_bind_new(struct sk_buff *skb, struct genl_info *info);
+int fwd_nl_bind_del(struct sk_buff *skb, struct genl_info *info);
+
 /* events.c */
 extern struct fwd_event_sink fwd_nl_sink;
 

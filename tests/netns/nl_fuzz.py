@@ -70,13 +70,16 @@ BUF = 1 << 18
 CMD_SESSION_GET, CMD_STATS_GET, CMD_EVENT = 1, 2, 3
 CMD_TUNABLE_GET, CMD_TUNABLE_SET, CMD_SESSION_DEL, CMD_SESSION_FLUSH = 4, 5, 6, 7
 CMD_SPLICE_GET, CMD_SPLICE_DEL = 8, 9
-# Commands that change state or need pairs: left to their own tests
-# (test_fwdctl_control, test_splice_teardown).
+CMD_GROUP_GET, CMD_GROUP_NEW, CMD_GROUP_SET, CMD_GROUP_DEL = 10, 11, 12, 13
+CMD_BIND_GET, CMD_BIND_NEW, CMD_BIND_DEL = 14, 15, 16
+# Commands that change state or need pairs or groups: left to their own
+# tests (test_fwdctl_control, test_splice_teardown, test_group_netlink).
 NOT_FUZZED = (CMD_TUNABLE_SET, CMD_SESSION_DEL, CMD_SESSION_FLUSH, CMD_SPLICE_GET,
-              CMD_SPLICE_DEL)
+              CMD_SPLICE_DEL, CMD_GROUP_GET, CMD_GROUP_NEW, CMD_GROUP_SET, CMD_GROUP_DEL,
+              CMD_BIND_GET, CMD_BIND_NEW, CMD_BIND_DEL)
 A_PAD, A_SESSION_ID, A_FAMILY, A_PROTO, A_CLIENT_ADDR, A_CLIENT_PORT = 1, 2, 3, 4, 5, 6
 A_SERVER_ADDR, A_SERVER_PORT, A_CLIENT_STATE, A_SERVER_STATE = 7, 8, 9, 10
-A_ESTABLISHED, A_AGE_MS, A_EXPIRES_MS, A_STATS, A_MAX = 11, 12, 13, 23, 39
+A_ESTABLISHED, A_AGE_MS, A_EXPIRES_MS, A_STATS, A_MAX = 11, 12, 13, 23, 56
 STATS_PAD, STATS_FIRST, STATS_LAST = 1, 2, 22
 A_TUNABLE_NAME, A_TUNABLE_VALUE, A_TUNABLE_MIN, A_TUNABLE_MAX = 24, 25, 26, 27
 A_TUNABLE_TEXT = 39         # a worded tunable's value (full_policy)
@@ -88,10 +91,12 @@ SESSION = {A_SESSION_ID: 8, A_FAMILY: 1, A_PROTO: 1, A_CLIENT_ADDR: 0, A_CLIENT_
 TIMED = (A_AGE_MS, A_EXPIRES_MS)
 # What CTRL_CMD_GETFAMILY must say (the model below is of this family):
 # op flags GENL_UNS_ADMIN_PERM | CAP_DO | CAP_HASPOL, and CAP_DUMP; reading
-# tunables needs no privilege.
+# tunables, rate groups and bind rules needs no privilege.
 OPS = {CMD_SESSION_GET: 0x1e, CMD_STATS_GET: 0x1a, CMD_TUNABLE_GET: 0x0e,
        CMD_TUNABLE_SET: 0x1a, CMD_SESSION_DEL: 0x1a, CMD_SESSION_FLUSH: 0x1a,
-       CMD_SPLICE_GET: 0x1e, CMD_SPLICE_DEL: 0x1a}
+       CMD_SPLICE_GET: 0x1e, CMD_SPLICE_DEL: 0x1a, CMD_GROUP_GET: 0x0e,
+       CMD_GROUP_NEW: 0x1a, CMD_GROUP_SET: 0x1a, CMD_GROUP_DEL: 0x1a, CMD_BIND_GET: 0x0c,
+       CMD_BIND_NEW: 0x1a, CMD_BIND_DEL: 0x1a}
 GENL_VERSION = 1
 
 BOUNDS = [0, 1, 2, 255, 256, 65535, 2**31, 2**32 - 1, 2**32, 2**63 - 1, 2**63,

@@ -179,7 +179,9 @@ if fwd test -e /proc/forwarder/groups; then
 import json, sys
 g = json.load(sys.stdin)
 assert [x for x in g if x.get(\"id\") == 7] and [x for x in g if x.get(\"type\") == \"bind\"], g'"
-	expect_errno "group add with bad arguments" "group add: invalid arguments" fwd "$ctl" group add
+	expect_errno "group add without an id" "bad or missing group id" fwd "$ctl" group add
+	expect_errno "group add without a rate: the kernel's reason" \
+		"group add: kernel: rate missing or zero" fwd "$ctl" group add 8 burst 64k
 	expect_errno "group del as nobody" "permission denied" nobody "$ctl" group del 7
 	check "group del" fwd "$ctl" group del 7
 	check "group list empty after del" test -z "$(fwd "$ctl" group list)"

@@ -112,9 +112,16 @@ static const char usage_plugin[] = "Usage: fwdctl [ -j ] plugin list\n";
 
 static const char usage_group[] =
 	"Usage: fwdctl [ -j ] group list\n"
-	"       fwdctl group { add | change | del | bind | unbind } ARGS...\n"
-	"  Passed to " PROC_DIR "/groups as one command line (see proc_api.md),\n"
-	"  e.g. group add 1 rate 10mbit burst 64k mode police.\n";
+	"       fwdctl group add ID rate RATE burst SIZE [ ebs SIZE | peakrate RATE pburst SIZE ]\n"
+	"                  [ mode police|shape ] [ action drop|mark-dscp N|mark N ]\n"
+	"                  [ limit Np ] [ limit SIZE ] [ ecn | noecn ]\n"
+	"       fwdctl group change ID KEY VALUE...   (keys as for add; the others stay)\n"
+	"       fwdctl group del ID\n"
+	"       fwdctl group bind ID proto tcp|udp [ sport N ] [ dport N ] [ dir orig|reply|both ]\n"
+	"       fwdctl group unbind ID\n"
+	"  Over netlink (the kernel's reason printed on refusal); RATE in tc units\n"
+	"  (10mbit, 1.5mbit, 100kbps), SIZE too (64k, 1500, 2mb), e.g.\n"
+	"  group add 1 rate 10mbit burst 64k mode police.\n";
 
 static const char usage_firewall[] =
 	"Usage: fwdctl [ -j ] firewall list\n"
@@ -844,6 +851,15 @@ static const char * const attr_names[FWD_A_MAX + 1] = {
 	[FWD_A_TUNABLE_NAME] = "tunable-name", [FWD_A_TUNABLE_VALUE] = "tunable-value",
 	[FWD_A_CLIENT_PREFIX_LEN] = "client-prefix-len",
 	[FWD_A_SERVER_PREFIX_LEN] = "server-prefix-len",
+	[FWD_A_GROUP_ID] = "group-id", [FWD_A_GROUP_MODE] = "group-mode",
+	[FWD_A_GROUP_ACTION] = "group-action", [FWD_A_GROUP_RATE] = "group-rate",
+	[FWD_A_GROUP_BURST] = "group-burst", [FWD_A_GROUP_EBS] = "group-ebs",
+	[FWD_A_GROUP_PEAKRATE] = "group-peakrate", [FWD_A_GROUP_PBURST] = "group-pburst",
+	[FWD_A_GROUP_DSCP] = "group-dscp", [FWD_A_GROUP_MARK] = "group-mark",
+	[FWD_A_GROUP_LIMIT_PKTS] = "group-limit-pkts",
+	[FWD_A_GROUP_LIMIT_BYTES] = "group-limit-bytes", [FWD_A_GROUP_ECN] = "group-ecn",
+	[FWD_A_BIND_SPORT] = "bind-sport", [FWD_A_BIND_DPORT] = "bind-dport",
+	[FWD_A_BIND_DIR] = "bind-dir",
 	[FWD_A_SPLICE_ID] = "splice-id", [FWD_A_TUNABLE_TEXT] = "tunable-text",
 };
 
@@ -2291,6 +2307,524 @@ static int save_tunables(void)
 	return 0;
 }
 
+/* ---- rate groups ---------------------------------------------------------------- */
+
+/*
+ * tc's units, as the kernel's groups file parses them (kmod/aqm/units.c):
+ * rates in bit (default), kbit... (powers of 1000), kibit... (1024), bps,
+ * kbps... (bytes); sizes in b (default), k/kb, m/mb, g/gb (1024), kbit,
+ * mbit, gbit; up to six decimals, case-insensitive.
+ */
+struct unit {
+	const char *name;
+	unsigned long long bits;
+};
+
+#define K10 1000ULL
+#define K2 1024ULL
+
+static const struct unit rate_units[] = {
+	{ "", 1 }, { "bit", 1 },
+	{ "kbit", K10 }, { "mbit", K10 * K10 }, { "gbit", K10 * K10 * K10 },
+	{ "tbit", K10 * K10 * K10 * K10 },
+	{ "kibit", K2 }, { "mibit", K2 * K2 }, { "gibit", K2 * K2 * K2 },
+	{ "tibit", K2 * K2 * K2 * K2 },
+	{ "bps", 8 }, { "kbps", 8 * K10 }, { "mbps", 8 * K10 * K10 },
+	{ "gbps", 8 * K10 * K10 * K10 }, { "tbps", 8 * K10 * K10 * K10 * K10 },
+	{ "kibps", 8 * K2 }, { "mibps", 8 * K2 * K2 }, { "gibps", 8 * K2 * K2 * K2 },
+	{ "tibps", 8 * K2 * K2 * K2 * K2 },
+	{ NULL, 0 }
+};
+
+static const struct unit size_units[] = {
+	{ "", 8 }, { "b", 8 },
+	{ "k", 8 * K2 }, { "kb", 8 * K2 }, { "m", 8 * K2 * K2 }, { "mb", 8 * K2 * K2 },
+	{ "g", 8 * K2 * K2 * K2 }, { "gb", 8 * K2 * K2 * K2 },
+	{ "kbit", K2 }, { "mbit", K2 * K2 }, { "gbit", K2 * K2 * K2 },
+	{ NULL, 0 }
+};
+
+/* @s in @units, as bits: 0 or -1. */
+static int parse_units(const char *s, const struct unit *units, unsigned long long *bits)
+{
+	unsigned long long num = 0, den = 1;
+	const char *p = s;
+	int decimals = 0;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++)
+		if (__builtin_mul_overflow(num, 10ULL, &num) ||
+		    __builtin_add_overflow(num, (unsigned long long)(*p - '0'), &num))
+			return -1;
+	if (*p == '.') {
+		if (!isdigit((unsigned char)*++p))
+			return -1;
+		for (; isdigit((unsigned char)*p); p++) {
+			if (++decimals > 6 || __builtin_mul_overflow(num, 10ULL, &num) ||
+			    __builtin_add_overflow(num, (unsigned long long)(*p - '0'), &num))
+				return -1;
+			den *= 10;
+		}
+	}
+	for (; units->name; units++)
+		if (!strcasecmp(p, units->name))
+			break;
+	if (!units->name || __builtin_mul_overflow(num, units->bits, bits))
+		return -1;
+	*bits /= den;
+	return 0;
+}
+
+/* A rate in bytes per second (at least 8 bit/s): 0 or -1. */
+static int parse_rate(const char *s, unsigned long long *bytes_ps)
+{
+	unsigned long long bits;
+
+	if (parse_units(s, rate_units, &bits) || bits < 8)
+		return -1;
+	*bytes_ps = bits / 8;
+	return 0;
+}
+
+/* A size in bytes, below 4 GiB: 0 or -1. */
+static int parse_size(const char *s, uint32_t *bytes)
+{
+	unsigned long long bits;
+
+	if (parse_units(s, size_units, &bits) || bits / 8 > UINT32_MAX)
+		return -1;
+	*bytes = bits / 8;
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned long long max, unsigned long long *v)
+{
+	if (!is_number(s) || strlen(s) > 20)
+		return -1;
+	errno = 0;
+	*v = strtoull(s, NULL, 10);
+	return errno || *v > max ? -1 : 0;
+}
+
+/* Group ids are 1..255. */
+static int parse_group_id(const char *s, uint8_t *id)
+{
+	unsigned long long v;
+
+	if (parse_uint(s, 255, &v) || !v)
+		return -1;
+	*id = v;
+	return 0;
+}
+
+static const char * const group_modes[] = { "police", "shape" };
+static const char * const bind_dirs[] = { "", "orig", "reply", "both" };
+
+/* add's and change's KEY VALUE words as attributes; the bad word in *bad. */
+static int put_group_cfg(struct nlmsghdr *nlh, char **w, int n, const char **bad)
+{
+	unsigned long long v;
+	uint32_t size;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const char *k = w[i], *val;
+
+		*bad = k;
+		if (!strcmp(k, "ecn") || !strcmp(k, "noecn")) {
+			mnl_attr_put_u8(nlh, FWD_A_GROUP_ECN, k[0] == 'e');
+			continue;
+		}
+		if (i + 1 >= n)
+			return -1;
+		val = w[++i];
+		*bad = val;
+		if (!strcmp(k, "rate") || !strcmp(k, "peakrate")) {
+			if (parse_rate(val, &v))
+				return -1;
+			mnl_attr_put_u64(nlh, k[0] == 'r' ? FWD_A_GROUP_RATE : FWD_A_GROUP_PEAKRATE, v);
+		} else if (!strcmp(k, "burst") || !strcmp(k, "ebs") || !strcmp(k, "pburst")) {
+			if (parse_size(val, &size))
+				return -1;
+			mnl_attr_put_u32(nlh, k[0] == 'b' ? FWD_A_GROUP_BURST :
+					 k[0] == 'e' ? FWD_A_GROUP_EBS : FWD_A_GROUP_PBURST, size);
+		} else if (!strcmp(k, "mode")) {
+			if (strcmp(val, "police") && strcmp(val, "shape"))
+				return -1;
+			mnl_attr_put_u8(nlh, FWD_A_GROUP_MODE, val[0] == 's');
+		} else if (!strcmp(k, "action")) {
+			if (!strcmp(val, "drop")) {
+				mnl_attr_put_u8(nlh, FWD_A_GROUP_ACTION, 0);
+				continue;
+			}
+			if ((strcmp(val, "mark-dscp") && strcmp(val, "mark")) || i + 1 >= n)
+				return -1;
+			*bad = w[i + 1];
+			if (parse_uint(w[++i], val[4] ? 255 : UINT32_MAX, &v))
+				return -1;
+			mnl_attr_put_u8(nlh, FWD_A_GROUP_ACTION, val[4] ? 1 : 2);
+			if (val[4])
+				mnl_attr_put_u8(nlh, FWD_A_GROUP_DSCP, v);
+			else
+				mnl_attr_put_u32(nlh, FWD_A_GROUP_MARK, v);
+		} else if (!strcmp(k, "limit")) {
+			size_t len = strlen(val);
+
+			if (len > 1 && val[len - 1] == 'p') {
+				char num[32];
+
+				snprintf(num, sizeof(num), "%.*s", (int)(len - 1), val);
+				if (parse_uint(num, UINT32_MAX, &v) || !v)
+					return -1;
+				mnl_attr_put_u32(nlh, FWD_A_GROUP_LIMIT_PKTS, v);
+			} else {
+				if (parse_size(val, &size))
+					return -1;
+				mnl_attr_put_u32(nlh, FWD_A_GROUP_LIMIT_BYTES, size);
+			}
+		} else {
+			*bad = k;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* bind's words after the id: proto tcp|udp [sport N] [dport N] [dir D]. */
+static int put_bind(struct nlmsghdr *nlh, char **w, int n, const char **bad)
+{
+	unsigned long long v;
+	bool proto = false;
+	int i, d;
+
+	for (i = 0; i + 1 < n; i += 2) {
+		const char *k = w[i], *val = w[i + 1];
+
+		*bad = val;
+		if (!strcmp(k, "proto")) {
+			if (strcmp(val, "tcp") && strcmp(val, "udp"))
+				return -1;
+			mnl_attr_put_u8(nlh, FWD_A_PROTO, val[0] == 't' ? IPPROTO_TCP : IPPROTO_UDP);
+			proto = true;
+		} else if (!strcmp(k, "sport") || !strcmp(k, "dport")) {
+			if (parse_uint(val, 65535, &v) || !v)
+				return -1;
+			mnl_attr_put_u16(nlh, k[0] == 's' ? FWD_A_BIND_SPORT : FWD_A_BIND_DPORT, v);
+		} else if (!strcmp(k, "dir")) {
+			for (d = 1; d <= 3 && strcmp(val, bind_dirs[d]); d++)
+				;
+			if (d > 3)
+				return -1;
+			mnl_attr_put_u8(nlh, FWD_A_BIND_DIR, d);
+		} else {
+			*bad = k;
+			return -1;
+		}
+	}
+	if (i != n) {
+		*bad = w[i];
+		return -1;
+	}
+	if (!proto) {
+		*bad = "proto";
+		return -1;
+	}
+	return 0;
+}
+
+static int group_stats_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (type <= FWD_GROUP_STATS_MAX)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static unsigned int u32_or0(const struct nlattr *a)
+{
+	return a ? mnl_attr_get_u32(a) : 0;
+}
+
+/* A group from GROUP_GET as the groups file's line (kmod/aqm/proc.c). */
+static int nl_group_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *tb[FWD_A_MAX + 1] = {}, *st[FWD_GROUP_STATS_MAX + 1] = {};
+	FILE *out = data;
+	unsigned int mode, action;
+
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), sess_attr_cb, tb);
+	if (!tb[FWD_A_GROUP_ID])
+		return MNL_CB_OK;
+	if (tb[FWD_A_GROUP_STATS])
+		mnl_attr_parse_nested(tb[FWD_A_GROUP_STATS], group_stats_cb, st);
+	mode = u8_or0(tb[FWD_A_GROUP_MODE]);
+	action = u8_or0(tb[FWD_A_GROUP_ACTION]);
+	fprintf(out, "%u rate %llubit burst %u", u8_or0(tb[FWD_A_GROUP_ID]),
+		u64_or0(tb[FWD_A_GROUP_RATE]) * 8, u32_or0(tb[FWD_A_GROUP_BURST]));
+	if (u32_or0(tb[FWD_A_GROUP_EBS]))
+		fprintf(out, " ebs %u", u32_or0(tb[FWD_A_GROUP_EBS]));
+	if (u64_or0(tb[FWD_A_GROUP_PEAKRATE]))
+		fprintf(out, " peakrate %llubit pburst %u", u64_or0(tb[FWD_A_GROUP_PEAKRATE]) * 8,
+			u32_or0(tb[FWD_A_GROUP_PBURST]));
+	fprintf(out, " mode %s", mode < 2 ? group_modes[mode] : "?");
+	if (action == 1)
+		fprintf(out, " action mark-dscp dscp %u", u8_or0(tb[FWD_A_GROUP_DSCP]));
+	else if (action == 2)
+		fprintf(out, " action mark fwmark %u", u32_or0(tb[FWD_A_GROUP_MARK]));
+	else
+		fprintf(out, " action drop");
+	fprintf(out, " limit_pkts %u limit_bytes %u ecn %u", u32_or0(tb[FWD_A_GROUP_LIMIT_PKTS]),
+		u32_or0(tb[FWD_A_GROUP_LIMIT_BYTES]), u8_or0(tb[FWD_A_GROUP_ECN]));
+	if (mode == 1)
+		fprintf(out, " codel_target_us %llu codel_interval_us %llu",
+			u64_or0(st[FWD_GROUP_STATS_CODEL_TARGET_US]),
+			u64_or0(st[FWD_GROUP_STATS_CODEL_INTERVAL_US]));
+	fprintf(out, " conform_pkts %llu conform_bytes %llu exceed_pkts %llu exceed_bytes %llu"
+		" violate_pkts %llu violate_bytes %llu",
+		u64_or0(st[FWD_GROUP_STATS_CONFORM_PKTS]), u64_or0(st[FWD_GROUP_STATS_CONFORM_BYTES]),
+		u64_or0(st[FWD_GROUP_STATS_EXCEED_PKTS]), u64_or0(st[FWD_GROUP_STATS_EXCEED_BYTES]),
+		u64_or0(st[FWD_GROUP_STATS_VIOLATE_PKTS]), u64_or0(st[FWD_GROUP_STATS_VIOLATE_BYTES]));
+	fprintf(out, " queued %llu queued_bytes %llu queued_mem %llu delayed %llu dropped %llu"
+		" overlimit %llu codel_dropped %llu marked %llu ecn_marked %llu tokens %lld\n",
+		u64_or0(st[FWD_GROUP_STATS_QUEUED]), u64_or0(st[FWD_GROUP_STATS_QUEUED_BYTES]),
+		u64_or0(st[FWD_GROUP_STATS_QUEUED_MEM]), u64_or0(st[FWD_GROUP_STATS_DELAYED]),
+		u64_or0(st[FWD_GROUP_STATS_DROPPED]), u64_or0(st[FWD_GROUP_STATS_OVERLIMIT]),
+		u64_or0(st[FWD_GROUP_STATS_CODEL_DROPPED]), u64_or0(st[FWD_GROUP_STATS_MARKED]),
+		u64_or0(st[FWD_GROUP_STATS_ECN_MARKED]),
+		(long long)u64_or0(st[FWD_GROUP_STATS_TOKENS]));
+	return MNL_CB_OK;
+}
+
+/* A rule from BIND_GET as the groups file's bind line. */
+static int nl_bind_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *tb[FWD_A_MAX + 1] = {};
+	FILE *out = data;
+	unsigned int dir;
+
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), sess_attr_cb, tb);
+	if (!tb[FWD_A_GROUP_ID])
+		return MNL_CB_OK;
+	dir = u8_or0(tb[FWD_A_BIND_DIR]);
+	fprintf(out, "bind group %u proto %s", u8_or0(tb[FWD_A_GROUP_ID]),
+		u8_or0(tb[FWD_A_PROTO]) == IPPROTO_TCP ? "tcp" : "udp");
+	if (tb[FWD_A_BIND_SPORT])
+		fprintf(out, " sport %u", mnl_attr_get_u16(tb[FWD_A_BIND_SPORT]));
+	if (tb[FWD_A_BIND_DPORT])
+		fprintf(out, " dport %u", mnl_attr_get_u16(tb[FWD_A_BIND_DPORT]));
+	fprintf(out, " dir %s\n", dir <= 3 && dir ? bind_dirs[dir] : "?");
+	return MNL_CB_OK;
+}
+
+/*
+ * The groups and bind rules as the groups file's text, from netlink; from
+ * the file itself when the module has no group commands (older). NULL with
+ * errno set on error (then a message was printed, except for ENOENT: no
+ * groups file either).
+ */
+static char *groups_text(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	struct nl n;
+	FILE *out;
+	int err;
+
+	/* FWDCTL_PROC_DIR (tests) names a directory to read instead of the kernel. */
+	if (strcmp(proc_dir, PROC_DIR))
+		return slurp("groups");
+	err = nl_open(&n);
+	if (err == -ENOENT)
+		return slurp("groups");
+	if (err) {
+		nl_error(err, "group list");
+		errno = -err;
+		return NULL;
+	}
+	out = open_memstream(&buf, &len);
+	if (!out) {
+		nl_close(&n);
+		return NULL;
+	}
+	err = nl_talk(&n, nl_msg(&n, n.family, NLM_F_DUMP, FWD_CMD_GROUP_GET), nl_group_cb, out);
+	if (!err)
+		err = nl_talk(&n, nl_msg(&n, n.family, NLM_F_DUMP, FWD_CMD_BIND_GET), nl_bind_cb,
+			      out);
+	nl_close(&n);
+	fclose(out);
+	if (err == -EOPNOTSUPP) {
+		free(buf);
+		return slurp("groups");
+	}
+	if (err) {
+		free(buf);
+		nl_error(err, "group list");
+		errno = -err;
+		return NULL;
+	}
+	return buf;
+}
+
+static int groups_absent(void)
+{
+	return fail("rate groups not available in this module (no %s/groups)", proc_dir);
+}
+
+/* A module without the group commands: the words as one line to the groups file. */
+static int group_proc(int argc, char **argv, const char *verb)
+{
+	char cmd[256];
+	size_t len = 0;
+	int i, err;
+
+	for (i = 0; i < argc; i++) {
+		int w = snprintf(cmd + len, sizeof(cmd) - len, "%s%s", i ? " " : "",
+				 i ? argv[i] : verb);
+
+		if (w < 0 || (size_t)w >= sizeof(cmd) - len)
+			return usage_error(usage_group, "group command too long%s", "");
+		len += w;
+	}
+	err = proc_write("groups", cmd);
+	switch (err) {
+	case 0:
+		return 0;
+	case ENOENT:
+		return groups_absent();
+	case EPERM:
+	case EACCES:
+		return fail("group %s: permission denied (needs CAP_NET_ADMIN)", verb);
+	case EINVAL:
+		return fail("group %s: invalid arguments (the kernel log says why)", verb);
+	case ERANGE:
+		return fail("group %s: a value is out of range (see proc_api.md)", verb);
+	default:
+		return fail("group %s: %s", verb, strerror(err));
+	}
+}
+
+/* group list [-j]: the groups file's lines, from netlink. */
+static int cmd_group_list(void)
+{
+	char *hdr[64] = {}, *w[64], *buf, *line, *save;
+	int nh = 0, n, shown = 0, i;
+
+	buf = groups_text();
+	if (!buf)
+		return errno == ENOENT ? groups_absent() : 1;
+	if (!json) {
+		fputs(buf, stdout);
+		free(buf);
+		return 0;
+	}
+	/* A "# a b c" header names the columns; otherwise a group id or a line type ("bind") and "key value" pairs. */
+	putchar('[');
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		bool first = true;
+
+		if (line[0] == '#') {
+			nh = words(line + 1, hdr, 64);
+			continue;
+		}
+		n = words(line, w, 64);
+		if (!n)
+			continue;
+		printf("%s{", shown++ ? "," : "");
+		if (nh == n) {
+			for (i = 0; i < n; i++) {
+				json_key(&first, hdr[i]);
+				json_value(w[i]);
+			}
+		} else {
+			json_key(&first, is_number(w[0]) ? "id" : "type");
+			json_value(w[0]);
+			for (i = 1; i + 1 < n; i += 2) {
+				json_key(&first, w[i]);
+				json_value(w[i + 1]);
+			}
+		}
+		putchar('}');
+	}
+	puts("]");
+	free(buf);
+	return 0;
+}
+
+static int cmd_group(int argc, char **argv)
+{
+	static const char * const verbs[] = { "list", "show", "add", "change", "delete", "bind",
+					      "unbind" };
+	static const uint8_t cmds[] = { 0, 0, FWD_CMD_GROUP_NEW, FWD_CMD_GROUP_SET,
+					FWD_CMD_GROUP_DEL, FWD_CMD_BIND_NEW, FWD_CMD_BIND_DEL };
+	/* The groups file's words for them. */
+	static const char * const proc_verbs[] = { "", "", "add", "change", "del", "bind",
+						   "unbind" };
+	static char scratch[NL_BUF_SIZE];
+	const char *bad = NULL, *verb;
+	struct nlmsghdr *nlh;
+	char what[32];
+	size_t v;
+	uint8_t id;
+	struct nl n;
+	int err;
+
+	if (help_or(argc, argv, usage_group) == 0)
+		return 0;
+	if (argc < 1)
+		return usage_error(usage_group, "group: missing command%s", "");
+	for (v = 0; v < sizeof(verbs) / sizeof(verbs[0]) && !is(argv[0], verbs[v]); v++)
+		;
+	if (v == sizeof(verbs) / sizeof(verbs[0]))
+		return usage_error(usage_group, "unknown group command '%s'", argv[0]);
+	if (need_module())
+		return 1;
+	if (v < 2) {
+		if (argc != 1)
+			return usage_error(usage_group, "group list takes no argument ('%s')", argv[1]);
+		return cmd_group_list();
+	}
+	verb = proc_verbs[v];
+	snprintf(what, sizeof(what), "group %s", verb);
+	if (argc < 2 || parse_group_id(argv[1], &id))
+		return usage_error(usage_group, "bad or missing group id '%s' (1..255)",
+				   argc < 2 ? "" : argv[1]);
+	if ((v == 4 || v == 6) && argc != 2)
+		return usage_error(usage_group, "group del and unbind take only an id ('%s')",
+				   argv[2]);
+	/* The words checked first, whichever way they go to the kernel. */
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass) {
+			err = nl_open(&n);
+			if (err == -ENOENT)
+				return group_proc(argc, argv, verb);
+			if (err)
+				return nl_error(err, what);
+			nlh = nl_msg(&n, n.family, NLM_F_ACK, cmds[v]);
+		} else {
+			nlh = mnl_nlmsg_put_header(scratch);
+		}
+		mnl_attr_put_u8(nlh, FWD_A_GROUP_ID, id);
+		if (v == 2 || v == 3)
+			err = put_group_cfg(nlh, argv + 2, argc - 2, &bad);
+		else if (v == 5)
+			err = put_bind(nlh, argv + 2, argc - 2, &bad);
+		/* A bad value, as set's: exit status 1, not a usage error. */
+		if (err && v == 5)
+			return fail("%s: bad or missing '%s' (proto tcp|udp [sport N] [dport N] [dir orig|reply|both])",
+				    what, bad);
+		if (err)
+			return fail("%s: bad or incomplete '%s' (see fwdctl group help)", what, bad);
+	}
+	err = nl_talk(&n, nlh, NULL, NULL);
+	nl_close(&n);
+	if (err == -EOPNOTSUPP)	/* a module without the group commands */
+		return group_proc(argc, argv, verb);
+	return err ? nl_error(err, what) : 0;
+}
+
 /*
  * A group line read back as the add command that makes it: the settings
  * only (rate, burst, ebs, peakrate, pburst, mode, action, limits, ecn), in
@@ -2325,7 +2859,7 @@ static void save_group(char **w, int n)
 
 static int cmd_save(int argc, char **argv)
 {
-	char *buf, *line, *save, *w[64];
+	char *buf, *groups, *line, *save, *w[64];
 	int n, i;
 
 	if (help_or(argc, argv, usage_save) == 0)
@@ -2336,9 +2870,10 @@ static int cmd_save(int argc, char **argv)
 		return 1;
 	if (save_tunables())
 		return 1;
-	buf = slurp("groups");
-	if (!buf && errno != ENOENT)
+	groups = groups_text();
+	if (!groups && errno != ENOENT)
 		return fail("cannot read groups: %s", strerror(errno));
+	buf = groups ? strdup(groups) : NULL;
 	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		n = words(line, w, 64);
@@ -2346,7 +2881,7 @@ static int cmd_save(int argc, char **argv)
 			save_group(w, n);
 	}
 	free(buf);
-	buf = slurp("groups");	/* bind rules after every group they name */
+	buf = groups;	/* bind rules after every group they name */
 	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		n = words(line, w, 64);
@@ -2468,108 +3003,6 @@ static int enter_netns(const char *name)
 	}
 	close(fd);
 	return 0;
-}
-
-static int groups_absent(void)
-{
-	return fail("rate groups not available in this module (no %s/groups)", proc_dir);
-}
-
-static int cmd_group(int argc, char **argv)
-{
-	char cmd[256], *buf, *line, *save;
-	struct stat st;
-	size_t len = 0;
-	int i, err;
-
-	if (help_or(argc, argv, usage_group) == 0)
-		return 0;
-	if (argc < 1)
-		return usage_error(usage_group, "group: missing command%s", "");
-	if (!is(argv[0], "list") && !is(argv[0], "show") && !is(argv[0], "add") &&
-	    !is(argv[0], "change") && !is(argv[0], "delete") && !is(argv[0], "bind") &&
-	    !is(argv[0], "unbind"))
-		return usage_error(usage_group, "unknown group command '%s'", argv[0]);
-	if (need_module())
-		return 1;
-	snprintf(cmd, sizeof(cmd), "%s/groups", proc_dir);
-	if (stat(cmd, &st))
-		return groups_absent();
-	if (is(argv[0], "list") || is(argv[0], "show")) {
-		char *hdr[64] = {}, *w[64];
-		int nh = 0, n, shown = 0;
-
-		buf = slurp("groups");
-		if (!buf)
-			return fail("cannot read groups: %s", strerror(errno));
-		if (!json) {
-			fputs(buf, stdout);
-			free(buf);
-			return 0;
-		}
-		/*
-		 * A "# a b c" header names the columns; otherwise a group id or a
-		 * line type ("bind") and "key value" pairs.
-		 */
-		putchar('[');
-		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-			bool first = true;
-
-			if (line[0] == '#') {
-				nh = words(line + 1, hdr, 64);
-				continue;
-			}
-			n = words(line, w, 64);
-			if (!n)
-				continue;
-			printf("%s{", shown++ ? "," : "");
-			if (nh == n) {
-				for (i = 0; i < n; i++) {
-					json_key(&first, hdr[i]);
-					json_value(w[i]);
-				}
-			} else {
-				json_key(&first, is_number(w[0]) ? "id" : "type");
-				json_value(w[0]);
-				for (i = 1; i + 1 < n; i += 2) {
-					json_key(&first, w[i]);
-					json_value(w[i + 1]);
-				}
-			}
-			putchar('}');
-		}
-		puts("]");
-		free(buf);
-		return 0;
-	}
-	/* add | change | del | bind | unbind: the words as one command line. */
-	cmd[0] = '\0';
-	for (i = 0; i < argc; i++) {
-		const char *word = i ? argv[i] : is(argv[0], "add") ? "add" :
-				   is(argv[0], "change") ? "change" : is(argv[0], "bind") ? "bind" :
-				   is(argv[0], "unbind") ? "unbind" : "del";
-		int w = snprintf(cmd + len, sizeof(cmd) - len, "%s%s", i ? " " : "", word);
-
-		if (w < 0 || (size_t)w >= sizeof(cmd) - len)
-			return usage_error(usage_group, "group command too long%s", "");
-		len += w;
-	}
-	err = proc_write("groups", cmd);
-	switch (err) {
-	case 0:
-		return 0;
-	case ENOENT:
-		return groups_absent();
-	case EPERM:
-	case EACCES:
-		return fail("group %s: permission denied (needs CAP_NET_ADMIN)", argv[0]);
-	case EINVAL:
-		return fail("group %s: invalid arguments (the kernel log says why)", argv[0]);
-	case ERANGE:
-		return fail("group %s: a value is out of range (see proc_api.md)", argv[0]);
-	default:
-		return fail("group %s: %s", argv[0], strerror(err));
-	}
 }
 
 struct tunable {
