@@ -82,7 +82,7 @@ A_SERVER_ADDR, A_SERVER_PORT, A_CLIENT_STATE, A_SERVER_STATE = 7, 8, 9, 10
 A_ESTABLISHED, A_AGE_MS, A_EXPIRES_MS, A_STATS, A_MAX = 11, 12, 13, 23, 56
 STATS_PAD, STATS_FIRST, STATS_LAST = 1, 2, 22
 A_TUNABLE_NAME, A_TUNABLE_VALUE, A_TUNABLE_MIN, A_TUNABLE_MAX = 24, 25, 26, 27
-A_TUNABLE_TEXT = 39         # a worded tunable's value (full_policy)
+A_TUNABLE_TEXT = 56         # a worded tunable's value (full_policy)
 TUNABLE_NAME_LEN = 63       # the policy's .len: FWD_TUNABLE_NAME_MAX - 1
 # Attribute sizes of a session (0: an address, 4 or 16 bytes); 14..17 the counters.
 SESSION = {A_SESSION_ID: 8, A_FAMILY: 1, A_PROTO: 1, A_CLIENT_ADDR: 0, A_CLIENT_PORT: 2,
