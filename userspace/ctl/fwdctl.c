@@ -2,10 +2,11 @@
 /*
  * fwdctl: the admin tool for forwarder, in the grammar of ip(8) and tc(8).
  * It speaks the "forwarder" generic netlink family (include/forwarder/netlink.h)
- * for sessions, events, tunables and splice pairs, printing the kernel's
- * extended-ack message when a request is refused, and the documented
- * /proc/forwarder files (proc_api.md) for what netlink does not offer yet, in
- * the caller's network namespace or the one -n NETNS names.
+ * for sessions, events, tunables and splice pairs, and the firewall plugin's
+ * "fwd_firewall" family (include/forwarder/firewall_netlink.h) for its rules,
+ * printing the kernel's extended-ack message when a request is refused, and
+ * the documented /proc/forwarder files (proc_api.md) for what netlink does
+ * not offer yet, in the caller's network namespace or the one -n NETNS names.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
