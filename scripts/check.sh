@@ -168,6 +168,8 @@ step "the example plugin in docs/plugin_api.md builds" "$out/doc-example.log" \
 	scripts/doc-example.sh "/lib/modules/$kver/build"
 step "the netlink spec agrees with netlink.h and netlink/family.c, and the check catches mismatches" \
 	"$out/ynl-check.log" sh -c 'scripts/ynl-check.py && scripts/ynl-check.py --self-test'
+step "the fwd_firewall spec agrees with firewall_netlink.h and plugins/firewall/netlink.c, and the check catches mismatches" \
+	"$out/ynl-check-fw.log" sh -c 'scripts/ynl-check.py --family fwd_firewall && scripts/ynl-check.py --family fwd_firewall --self-test'
 build612=$out/build-6.12$tag
 scripts/copy-tree.sh "$build612"
 step "build against Debian $kver612 headers (warnings are errors)" "$out/build-6.12.log" \

@@ -2,6 +2,7 @@
 """Check Documentation/netlink/specs/forwarder.yaml against the code.
 
   scripts/ynl-check.py [--spec FILE] [--header FILE] [--genl FILE]
+  scripts/ynl-check.py --family fwd_firewall [--self-test]
 
 The spec (the kernel's netlink spec format, genetlink-legacy level) must say
 what include/forwarder/netlink.h and kmod/netlink/family.c say:
@@ -22,6 +23,8 @@ Prints every mismatch and exits 1; exits 0 with one line when all agree.
 --self-test makes each of a list of deliberate mismatches in a copy of the
 files and fails unless the check catches every one.
 Constants of "definitions" are named with the prefix fwd- (FWD_...).
+--family NAME checks another family's three files instead (FAMILIES: the
+firewall plugin's fwd_firewall), with its own deliberate mismatches.
 """
 import argparse
 import glob
@@ -312,6 +315,8 @@ def check_fwdctl(spec, path):
     """fwdctl names an attribute the kernel blames (extack) as the spec does."""
     if not os.path.exists(path):
         return
+    if spec["name"] in FWDCTL_TABLES:
+        return check_fwdctl_table(spec, path, *FWDCTL_TABLES[spec["name"]])
     text = open(path).read()
     m = re.search(r"attr_names\[FWD_A_MAX \+ 1\] = \{(.*?)\n\};", text, flags=re.S)
     if not m:
@@ -323,6 +328,53 @@ def check_fwdctl(spec, path):
         want = enum.lower().replace("_", "-")
         if name != want or name not in names:
             err("fwdctl.c attr_names: FWD_A_%s is %r, the spec calls it %r" % (enum, name, want))
+
+
+# Other families: their files, and fwdctl's table of their attributes' names.
+FAMILIES = {
+    "fwd_firewall": ("Documentation/netlink/specs/fwd_firewall.yaml",
+                     "include/forwarder/firewall_netlink.h", "plugins/firewall/netlink.c"),
+}
+FWDCTL_TABLES = {
+    # family: (fwdctl's array, the attributes' C prefix, the spec's attribute set)
+    "fwd_firewall": ("fw_attr_names", "FWD_FW_A_", "rule"),
+}
+
+
+def check_fwdctl_table(spec, path, table, prefix, set_name):
+    """check_fwdctl for another family: its own table in fwdctl.c."""
+    text = open(path).read()
+    m = re.search(r"%s\[%sMAX \+ 1\] = \{(.*?)\n\};" % (table, prefix), text, flags=re.S)
+    if not m:
+        err("fwdctl.c: no %s table" % table)
+        return
+    aset = next((s for s in spec["attribute-sets"] if s["name"] == set_name), None)
+    names = {a["name"] for a in aset["attributes"]} if aset else set()
+    for enum, name in re.findall(r"\[%s(\w+)\]\s*=\s*\"([^\"]*)\"" % prefix, m.group(1)):
+        want = enum.lower().replace("_", "-")
+        if name != want or name not in names:
+            err("fwdctl.c %s: %s%s is %r, the spec calls it %r" % (table, prefix, enum, name, want))
+
+
+# The deliberate mismatches of the other families' files.
+FAMILY_MUTATIONS = {
+    "fwd_firewall": [
+        ("an attribute renamed in the spec", "spec", "name: src-prefix-len\n",
+         "name: src-prefix-length\n"),
+        ("an attribute added to the header", "header", "\tFWD_FW_A_HITS,",
+         "\tFWD_FW_A_HITS,\n\tFWD_FW_A_NEW,"),
+        ("an action renamed", "spec", "entries: [ accept, intercept, rate-limit ]",
+         "entries: [ accept, intercept, police ]"),
+        ("the rule limit", "header", "#define FWD_FW_RULES_MAX\t64", "#define FWD_FW_RULES_MAX\t65"),
+        ("an op's permission", "genl", "fw_nl_rule_flush,\n\t\t.policy\t= fw_nl_noattr_policy,\n"
+         "\t\t.maxattr = FWD_FW_A_MAX,\n\t\t.flags\t= GENL_UNS_ADMIN_PERM,",
+         "fw_nl_rule_flush,\n\t\t.policy\t= fw_nl_noattr_policy,\n\t\t.maxattr = FWD_FW_A_MAX,"),
+        ("a policy entry", "genl", "\t[FWD_FW_A_CLASS]\t= { .type = NLA_NUL_STRING", "\t[FWD_FW_A_HITS]\t= { .type = NLA_NUL_STRING"),
+        ("a dump handler", "genl", "\t\t.dumpit\t= fw_nl_rule_dump,\n", "\t\t.doit\t= fw_nl_rule_dump,\n"),
+        ("a request attribute", "spec", "            - dport\n            - class\n    -",
+         "            - dport\n    -"),
+    ],
+}
 
 
 # Deliberate mismatches the check must catch: (what, file, old text, new text).
@@ -351,9 +403,10 @@ def self_test(args):
     """The check fails on each deliberate mismatch, and passes on the files as they are."""
     import tempfile
     paths = {"spec": args.spec, "header": args.header, "genl": args.genl}
+    mutations = FAMILY_MUTATIONS.get(yaml.safe_load(open(args.spec)).get("name"), MUTATIONS)
     bad = []
     with tempfile.TemporaryDirectory() as d:
-        for what, which, old, new in MUTATIONS:
+        for what, which, old, new in mutations:
             text = open(paths[which]).read()
             if old not in text:
                 bad.append("%s: the text to change is not in %s" % (what, paths[which]))
@@ -384,7 +437,11 @@ def main():
     ap.add_argument("--genl", default=os.path.join(TOP, "kmod/netlink/family.c"))
     ap.add_argument("--self-test", action="store_true",
                     help="show that each of a list of deliberate mismatches fails the check")
+    ap.add_argument("--family", choices=sorted(FAMILIES),
+                    help="check this family's spec, header and genl ops instead")
     args = ap.parse_args()
+    if args.family:
+        args.spec, args.header, args.genl = (os.path.join(TOP, f) for f in FAMILIES[args.family])
     if args.self_test:
         return self_test(args)
     spec, ops = check(args.spec, args.header, args.genl)

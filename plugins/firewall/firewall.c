@@ -10,7 +10,10 @@
  *
  * Writes: "add ACTION [group ID [dir orig|reply|both]] [proto tcp|udp]
  * [src ADDR[/LEN]] [dst ADDR[/LEN]] [sport N] [dport N] [class NAME]" appends
- * a rule (rate-limit needs a group), "flush" removes them all.
+ * a rule (rate-limit needs a group), "flush" removes them all. The same
+ * table through the "fwd_firewall" generic netlink family is netlink.c's:
+ * both fill a struct fw_rule (firewall.h) and call fw_rule_add() and
+ * fw_flush(), which hold every check.
  */
 #include <linux/module.h>
 #include <linux/inet.h>
@@ -28,59 +31,23 @@
 #include <forwarder/dfi.h>
 #include <forwarder/aqm.h>
 
-#define FW_RULES_MAX	64
+#include "firewall.h"
+
 #define FW_DECIDE_PACKETS	8	/* wait this long for a dfi class */
 
-enum fw_action { FW_ACCEPT, FW_INTERCEPT, FW_RATELIMIT };
 static const char * const fw_action_names[] = { "accept", "intercept", "rate-limit" };
 static const char * const fw_class_names[DFI_CLASS_MAX] = {
 	"unknown", "dns", "ntp", "ssdp", "memcached", "http", "tls", "ssh",
 };
-
-#define FW_M_PROTO	0x01
-#define FW_M_SRC	0x02
-#define FW_M_DST	0x04
-#define FW_M_SPORT	0x08
-#define FW_M_DPORT	0x10
-#define FW_M_CLASS	0x20
-
 static const char * const fw_dir_names[] = { "", "orig", "reply", "both" };
 
 static int fw_dfi_key;		/* the dfi plugin's metadata, by name */
-
-struct fw_rule {
-	u8 match;		/* FW_M_* */
-	u8 action;
-	u8 proto;
-	u8 class;
-	u8 group;		/* rate-limit: AQM group id */
-	u8 dirs;		/* rate-limit: AQM_DIR_* */
-	u8 family[2];		/* of src, dst */
-	u8 plen[2];
-	union fwd_addr addr[2];	/* src (client), dst (server) */
-	u16 sport, dport;
-	atomic64_t hits;
-};
-
-struct fw_table {
-	struct rcu_head rcu;
-	unsigned int n;
-	bool uses_class;
-	struct fw_rule r[];
-};
-
-struct fw_net {
-	struct fw_table __rcu *table;
-	struct mutex lock;	/* writers */
-	atomic64_t intercepted;
-	atomic64_t dropped;
-};
 
 struct fw_ctx {
 	u8 seen;
 };
 
-static unsigned int fw_net_id __read_mostly;
+unsigned int fw_net_id __read_mostly;
 
 static bool fw_addr_match(const union fwd_addr *a, const union fwd_addr *p, u8 family,
 			  u8 plen, u8 sfamily)
@@ -162,9 +129,9 @@ static void fw_event(struct fwd_session *s, const struct fwd_call *c, void *ctx)
 		return;		/* wait for dfi */
 	if (r)
 		atomic64_inc(&r->hits);
-	if (r && r->action == FW_RATELIMIT)
+	if (r && r->action == FWD_FW_RATE_LIMIT)
 		fwd_session_set_group(s, r->group, r->dirs);
-	if (!r || r->action != FW_INTERCEPT || fwd_session_take_over(s)) {
+	if (!r || r->action != FWD_FW_INTERCEPT || fwd_session_take_over(s)) {
 		fwd_session_detach_me(s);
 		return;
 	}
@@ -206,7 +173,7 @@ static int fw_show(struct seq_file *seq, void *v)
 		const struct fw_rule *r = &t->r[i];
 
 		seq_printf(seq, "%u %s", i + 1, fw_action_names[r->action]);
-		if (r->action == FW_RATELIMIT)
+		if (r->action == FWD_FW_RATE_LIMIT)
 			seq_printf(seq, " group %u dir %s", r->group, fw_dir_names[r->dirs]);
 		if (r->match & FW_M_PROTO)
 			seq_printf(seq, " proto %s", r->proto == IPPROTO_TCP ? "tcp" : "udp");
@@ -228,53 +195,167 @@ static int fw_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
-static int fw_parse_addr(char *s, struct fw_rule *r, int i)
-{
-	char *slash = strchr(s, '/');
-	unsigned int plen;
-	int max;
+/* ---- the rule table: one implementation behind /proc and netlink --------- */
 
-	if (slash)
-		*slash++ = '\0';
-	if (in4_pton(s, -1, (u8 *)&r->addr[i].ip, -1, NULL)) {
-		r->family[i] = AF_INET;
-		max = 32;
-	} else if (in6_pton(s, -1, r->addr[i].in6.s6_addr, -1, NULL)) {
-		r->family[i] = AF_INET6;
-		max = 128;
-	} else {
-		return -EINVAL;
+const char *fw_class_name(u8 class)
+{
+	return class < DFI_CLASS_MAX ? fw_class_names[class] : "?";
+}
+
+/* The dfi class named @name (enum dfi_class), or -EINVAL with @why set. */
+int fw_class_find(const char *name, struct fw_refusal *why)
+{
+	int i;
+
+	for (i = 0; i < DFI_CLASS_MAX; i++)
+		if (!strcmp(name, fw_class_names[i]))
+			return i;
+	why->msg = "no such dfi class (unknown, dns, ntp, ssdp, memcached, http, tls, ssh)";
+	why->attr = FWD_FW_A_CLASS;
+	return -EINVAL;
+}
+
+static int fw_refuse(struct fw_refusal *why, int attr, const char *msg)
+{
+	why->msg = msg;
+	why->attr = attr;
+	return -EINVAL;
+}
+
+/* Every check a rule passes, whichever front door it came through. */
+static int fw_rule_check(const struct fw_rule *r, struct fw_refusal *why)
+{
+	int i;
+
+	if (r->action > FWD_FW_RATE_LIMIT)
+		return fw_refuse(why, FWD_FW_A_ACTION,
+				 "unknown action (accept 0, intercept 1, rate-limit 2)");
+	if (r->action == FWD_FW_RATE_LIMIT && !r->group)
+		return fw_refuse(why, FWD_FW_A_GROUP, "rate-limit needs a group (1..255)");
+	if (r->action != FWD_FW_RATE_LIMIT && r->group)
+		return fw_refuse(why, FWD_FW_A_GROUP, "only a rate-limit rule takes a group");
+	if (r->action != FWD_FW_RATE_LIMIT && r->dirs)
+		return fw_refuse(why, FWD_FW_A_DIR, "only a rate-limit rule takes a dir");
+	if (r->dirs > FWD_FW_DIR_BOTH)
+		return fw_refuse(why, FWD_FW_A_DIR, "dir is orig (1), reply (2) or both (3)");
+	if ((r->match & FW_M_PROTO) && r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP)
+		return fw_refuse(why, FWD_FW_A_PROTO, "proto is tcp (6) or udp (17)");
+	for (i = 0; i < 2; i++) {
+		if (!(r->match & (i ? FW_M_DST : FW_M_SRC)))
+			continue;
+		if (r->family[i] != AF_INET && r->family[i] != AF_INET6)
+			return fw_refuse(why, i ? FWD_FW_A_DST_ADDR : FWD_FW_A_SRC_ADDR,
+					 "an address is IPv4 (4 bytes) or IPv6 (16)");
+		if (r->plen[i] > (r->family[i] == AF_INET ? 32 : 128))
+			return fw_refuse(why, i ? FWD_FW_A_DST_PREFIX_LEN : FWD_FW_A_SRC_PREFIX_LEN,
+					 "prefix length beyond the address (32 bits for IPv4, 128 for IPv6)");
 	}
-	plen = max;
-	if (slash && (kstrtouint(slash, 10, &plen) || plen > max))
-		return -EINVAL;
-	r->plen[i] = plen;
+	if ((r->match & FW_M_CLASS) && r->class >= DFI_CLASS_MAX)
+		return fw_refuse(why, FWD_FW_A_CLASS, "no such dfi class");
 	return 0;
 }
 
-/* @w[0..@n): ACTION [KEY VALUE]... */
-static int fw_parse_rule(char **w, int n, struct fw_rule *r, const char **why)
+/* Publish @t (NULL: no rule) in place of the table; under fn->lock. */
+static void fw_publish(struct fw_net *fn, struct fw_table *t)
+{
+	struct fw_table *old = rcu_dereference_protected(fn->table, lockdep_is_held(&fn->lock));
+
+	fn->gen++;
+	rcu_assign_pointer(fn->table, t);
+	if (old)
+		kfree_rcu(old, rcu);
+}
+
+/* Append @rule to @net's table after the checks; on a refusal @why says why. */
+int fw_rule_add(struct net *net, const struct fw_rule *rule, struct fw_refusal *why)
+{
+	struct fw_net *fn = fw_pernet(net);
+	struct fw_table *old, *t;
+	unsigned int nr;
+	int err;
+
+	err = fw_rule_check(rule, why);
+	if (err)
+		return err;
+	mutex_lock(&fn->lock);
+	old = rcu_dereference_protected(fn->table, lockdep_is_held(&fn->lock));
+	nr = old ? old->n : 0;
+	err = -ENOSPC;
+	if (nr >= FWD_FW_RULES_MAX) {
+		fw_refuse(why, 0, "table full (64 rules)");
+		goto out;
+	}
+	err = -ENOMEM;
+	t = kzalloc(struct_size(t, r, nr + 1), GFP_KERNEL_ACCOUNT);
+	if (!t) {
+		fw_refuse(why, 0, "out of memory");
+		goto out;
+	}
+	if (nr)
+		memcpy(t->r, old->r, nr * sizeof(t->r[0]));
+	t->r[nr] = *rule;
+	atomic64_set(&t->r[nr].hits, 0);
+	if (t->r[nr].action == FWD_FW_RATE_LIMIT && !t->r[nr].dirs)
+		t->r[nr].dirs = FWD_GROUP_DIR_BOTH;
+	t->n = nr + 1;
+	t->uses_class = (old && old->uses_class) || (rule->match & FW_M_CLASS);
+	fw_publish(fn, t);
+	err = 0;
+out:
+	mutex_unlock(&fn->lock);
+	return err;
+}
+
+void fw_flush(struct net *net)
+{
+	struct fw_net *fn = fw_pernet(net);
+
+	mutex_lock(&fn->lock);
+	fw_publish(fn, NULL);
+	mutex_unlock(&fn->lock);
+}
+
+/* ---- /proc/forwarder/firewall's grammar ------------------------------------ */
+
+/* "ADDR[/LEN]" into address @i of @r; the prefix length is checked with the rule. */
+static int fw_parse_addr(char *s, struct fw_rule *r, int i)
+{
+	char *slash = strchr(s, '/');
+
+	if (slash)
+		*slash++ = '\0';
+	if (in4_pton(s, -1, (u8 *)&r->addr[i].ip, -1, NULL))
+		r->family[i] = AF_INET;
+	else if (in6_pton(s, -1, r->addr[i].in6.s6_addr, -1, NULL))
+		r->family[i] = AF_INET6;
+	else
+		return -EINVAL;
+	r->plen[i] = r->family[i] == AF_INET ? 32 : 128;
+	if (slash && kstrtou8(slash, 10, &r->plen[i]))
+		return -EINVAL;
+	return 0;
+}
+
+/* @w[0..@n): ACTION [KEY VALUE]..., into @r (not yet checked: fw_rule_add() does). */
+static int fw_parse_rule(char **w, int n, struct fw_rule *r, struct fw_refusal *why)
 {
 	char *key, *val;
 	unsigned int i;
-	int k;
+	int k, err;
 	u16 port;
 
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i < ARRAY_SIZE(fw_action_names); i++)
 		if (n && !strcmp(w[0], fw_action_names[i]))
 			break;
-	if (i == ARRAY_SIZE(fw_action_names)) {
-		*why = "unknown action (accept, intercept, rate-limit)";
-		return -EINVAL;
-	}
+	if (i == ARRAY_SIZE(fw_action_names))
+		return fw_refuse(why, FWD_FW_A_ACTION,
+				 "unknown action (accept, intercept, rate-limit)");
 	r->action = i;
 	for (k = 1; k < n; k += 2) {
 		key = w[k];
-		if (k + 1 == n) {
-			*why = "a match keyword needs a value";
-			return -EINVAL;
-		}
+		if (k + 1 == n)
+			return fw_refuse(why, 0, "a match keyword needs a value");
 		val = w[k + 1];
 		if (!strcmp(key, "proto")) {
 			if (!strcmp(val, "tcp"))
@@ -299,10 +380,10 @@ static int fw_parse_rule(char **w, int n, struct fw_rule *r, const char **why)
 				r->dport = port;
 				r->match |= FW_M_DPORT;
 			}
-		} else if (!strcmp(key, "group") && r->action == FW_RATELIMIT) {
-			if (kstrtou8(val, 10, &r->group) || !r->group)
+		} else if (!strcmp(key, "group")) {
+			if (kstrtou8(val, 10, &r->group))
 				goto bad_value;
-		} else if (!strcmp(key, "dir") && r->action == FW_RATELIMIT) {
+		} else if (!strcmp(key, "dir")) {
 			for (i = 1; i < ARRAY_SIZE(fw_dir_names); i++)
 				if (!strcmp(val, fw_dir_names[i]))
 					break;
@@ -310,77 +391,41 @@ static int fw_parse_rule(char **w, int n, struct fw_rule *r, const char **why)
 				goto bad_value;
 			r->dirs = i;
 		} else if (!strcmp(key, "class")) {
-			for (i = 0; i < DFI_CLASS_MAX; i++)
-				if (!strcmp(val, fw_class_names[i]))
-					break;
-			if (i == DFI_CLASS_MAX)
-				goto bad_value;
-			r->class = i;
+			err = fw_class_find(val, why);
+			if (err < 0)
+				return err;
+			r->class = err;
 			r->match |= FW_M_CLASS;
 		} else {
-			*why = "unknown keyword (group, dir, proto, src, dst, sport, dport, class)";
-			return -EINVAL;
+			return fw_refuse(why, 0,
+					 "unknown keyword (group, dir, proto, src, dst, sport, dport, class)");
 		}
 	}
-	if (r->action == FW_RATELIMIT && !r->group) {
-		*why = "rate-limit needs 'group ID' (1..255)";
-		return -EINVAL;
-	}
-	if (r->action == FW_RATELIMIT && !r->dirs)
-		r->dirs = FWD_GROUP_DIR_BOTH;
 	return 0;
 
 bad_value:
-	*why = "bad value";
-	return -EINVAL;
+	return fw_refuse(why, 0, "bad value");
 }
 
 /* "add ACTION [KEY VALUE]..." or "flush" */
 static int fw_cmd(struct net *net, const void *data, char **w, int n, const char **why)
 {
-	struct fw_net *fn = net_generic(net, fw_net_id);
-	struct fw_table *old, *t = NULL;
+	struct fw_refusal refusal = {};
 	struct fw_rule rule;
-	unsigned int nr;
 	int err;
 
-	mutex_lock(&fn->lock);
-	old = rcu_dereference_protected(fn->table, lockdep_is_held(&fn->lock));
 	if (n == 1 && !strcmp(w[0], "flush")) {
-		err = 0;
-		goto publish;
+		fw_flush(net);
+		return 0;
 	}
-	err = -EINVAL;
 	if (strcmp(w[0], "add")) {
 		*why = "expected 'add ACTION ...' or 'flush'";
-		goto out;
+		return -EINVAL;
 	}
-	err = fw_parse_rule(w + 1, n - 1, &rule, why);
-	if (err)
-		goto out;
-	nr = old ? old->n : 0;
-	err = -ENOSPC;
-	if (nr >= FW_RULES_MAX) {
-		*why = "table full";
-		goto out;
-	}
-	err = -ENOMEM;
-	*why = "out of memory";
-	t = kzalloc(struct_size(t, r, nr + 1), GFP_KERNEL_ACCOUNT);
-	if (!t)
-		goto out;
-	if (nr)
-		memcpy(t->r, old->r, nr * sizeof(t->r[0]));
-	t->r[nr] = rule;
-	t->n = nr + 1;
-	t->uses_class = (old && old->uses_class) || (rule.match & FW_M_CLASS);
-	err = 0;
-publish:
-	rcu_assign_pointer(fn->table, t);
-	if (old)
-		kfree_rcu(old, rcu);
-out:
-	mutex_unlock(&fn->lock);
+	err = fw_parse_rule(w + 1, n - 1, &rule, &refusal);
+	if (!err)
+		err = fw_rule_add(net, &rule, &refusal);
+	*why = refusal.msg;
 	return err;
 }
 
@@ -396,6 +441,7 @@ static int __net_init fw_net_init(struct net *net)
 	struct proc_dir_entry *dir = fwd_proc_dir(net);
 
 	mutex_init(&fn->lock);
+	fn->gen = 1;
 	if (!dir || !proc_create_net_single_write("firewall", 0644, dir, fw_show, fw_write,
 						  NULL))
 		return -ENOMEM;
@@ -432,12 +478,24 @@ static int __init fw_init(void)
 		return err;
 	err = fwd_plugin_register(&fw_plugin);
 	if (err)
-		unregister_pernet_subsys(&fw_net_ops);
+		goto err_pernet;
+	/* Last: its operations use the per-namespace state. */
+	err = genl_register_family(&fw_genl_family);
+	if (err)
+		goto err_plugin;
+	return 0;
+
+err_plugin:
+	fwd_plugin_unregister(&fw_plugin);
+err_pernet:
+	unregister_pernet_subsys(&fw_net_ops);
 	return err;
 }
 
 static void __exit fw_exit(void)
 {
+	/* First: no request reaches the tables after this. */
+	genl_unregister_family(&fw_genl_family);
 	fwd_plugin_unregister(&fw_plugin);
 	unregister_pernet_subsys(&fw_net_ops);
 	rcu_barrier();	/* kfree_rcu() of the tables */

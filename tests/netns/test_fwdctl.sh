@@ -285,7 +285,12 @@ if [ -f "$FW_KO" ] && insmod "$FW_KO"; then
 	check "firewall list -j" sh -c "ip netns exec $NS_FWD $ctl -j firewall list | python3 -S -c '
 import json, sys
 d = json.load(sys.stdin)
-assert [r[\"action\"] for r in d[\"rules\"]] == [\"rate-limit\", \"intercept\"] and d[\"rules\"][0][\"dport\"] == 53, d'"
+assert [r[\"action\"] for r in d[\"rules\"]] == [\"rate-limit\", \"intercept\"] and d[\"rules\"][0][\"dport\"] == 53, d
+assert d[\"rules\"][0][\"group\"] == 2 and d[\"rules\"][0][\"dir\"] == \"reply\" and d[\"rules\"][0][\"dst\"] == \"fd00:2::/64\", d
+assert d[\"rules\"][1][\"id\"] == 2 and d[\"rules\"][1][\"sport\"] == 1234 and d[\"intercepted_sessions\"] == 0, d'"
+	expect_errno "firewall add refused: the kernel's message and attribute" \
+		"firewall add: kernel: rate-limit needs a group (1..255) (missing attribute group)" \
+		fwd "$ctl" firewall add rate-limit proto tcp
 else
 	log "fwd_firewall.ko not built or not loaded: save without firewall rules"
 fi
@@ -311,10 +316,16 @@ fi
 mkdir -p "$tmp/fakesave"
 echo 12345 > "$tmp/fakesave/timeout_udp"
 echo drop > "$tmp/fakesave/full_policy"
+echo "1 accept dport 9 hits 0" > "$tmp/fakesave/firewall"
 chmod 600 "$tmp/fakesave/timeout_udp" "$tmp/fakesave/full_policy"
 fwd env FWDCTL_PROC_DIR="$tmp/fakesave" "$ctl" save > "$tmp/saved.fake"
 check "save: the tunable from netlink, not the file" grep -qxF "set timeout_udp 1" "$tmp/saved.fake"
 check "save: full_policy from netlink, not the file" grep -qxF "set full_policy pass" "$tmp/saved.fake"
+if [ -f "$FW_KO" ]; then
+	check "save: the firewall's rules from netlink, not the file" \
+		grep -qxF "firewall add intercept proto tcp src 10.0.1.0/24 sport 1234" "$tmp/saved.fake"
+	check "save: nothing from the firewall file" sh -c "! grep -q 'dport 9\$' $tmp/saved.fake"
+fi
 new_ns NS_NEW || fail "a fresh namespace"
 check "save | -b - in a fresh namespace" sh -c "ip netns exec $NS_FWD $ctl save | $ctl -n $NS_NEW -b -"
 "$ctl" -n "$NS_NEW" save > "$tmp/restored"

@@ -4,8 +4,17 @@
 # a group refused; rate-limit itself in test_aqm_firewall), first match wins: a session to an intercepted port
 # never connects, a session dfi classifies as SSH is taken over and cut once
 # classified, an accepted one flows; hits and counters in the file.
+# The same table through the fwd_firewall netlink family (fwdctl, with a
+# decoy /proc directory so that only netlink can be what it uses): rules
+# added over netlink are listed identically in the file and act on traffic;
+# bad rules are refused with the kernel's message naming the attribute and
+# change nothing; past 64 rules, an unprivileged user, flush; one
+# namespace's rules are not another's.
 . "$(dirname "$0")/lib.sh"
-require_cmd python3
+require_cmd python3 setpriv
+# FWD_CTL: another build of fwdctl (an older one, to see a new check fail on it).
+ctl=${FWD_CTL:-$FWD_BUILD/userspace/ctl/fwdctl}
+[ -x "$ctl" ] || skip "$ctl is not built"
 
 DFI_KO=$FWD_BUILD/plugins/dfi/fwd_dfi.ko
 FW_KO=$FWD_BUILD/plugins/firewall/fwd_firewall.ko
@@ -29,10 +38,70 @@ expect_errno "unknown class" "Invalid argument" fw "add accept class gopher"
 expect_errno "unknown command" "Invalid argument" fw "remove 1"
 expect_eq "nothing added by refused writes" 0 "$(grep -c hits $FWD_PROC/firewall)"
 
-check "add intercept tcp dport 5002" fw "add intercept proto tcp dport 5002"
-check "add intercept class ssh" fw "add intercept class ssh"
-check "add accept dst 10.0.2.0/24" fw "add accept dst 10.0.2.0/24"
+# fwdctl with a decoy for /proc/forwarder: what it lists, adds and flushes
+# can only have gone through netlink.
+fake=$(mktemp -d)
+defer rm -rf "$fake"
+printf '1 accept dport 9 hits 0\nintercepted_sessions 0\ndropped_packets 0\n' > "$fake/firewall"
+chmod 755 "$fake"
+chmod 666 "$fake/firewall"
+fctl() { fwd env FWDCTL_PROC_DIR="$fake" "$ctl" "$@"; }
+nobody_ctl() { fwd "${NOBODY[@]}" env FWDCTL_PROC_DIR="$fake" "$ctl" "$@"; }
+
+check "add intercept tcp dport 5002 (fwdctl, netlink)" fctl firewall add intercept proto tcp dport 5002
+check "add intercept class ssh (/proc)" fw "add intercept class ssh"
+check "add accept dst 10.0.2.0/24 (fwdctl, netlink)" fctl firewall add accept dst 10.0.2.0/24
 check "rules listed in order" grep -q '^3 accept dst 10.0.2.0/24 hits 0$' $FWD_PROC/firewall
+check "the netlink rule in the /proc file" grep -q '^1 intercept proto tcp dport 5002 hits 0$' $FWD_PROC/firewall
+expect_eq "the decoy file untouched" "1 accept dport 9 hits 0" "$(head -n 1 "$fake/firewall")"
+expect_eq "fwdctl firewall list (netlink) prints the /proc file's text" "$(<$FWD_PROC/firewall)" \
+	"$(fctl firewall list 2>&1)"
+check "fwdctl -j firewall list (netlink): typed, numbers as numbers" sh -c "ip netns exec $NS_FWD env FWDCTL_PROC_DIR=$fake $ctl -j firewall list | python3 -S -c '
+import json, sys
+d = json.load(sys.stdin)
+r = d[\"rules\"]
+assert [x[\"id\"] for x in r] == [1, 2, 3], r
+assert r[0] == {\"id\": 1, \"action\": \"intercept\", \"proto\": \"tcp\", \"dport\": 5002, \"hits\": 0}, r[0]
+assert r[1][\"class\"] == \"ssh\" and r[2][\"dst\"] == \"10.0.2.0/24\", r
+assert d[\"intercepted_sessions\"] == 0 and d[\"dropped_packets\"] == 0, d'"
+
+# Refusals over netlink: the kernel's message, the attribute it names, nothing changed.
+rules_before=$(<$FWD_PROC/firewall)
+expect_errno "netlink: rate-limit without a group" \
+	"kernel: rate-limit needs a group (1..255) (missing attribute group)" \
+	fctl firewall add rate-limit dport 80
+expect_errno "netlink: group 0" "kernel: rate-limit needs a group (1..255) (attribute group)" \
+	fctl firewall add rate-limit group 0 dport 80
+expect_errno "netlink: a group on an accept rule" \
+	"kernel: only a rate-limit rule takes a group (attribute group)" \
+	fctl firewall add accept group 3
+expect_errno "netlink: IPv4 prefix beyond 32 bits" \
+	"kernel: prefix length beyond the address (32 bits for IPv4, 128 for IPv6) (attribute src-prefix-len)" \
+	fctl firewall add accept src 10.0.0.0/33
+expect_errno "netlink: IPv6 prefix beyond 128 bits" "(attribute dst-prefix-len)" \
+	fctl firewall add accept dst fd00::/129
+expect_errno "netlink: a class dfi does not have" \
+	"kernel: no such dfi class (unknown, dns, ntp, ssdp, memcached, http, tls, ssh) (attribute class)" \
+	fctl firewall add intercept class gopher
+expect_errno "netlink: add as an unprivileged user" "permission denied (needs CAP_NET_ADMIN)" \
+	nobody_ctl firewall add accept dport 1
+expect_errno "netlink: flush as an unprivileged user" "permission denied (needs CAP_NET_ADMIN)" \
+	nobody_ctl firewall flush
+expect_eq "refused requests changed no rule" "$rules_before" "$(<$FWD_PROC/firewall)"
+expect_eq "an unprivileged user lists the rules (the file is readable by all)" "$rules_before" \
+	"$(nobody_ctl firewall list 2>&1)"
+expect_eq "the decoy file still untouched" "1 accept dport 9 hits 0" "$(head -n 1 "$fake/firewall")"
+
+# Another namespace has its own table, over netlink too.
+new_ns NS_OTHER || fail "another namespace"
+octl() { env FWDCTL_PROC_DIR="$fake" "$ctl" -n "$NS_OTHER" "$@"; }
+expect_eq "another namespace lists none of these rules" \
+	"intercepted_sessions 0 dropped_packets 0" "$(octl firewall list 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+check "add a rule in another namespace" octl firewall add accept dport 7
+expect_eq "there, only its own rule" "1 accept dport 7 hits 0" "$(octl firewall list 2>&1 | head -n 1)"
+expect_eq "here, not that one" "$rules_before" "$(<$FWD_PROC/firewall)"
+check "flush the other namespace's table" octl firewall flush
+expect_eq "here, the rules stay" "$rules_before" "$(<$FWD_PROC/firewall)"
 
 dir=$(mktemp -d)
 defer rm -rf "$dir"
@@ -91,6 +160,20 @@ check "rule 1 hit once" grep -q '^1 intercept proto tcp dport 5002 hits 1$' $FWD
 check "rule 2 hit once" grep -q '^2 intercept class ssh hits 1$' $FWD_PROC/firewall
 check "rule 3 hit" grep -Eq '^3 accept dst 10.0.2.0/24 hits [1-9]' $FWD_PROC/firewall
 check "took_over counted" test "$(awk '$1 == "firewall" { print $6 }' $FWD_PROC/plugins)" = 2
-check "flush" fw flush
+expect_eq "fwdctl firewall list (netlink): the counters as in the file" \
+	"$(tail -n 2 $FWD_PROC/firewall)" "$(fctl firewall list 2>&1 | tail -n 2)"
+
+# 64 rules at most: 61 more over netlink (one fwdctl -b), the 65th refused.
+for p in $(seq 1001 1061); do echo "firewall add accept dport $p"; done > "$dir/more"
+check "61 more rules over netlink" fctl -b "$dir/more"
+expect_eq "64 rules" 64 "$(grep -c hits $FWD_PROC/firewall)"
+rules_before=$(<$FWD_PROC/firewall)
+expect_errno "netlink: the 65th rule" "kernel: table full (64 rules)" fctl firewall add accept dport 9999
+expect_errno "/proc: the 65th rule" "No space left on device" fw "add accept dport 9999"
+expect_eq "the refused 65th changed nothing" "$rules_before" "$(<$FWD_PROC/firewall)"
+check "flush (fwdctl, netlink)" fctl firewall flush
+expect_eq "no rules after the netlink flush" 0 "$(grep -c hits $FWD_PROC/firewall)"
+check "add one more through /proc" fw "add accept dport 1"
+check "flush (/proc)" fw flush
 expect_eq "no rules after flush" 0 "$(grep -c hits $FWD_PROC/firewall)"
 finish

@@ -2,10 +2,11 @@
 /*
  * fwdctl: the admin tool for forwarder, in the grammar of ip(8) and tc(8).
  * It speaks the "forwarder" generic netlink family (include/forwarder/netlink.h)
- * for sessions, events, tunables and splice pairs, printing the kernel's
- * extended-ack message when a request is refused, and the documented
- * /proc/forwarder files (proc_api.md) for what netlink does not offer yet, in
- * the caller's network namespace or the one -n NETNS names.
+ * for sessions, events, tunables and splice pairs, and the firewall plugin's
+ * "fwd_firewall" family (include/forwarder/firewall_netlink.h) for its rules,
+ * printing the kernel's extended-ack message when a request is refused, and
+ * the documented /proc/forwarder files (proc_api.md) for what netlink does
+ * not offer yet, in the caller's network namespace or the one -n NETNS names.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -35,6 +36,7 @@
 #include <netinet/in.h>
 
 #include <forwarder/netlink.h>
+#include <forwarder/firewall_netlink.h>
 
 #define PROC_DIR "/proc/forwarder"
 #define NL_BUF_SIZE (64 * 1024)
@@ -127,9 +129,14 @@ static const char usage_firewall[] =
 	"Usage: fwdctl [ -j ] firewall list\n"
 	"       fwdctl firewall add ACTION [ group ID [ dir DIR ] ] [ MATCH ]...\n"
 	"       fwdctl firewall flush\n"
-	"  The firewall plugin's rules (fwd_firewall.ko), through " PROC_DIR "/firewall:\n"
-	"  add writes its words as one rule (see proc_api.md), e.g.\n"
-	"  firewall add intercept proto tcp dport 5002.\n";
+	"ACTION := { accept | intercept | rate-limit }   DIR := { orig | reply | both }\n"
+	"MATCH := { proto { tcp | udp } | src ADDR[/LEN] | dst ADDR[/LEN] | sport N |\n"
+	"           dport N | class CLASS }\n"
+	"  The firewall plugin's rules (fwd_firewall.ko), through its fwd_firewall\n"
+	"  netlink family (" PROC_DIR "/firewall with an older plugin), e.g.\n"
+	"  firewall add intercept proto tcp dport 5002. A refused rule is printed\n"
+	"  with the kernel's reason and the attribute it names. add and flush need\n"
+	"  CAP_NET_ADMIN.\n";
 
 static const char usage_save[] =
 	"Usage: fwdctl save\n"
@@ -813,8 +820,8 @@ static void nl_close(struct nl *n)
 	memset(n, 0, sizeof(*n));
 }
 
-/* Open a socket and resolve the family: 0, -ENOENT without it, or -errno. */
-static int nl_open(struct nl *n)
+/* Open a socket and resolve the family @name: 0, -ENOENT without it, or -errno. */
+static int nl_open_family(struct nl *n, const char *name)
 {
 	struct nlmsghdr *nlh;
 	int err;
@@ -834,13 +841,19 @@ static int nl_open(struct nl *n)
 	/* The kernel's reason with each refusal (ignored by kernels without it). */
 	mnl_socket_setsockopt(n->sock, NETLINK_EXT_ACK, &(int){ 1 }, sizeof(int));
 	nlh = nl_msg(n, GENL_ID_CTRL, NLM_F_ACK, CTRL_CMD_GETFAMILY);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, FWD_GENL_NAME);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
 	err = nl_talk(n, nlh, ctrl_family_cb, n);
 	if (!err && !n->family)
 		err = -ENOENT;
 	if (err)
 		nl_close(n);
 	return err;
+}
+
+/* Open a socket on the "forwarder" family: 0, -ENOENT without it, or -errno. */
+static int nl_open(struct nl *n)
+{
+	return nl_open_family(n, FWD_GENL_NAME);
 }
 
 /* The family's attributes as Documentation/netlink/specs/forwarder.yaml names them. */
@@ -2089,62 +2102,432 @@ static int cmd_plugin(int argc, char **argv)
 	return 0;
 }
 
-/* The firewall plugin's rules: "N ACTION key value... hits N" and two counter lines. */
-static int cmd_firewall(int argc, char **argv)
+/* ---- firewall ------------------------------------------------------------------ */
+
+/* The fwd_firewall family's attributes as Documentation/netlink/specs/fwd_firewall.yaml names them. */
+static const char * const fw_attr_names[FWD_FW_A_MAX + 1] = {
+	[FWD_FW_A_INDEX] = "index", [FWD_FW_A_ACTION] = "action", [FWD_FW_A_GROUP] = "group",
+	[FWD_FW_A_DIR] = "dir", [FWD_FW_A_PROTO] = "proto", [FWD_FW_A_SRC_ADDR] = "src-addr",
+	[FWD_FW_A_SRC_PREFIX_LEN] = "src-prefix-len", [FWD_FW_A_DST_ADDR] = "dst-addr",
+	[FWD_FW_A_DST_PREFIX_LEN] = "dst-prefix-len", [FWD_FW_A_SPORT] = "sport",
+	[FWD_FW_A_DPORT] = "dport", [FWD_FW_A_CLASS] = "class",
+};
+
+static const char * const fw_actions[] = { "accept", "intercept", "rate-limit" };
+static const char * const fw_dirs[] = { "", "orig", "reply", "both" };
+
+/* A refusal of the fwd_firewall family: its extack message and attribute, by name. */
+static int fw_nl_error(int err, const char *what)
 {
-	char cmd[256], *buf, *line, *save, *w[64];
-	size_t len = 0;
-	bool first = false;	/* "rules" is the first member */
-	int i, n, err, rules = 0;
+	int a = ext.bad_attr >= 0 ? ext.bad_attr : ext.miss_attr;
+	char b[16];
 
-	if (help_or(argc, argv, usage_firewall) == 0)
-		return 0;
-	if (argc < 1 || !(is(argv[0], "list") || is(argv[0], "show") || is(argv[0], "add") ||
-			  is(argv[0], "flush")))
-		return usage_error(usage_firewall, "unknown firewall command '%s'",
-				   argc ? argv[0] : "");
-	if (need_module())
-		return 1;
-	if (is(argv[0], "list") || is(argv[0], "show")) {
-		buf = slurp("firewall");
-		if (!buf)
-			return errno == ENOENT ?
-			       fail("the firewall plugin is not loaded (no %s/firewall)", proc_dir) :
-			       fail("cannot read firewall: %s", strerror(errno));
-		if (!json) {
-			fputs(buf, stdout);
-			free(buf);
-			return 0;
-		}
+	if (!ext.msg[0])
+		return nl_error(err, what);
+	if (a < 0)
+		return fail("%s: kernel: %s", what, ext.msg);
+	if (a <= FWD_FW_A_MAX && fw_attr_names[a])
+		snprintf(b, sizeof(b), "%s", fw_attr_names[a]);
+	else
+		snprintf(b, sizeof(b), "%d", a);
+	return fail("%s: kernel: %s (%sattribute %s)", what, ext.msg,
+		    ext.bad_attr >= 0 ? "" : "missing ", b);
+}
+
+/* A fwd_firewall request: nl_msg() with this family's version. */
+static struct nlmsghdr *fw_msg(struct nl *n, uint16_t flags, uint8_t cmd)
+{
+	struct nlmsghdr *nlh = nl_msg(n, n->family, flags, cmd);
+	struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+
+	g->version = FWD_FW_GENL_VERSION;
+	return nlh;
+}
+
+/* One rule of a RULE_GET dump. */
+struct fw_row {
+	unsigned int index, action, group, dir, proto;
+	unsigned long long hits;
+	char src[INET6_ADDRSTRLEN + 4], dst[INET6_ADDRSTRLEN + 4], class[FWD_FW_CLASS_NAME_MAX];
+	int sport, dport;	/* -1: none */
+	bool ratelimit, has_proto;
+};
+
+struct fw_dump {
+	struct fw_row *rows;
+	size_t n;
+	bool nomem, intr;
+	unsigned long long intercepted, dropped;
+};
+
+static int fw_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (type <= FWD_FW_A_MAX)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+/* "ADDR/LEN" from an address attribute (4 or 16 bytes) and its length. */
+static void fw_prefix(const struct nlattr *a, const struct nlattr *plen, char *out, size_t len)
+{
+	int family = mnl_attr_get_payload_len(a) == 4 ? AF_INET : AF_INET6;
+	char addr[INET6_ADDRSTRLEN];
+
+	nl_addr(a, family, addr, sizeof(addr));
+	snprintf(out, len, "%s/%u", addr, plen ? mnl_attr_get_u8(plen) : family == AF_INET ? 32 : 128);
+}
+
+static int fw_rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *tb[FWD_FW_A_MAX + 1] = {};
+	struct fw_dump *d = data;
+	struct fw_row *r;
+
+	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+		d->intr = true;
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), fw_attr_cb, tb);
+	if (!tb[FWD_FW_A_ACTION])
+		return MNL_CB_OK;
+	r = realloc(d->rows, (d->n + 1) * sizeof(*r));
+	if (!r) {
+		d->nomem = true;
+		return MNL_CB_OK;
+	}
+	d->rows = r;
+	r = &d->rows[d->n++];
+	memset(r, 0, sizeof(*r));
+	r->index = tb[FWD_FW_A_INDEX] ? mnl_attr_get_u32(tb[FWD_FW_A_INDEX]) : d->n;
+	r->action = u8_or0(tb[FWD_FW_A_ACTION]);
+	r->ratelimit = tb[FWD_FW_A_GROUP] != NULL;
+	r->group = u8_or0(tb[FWD_FW_A_GROUP]);
+	r->dir = u8_or0(tb[FWD_FW_A_DIR]);
+	r->has_proto = tb[FWD_FW_A_PROTO] != NULL;
+	r->proto = u8_or0(tb[FWD_FW_A_PROTO]);
+	if (tb[FWD_FW_A_SRC_ADDR])
+		fw_prefix(tb[FWD_FW_A_SRC_ADDR], tb[FWD_FW_A_SRC_PREFIX_LEN], r->src, sizeof(r->src));
+	if (tb[FWD_FW_A_DST_ADDR])
+		fw_prefix(tb[FWD_FW_A_DST_ADDR], tb[FWD_FW_A_DST_PREFIX_LEN], r->dst, sizeof(r->dst));
+	r->sport = tb[FWD_FW_A_SPORT] ? ntohs(mnl_attr_get_u16(tb[FWD_FW_A_SPORT])) : -1;
+	r->dport = tb[FWD_FW_A_DPORT] ? ntohs(mnl_attr_get_u16(tb[FWD_FW_A_DPORT])) : -1;
+	if (tb[FWD_FW_A_CLASS] && !mnl_attr_validate(tb[FWD_FW_A_CLASS], MNL_TYPE_NUL_STRING))
+		snprintf(r->class, sizeof(r->class), "%s", mnl_attr_get_str(tb[FWD_FW_A_CLASS]));
+	r->hits = u64_or0(tb[FWD_FW_A_HITS]);
+	return MNL_CB_OK;
+}
+
+static int fw_stats_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *tb[FWD_FW_A_MAX + 1] = {};
+	struct fw_dump *d = data;
+
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), fw_attr_cb, tb);
+	d->intercepted = u64_or0(tb[FWD_FW_A_INTERCEPTED_SESSIONS]);
+	d->dropped = u64_or0(tb[FWD_FW_A_DROPPED_PACKETS]);
+	return MNL_CB_OK;
+}
+
+/*
+ * The rules (a dump, again if the table changed under it) and the counters
+ * from the fwd_firewall family: 0, -ENOENT without the family (an older
+ * plugin, or none), or -errno (ext says why).
+ */
+static int fw_nl_dump(struct fw_dump *d)
+{
+	struct nl n;
+	int err, tries = 0;
+
+	err = nl_open_family(&n, FWD_FW_GENL_NAME);
+	if (err)
+		return err;
+	do {
+		free(d->rows);
+		d->rows = NULL;
+		d->n = 0;
+		d->intr = false;
+		err = nl_talk(&n, fw_msg(&n, NLM_F_DUMP, FWD_FW_CMD_RULE_GET), fw_rule_cb, d);
+	} while (!err && d->intr && ++tries < 5);
+	if (!err)
+		err = nl_talk(&n, fw_msg(&n, NLM_F_ACK, FWD_FW_CMD_STATS_GET), fw_stats_cb, d);
+	nl_close(&n);
+	return err ? err : d->nomem ? -ENOMEM : 0;
+}
+
+/* "ACTION [group G dir D] [proto P] [src A/L] [dst A/L] [sport N] [dport N] [class C]" */
+static void fw_row_words(const struct fw_row *r, char *out, size_t len)
+{
+	size_t k = 0;
+
+#define FW_ADD(...) (k += snprintf(out + k, k < len ? len - k : 0, __VA_ARGS__))
+	FW_ADD("%s", r->action < 3 ? fw_actions[r->action] : "?");
+	if (r->ratelimit)
+		FW_ADD(" group %u dir %s", r->group, r->dir < 4 ? fw_dirs[r->dir] : "?");
+	if (r->has_proto)
+		FW_ADD(" proto %s", r->proto == IPPROTO_TCP ? "tcp" : "udp");
+	if (r->src[0])
+		FW_ADD(" src %s", r->src);
+	if (r->dst[0])
+		FW_ADD(" dst %s", r->dst);
+	if (r->sport >= 0)
+		FW_ADD(" sport %d", r->sport);
+	if (r->dport >= 0)
+		FW_ADD(" dport %d", r->dport);
+	if (r->class[0])
+		FW_ADD(" class %s", r->class);
+#undef FW_ADD
+}
+
+static void fw_row_json(const struct fw_row *r)
+{
+	bool first = true;
+
+	putchar('{');
+	json_key(&first, "id");
+	printf("%u", r->index);
+	json_key(&first, "action");
+	json_str(r->action < 3 ? fw_actions[r->action] : "?");
+	if (r->ratelimit) {
+		json_key(&first, "group");
+		printf("%u", r->group);
+		json_key(&first, "dir");
+		json_str(r->dir < 4 ? fw_dirs[r->dir] : "?");
+	}
+	if (r->has_proto) {
+		json_key(&first, "proto");
+		json_str(r->proto == IPPROTO_TCP ? "tcp" : "udp");
+	}
+	if (r->src[0]) {
+		json_key(&first, "src");
+		json_str(r->src);
+	}
+	if (r->dst[0]) {
+		json_key(&first, "dst");
+		json_str(r->dst);
+	}
+	if (r->sport >= 0) {
+		json_key(&first, "sport");
+		printf("%d", r->sport);
+	}
+	if (r->dport >= 0) {
+		json_key(&first, "dport");
+		printf("%d", r->dport);
+	}
+	if (r->class[0]) {
+		json_key(&first, "class");
+		json_str(r->class);
+	}
+	json_key(&first, "hits");
+	printf("%llu}", r->hits);
+}
+
+/* firewall list over netlink: the /proc file's text, or JSON. */
+static int fw_nl_list(void)
+{
+	struct fw_dump d = {};
+	char text[512];
+	size_t i;
+	int err;
+
+	err = fw_nl_dump(&d);
+	if (err) {
+		free(d.rows);
+		return err;
+	}
+	if (json)
 		printf("{\"rules\":[");
-		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-			bool f2 = true;
-
-			n = words(line, w, 64);
-			if (n == 2 && !is_number(w[0])) {	/* a counter */
-				printf("%s", rules >= 0 ? "]" : "");
-				rules = -1;
-				json_key(&first, w[0]);
-				json_value(w[1]);
-				continue;
-			}
-			if (n < 2 || rules < 0)
-				continue;
-			printf("%s{", rules++ ? "," : "");
-			json_key(&f2, "id");
-			json_value(w[0]);
-			json_key(&f2, "action");
-			json_str(w[1]);
-			for (i = 2; i + 1 < n; i += 2) {
-				json_key(&f2, w[i]);
-				json_value(w[i + 1]);
-			}
-			putchar('}');
+	for (i = 0; i < d.n; i++) {
+		if (json) {
+			printf("%s", i ? "," : "");
+			fw_row_json(&d.rows[i]);
+			continue;
 		}
-		puts(rules >= 0 ? "]}" : "}");
+		fw_row_words(&d.rows[i], text, sizeof(text));
+		printf("%u %s hits %llu\n", d.rows[i].index, text, d.rows[i].hits);
+	}
+	if (json)
+		printf("],\"intercepted_sessions\":%llu,\"dropped_packets\":%llu}\n",
+		       d.intercepted, d.dropped);
+	else
+		printf("intercepted_sessions %llu\ndropped_packets %llu\n", d.intercepted, d.dropped);
+	free(d.rows);
+	return 0;
+}
+
+/* "ADDR[/LEN]" as an address and a prefix length; the kernel judges the length. */
+static int fw_put_prefix(struct nlmsghdr *nlh, const char *arg, uint16_t addr_attr,
+			 uint16_t plen_attr)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash;
+	unsigned char a[16];
+	int fam;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, buf, a) == 1)
+		fam = AF_INET;
+	else if (inet_pton(AF_INET6, buf, a) == 1)
+		fam = AF_INET6;
+	else
+		return -1;
+	if (slash && (!is_number(slash) || strlen(slash) > 3 || atoi(slash) > 255))
+		return -1;
+	mnl_attr_put(nlh, addr_attr, fam == AF_INET ? 4 : 16, a);
+	if (slash)
+		mnl_attr_put_u8(nlh, plen_attr, atoi(slash));
+	return 0;
+}
+
+/*
+ * "ACTION [KEY VALUE]..." (the /proc grammar) as RULE_ADD's typed
+ * attributes; 0, or 2 after a usage error. Values the kernel checks (a
+ * group of 0, a prefix too long for its address, a class name) go as given.
+ */
+static int fw_put_rule(struct nlmsghdr *nlh, int argc, char **argv)
+{
+	unsigned int i;
+	int k;
+
+	for (i = 0; i < 3 && strcmp(argv[0], fw_actions[i]); i++)
+		;
+	if (i == 3)
+		return usage_error(usage_firewall, "unknown action '%s' (accept, intercept, rate-limit)",
+				   argv[0]);
+	mnl_attr_put_u8(nlh, FWD_FW_A_ACTION, i);
+	for (k = 1; k < argc; k += 2) {
+		const char *key = argv[k], *val = k + 1 < argc ? argv[k + 1] : NULL;
+		bool ok = val != NULL;
+
+		if (!ok) {
+			return usage_error(usage_firewall, "'%s' needs a value", key);
+		} else if (!strcmp(key, "group")) {
+			ok = is_number(val) && strlen(val) <= 3 && atoi(val) <= 255;
+			if (ok)
+				mnl_attr_put_u8(nlh, FWD_FW_A_GROUP, atoi(val));
+		} else if (!strcmp(key, "dir")) {
+			for (i = 1; i < 4 && strcmp(val, fw_dirs[i]); i++)
+				;
+			ok = i < 4;
+			if (ok)
+				mnl_attr_put_u8(nlh, FWD_FW_A_DIR, i);
+		} else if (!strcmp(key, "proto")) {
+			ok = !strcmp(val, "tcp") || !strcmp(val, "udp");
+			if (ok)
+				mnl_attr_put_u8(nlh, FWD_FW_A_PROTO,
+						strcmp(val, "tcp") ? IPPROTO_UDP : IPPROTO_TCP);
+		} else if (!strcmp(key, "src") || !strcmp(key, "dst")) {
+			ok = !fw_put_prefix(nlh, val, key[0] == 's' ? FWD_FW_A_SRC_ADDR : FWD_FW_A_DST_ADDR,
+					    key[0] == 's' ? FWD_FW_A_SRC_PREFIX_LEN :
+					    FWD_FW_A_DST_PREFIX_LEN);
+		} else if (!strcmp(key, "sport") || !strcmp(key, "dport")) {
+			ok = is_port(val);
+			if (ok)
+				mnl_attr_put_u16(nlh, key[0] == 's' ? FWD_FW_A_SPORT : FWD_FW_A_DPORT,
+						 htons(atoi(val)));
+		} else if (!strcmp(key, "class")) {
+			ok = strlen(val) < 64;
+			if (ok)
+				mnl_attr_put_strz(nlh, FWD_FW_A_CLASS, val);
+		} else {
+			return usage_error(usage_firewall,
+					   "unknown keyword '%s' (group, dir, proto, src, dst, sport, dport, class)",
+					   key);
+		}
+		if (!ok) {
+			fprintf(stderr, "fwdctl: bad value for %s: ", key);
+			return usage_error(usage_firewall, "'%s'", val);
+		}
+	}
+	return 0;
+}
+
+/* firewall add or flush over netlink: 0, 1 or 2 (said why), or -ENOENT without the family. */
+static int fw_nl_change(int argc, char **argv)
+{
+	bool add = is(argv[0], "add");
+	struct nlmsghdr *nlh;
+	struct nl n;
+	int err;
+
+	if (add && argc < 2)
+		return usage_error(usage_firewall, "firewall add needs an ACTION%s", "");
+	if (!add && argc > 1)
+		return usage_error(usage_firewall, "firewall flush takes no argument ('%s')", argv[1]);
+	err = nl_open_family(&n, FWD_FW_GENL_NAME);
+	if (err == -ENOENT)
+		return err;
+	if (err)
+		return nl_error(err, add ? "firewall add" : "firewall flush");
+	nlh = fw_msg(&n, NLM_F_ACK, add ? FWD_FW_CMD_RULE_ADD : FWD_FW_CMD_RULE_FLUSH);
+	if (add) {
+		err = fw_put_rule(nlh, argc - 1, argv + 1);
+		if (err) {
+			nl_close(&n);
+			return err;
+		}
+	}
+	err = nl_talk(&n, nlh, NULL, NULL);
+	nl_close(&n);
+	return err ? fw_nl_error(err, add ? "firewall add" : "firewall flush") : 0;
+}
+
+/* The /proc file, with a plugin that has no fwd_firewall family. */
+static int fw_proc_list(void)
+{
+	char *buf, *line, *save, *w[64];
+	bool first = false;	/* "rules" is the first member */
+	int i, n, rules = 0;
+
+	buf = slurp("firewall");
+	if (!buf)
+		return errno == ENOENT ?
+		       fail("the firewall plugin is not loaded (no %s/firewall)", proc_dir) :
+		       fail("cannot read firewall: %s", strerror(errno));
+	if (!json) {
+		fputs(buf, stdout);
 		free(buf);
 		return 0;
 	}
+	printf("{\"rules\":[");
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		bool f2 = true;
+
+		n = words(line, w, 64);
+		if (n == 2 && !is_number(w[0])) {	/* a counter */
+			printf("%s", rules >= 0 ? "]" : "");
+			rules = -1;
+			json_key(&first, w[0]);
+			json_value(w[1]);
+			continue;
+		}
+		if (n < 2 || rules < 0)
+			continue;
+		printf("%s{", rules++ ? "," : "");
+		json_key(&f2, "id");
+		json_value(w[0]);
+		json_key(&f2, "action");
+		json_str(w[1]);
+		for (i = 2; i + 1 < n; i += 2) {
+			json_key(&f2, w[i]);
+			json_value(w[i + 1]);
+		}
+		putchar('}');
+	}
+	puts(rules >= 0 ? "]}" : "}");
+	free(buf);
+	return 0;
+}
+
+/* add or flush through the /proc file, with a plugin that has no fwd_firewall family. */
+static int fw_proc_change(int argc, char **argv)
+{
+	char cmd[256];
+	size_t len = 0;
+	int i, err;
+
 	for (i = 0; i < argc; i++) {
 		int k = snprintf(cmd + len, sizeof(cmd) - len, "%s%s", i ? " " : "",
 				 i ? argv[i] : is(argv[0], "add") ? "add" : "flush");
@@ -2167,6 +2550,77 @@ static int cmd_firewall(int argc, char **argv)
 	default:
 		return fail("firewall %s: %s", argv[0], strerror(err));
 	}
+}
+
+/*
+ * The firewall plugin's rules, through its fwd_firewall family; through
+ * /proc/forwarder/firewall only when the family is not there (an older plugin).
+ */
+static int cmd_firewall(int argc, char **argv)
+{
+	int err;
+
+	if (help_or(argc, argv, usage_firewall) == 0)
+		return 0;
+	if (argc < 1 || !(is(argv[0], "list") || is(argv[0], "show") || is(argv[0], "add") ||
+			  is(argv[0], "flush")))
+		return usage_error(usage_firewall, "unknown firewall command '%s'",
+				   argc ? argv[0] : "");
+	if (need_module())
+		return 1;
+	if (is(argv[0], "list") || is(argv[0], "show")) {
+		if (argc > 1)
+			return usage_error(usage_firewall, "firewall list takes no argument ('%s')",
+					   argv[1]);
+		err = fw_nl_list();
+		if (err == -ENOENT)
+			return fw_proc_list();
+		return err ? fw_nl_error(err, "firewall list") : 0;
+	}
+	err = fw_nl_change(argc, argv);
+	return err == -ENOENT ? fw_proc_change(argc, argv) : err;
+}
+
+/* save's "firewall add" lines: from netlink, from the /proc file with an older plugin. */
+static int save_firewall(void)
+{
+	char *buf, *line, *save, *w[64], text[512];
+	struct fw_dump d = {};
+	size_t j;
+	int n, i, err;
+
+	err = fw_nl_dump(&d);
+	if (!err) {
+		for (j = 0; j < d.n; j++) {
+			fw_row_words(&d.rows[j], text, sizeof(text));
+			printf("firewall add %s\n", text);
+		}
+		free(d.rows);
+		return 0;
+	}
+	free(d.rows);
+	if (err != -ENOENT)
+		return fw_nl_error(err, "firewall dump");
+	buf = slurp("firewall");
+	if (!buf && errno != ENOENT)
+		return fail("cannot read firewall: %s", strerror(errno));
+	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		n = words(line, w, 64);
+		if (n < 2 || !is_number(w[0]))
+			continue;
+		printf("firewall add");
+		for (i = 1; i < n; i++) {
+			if (!strcmp(w[i], "hits") && i + 1 < n) {
+				i++;
+				continue;
+			}
+			printf(" %s", w[i]);
+		}
+		putchar('\n');
+	}
+	free(buf);
+	return 0;
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -2893,26 +3347,7 @@ static int cmd_save(int argc, char **argv)
 		putchar('\n');
 	}
 	free(buf);
-	buf = slurp("firewall");
-	if (!buf && errno != ENOENT)
-		return fail("cannot read firewall: %s", strerror(errno));
-	for (line = buf ? strtok_r(buf, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		n = words(line, w, 64);
-		if (n < 2 || !is_number(w[0]))
-			continue;
-		printf("firewall add");
-		for (i = 1; i < n; i++) {
-			if (!strcmp(w[i], "hits") && i + 1 < n) {
-				i++;
-				continue;
-			}
-			printf(" %s", w[i]);
-		}
-		putchar('\n');
-	}
-	free(buf);
-	return 0;
+	return save_firewall();
 }
 
 int main(int argc, char **argv);
