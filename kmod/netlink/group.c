@@ -308,7 +308,9 @@ int fwd_nl_group_set(struct sk_buff *skb, struct genl_info *info)
 	return fwd_nl_group_edit(info, false);
 }
 
-int fwd_nl_group_del(struct sk_buff *skb, struct genl_info *info)
+/* GROUP_DEL and BIND_DEL: @remove on the group FWD_A_GROUP_ID names. */
+static int fwd_nl_group_remove(struct genl_info *info,
+			       int (*remove)(struct aqm_net *an, u8 id, struct aqm_why *why))
 {
 	struct aqm_why why = {};
 	struct aqm_net *an;
@@ -324,7 +326,12 @@ int fwd_nl_group_del(struct sk_buff *skb, struct genl_info *info)
 	id = fwd_nl_group_id(info);
 	if (!id)
 		return -EINVAL;
-	return fwd_nl_refuse(info, &why, aqm_group_remove(an, id, &why));
+	return fwd_nl_refuse(info, &why, remove(an, id, &why));
+}
+
+int fwd_nl_group_del(struct sk_buff *skb, struct genl_info *info)
+{
+	return fwd_nl_group_remove(info, aqm_group_remove);
 }
 
 /* ---- BIND_GET, BIND_NEW, BIND_DEL ----------------------------------------- */
@@ -397,19 +404,5 @@ int fwd_nl_bind_new(struct sk_buff *skb, struct genl_info *info)
 
 int fwd_nl_bind_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct aqm_why why = {};
-	struct aqm_net *an;
-	int err;
-	u8 id;
-
-	err = fwd_nl_check_version(info->nlhdr, info->extack);
-	if (err)
-		return err;
-	an = fwd_nl_aqm(genl_info_net(info), info->extack);
-	if (!an)
-		return -ENOENT;
-	id = fwd_nl_group_id(info);
-	if (!id)
-		return -EINVAL;
-	return fwd_nl_refuse(info, &why, aqm_bind_remove(an, id, &why));
+	return fwd_nl_group_remove(info, aqm_bind_remove);
 }
