@@ -278,6 +278,20 @@ static int fwd_nl_group_fill(struct fwd_group_cfg *c, void *arg, struct aqm_why 
 	return 0;
 }
 
+/* What a group command acts on: the namespace's groups and FWD_A_GROUP_ID. */
+static int fwd_nl_group_target(struct genl_info *info, struct aqm_net **an, u8 *id)
+{
+	int err = fwd_nl_check_version(info->nlhdr, info->extack);
+
+	if (err)
+		return err;
+	*an = fwd_nl_aqm(genl_info_net(info), info->extack);
+	if (!*an)
+		return -ENOENT;
+	*id = fwd_nl_group_id(info);
+	return *id ? 0 : -EINVAL;
+}
+
 static int fwd_nl_group_edit(struct genl_info *info, bool add)
 {
 	struct aqm_why why = {};
@@ -285,15 +299,9 @@ static int fwd_nl_group_edit(struct genl_info *info, bool add)
 	int err;
 	u8 id;
 
-	err = fwd_nl_check_version(info->nlhdr, info->extack);
+	err = fwd_nl_group_target(info, &an, &id);
 	if (err)
 		return err;
-	an = fwd_nl_aqm(genl_info_net(info), info->extack);
-	if (!an)
-		return -ENOENT;
-	id = fwd_nl_group_id(info);
-	if (!id)
-		return -EINVAL;
 	err = aqm_group_edit(an, id, add, fwd_nl_group_fill, info->attrs, &why);
 	return fwd_nl_refuse(info, &why, err);
 }
@@ -317,15 +325,9 @@ static int fwd_nl_group_remove(struct genl_info *info,
 	int err;
 	u8 id;
 
-	err = fwd_nl_check_version(info->nlhdr, info->extack);
+	err = fwd_nl_group_target(info, &an, &id);
 	if (err)
 		return err;
-	an = fwd_nl_aqm(genl_info_net(info), info->extack);
-	if (!an)
-		return -ENOENT;
-	id = fwd_nl_group_id(info);
-	if (!id)
-		return -EINVAL;
 	return fwd_nl_refuse(info, &why, remove(an, id, &why));
 }
 

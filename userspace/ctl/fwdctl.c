@@ -856,6 +856,20 @@ static int nl_open(struct nl *n)
 	return nl_open_family(n, FWD_GENL_NAME);
 }
 
+/* One attribute-less request @cmd to the family, answers to @cb: 0 or -errno. */
+static int nl_ask(uint16_t flags, uint8_t cmd, mnl_cb_t cb, void *data)
+{
+	struct nl n;
+	int err;
+
+	err = nl_open(&n);
+	if (err)
+		return err;
+	err = nl_talk(&n, nl_msg(&n, n.family, flags, cmd), cb, data);
+	nl_close(&n);
+	return err;
+}
+
 /* The family's attributes as Documentation/netlink/specs/forwarder.yaml names them. */
 static const char * const attr_names[FWD_A_MAX + 1] = {
 	[FWD_A_SESSION_ID] = "session-id", [FWD_A_FAMILY] = "family", [FWD_A_PROTO] = "proto",
@@ -994,15 +1008,8 @@ static int nl_session_cb(const struct nlmsghdr *nlh, void *data)
 static int nl_sessions(sess_cb_t cb, void *arg)
 {
 	struct sess_walk w = { .cb = cb, .arg = arg };
-	struct nl n;
-	int err;
+	int err = nl_ask(NLM_F_DUMP, FWD_CMD_SESSION_GET, nl_session_cb, &w);
 
-	err = nl_open(&n);
-	if (err)
-		return err;
-	err = nl_talk(&n, nl_msg(&n, n.family, NLM_F_DUMP, FWD_CMD_SESSION_GET),
-		      nl_session_cb, &w);
-	nl_close(&n);
 	return err ? err : w.stopped;
 }
 
@@ -1853,15 +1860,7 @@ static int nl_stats_cb(const struct nlmsghdr *nlh, void *data)
 /* The session counters from netlink: 0, or -errno (-ENOENT: no family). */
 static int nl_stats(bool *first)
 {
-	struct nl n;
-	int err;
-
-	err = nl_open(&n);
-	if (err)
-		return err;
-	err = nl_talk(&n, nl_msg(&n, n.family, NLM_F_ACK, FWD_CMD_STATS_GET), nl_stats_cb, first);
-	nl_close(&n);
-	return err;
+	return nl_ask(NLM_F_ACK, FWD_CMD_STATS_GET, nl_stats_cb, first);
 }
 
 static int cmd_stats(int argc, char **argv)
@@ -1969,16 +1968,7 @@ static int nl_splice_cb(const struct nlmsghdr *nlh, void *data)
 /* Every pair through a netlink dump: 0, or -errno (-ENOENT: no family, or too old). */
 static int nl_splices(int *shown)
 {
-	struct nl n;
-	int err;
-
-	err = nl_open(&n);
-	if (err)
-		return err;
-	err = nl_talk(&n, nl_msg(&n, n.family, NLM_F_DUMP, FWD_CMD_SPLICE_GET), nl_splice_cb,
-		      shown);
-	nl_close(&n);
-	return err;
+	return nl_ask(NLM_F_DUMP, FWD_CMD_SPLICE_GET, nl_splice_cb, shown);
 }
 
 static int cmd_splice_kill(const char *arg)
@@ -2674,15 +2664,8 @@ static int save_tunable_cb(const struct nlmsghdr *nlh, void *data)
 /* The tunables netlink lists (0), or -errno (-ENOENT: no family or too old). */
 static int nl_save_tunables(struct saved_tunables *st)
 {
-	struct nl n;
-	int err;
+	int err = nl_ask(NLM_F_DUMP, FWD_CMD_TUNABLE_GET, save_tunable_cb, st);
 
-	err = nl_open(&n);
-	if (err)
-		return err;
-	err = nl_talk(&n, nl_msg(&n, n.family, NLM_F_DUMP, FWD_CMD_TUNABLE_GET), save_tunable_cb,
-		      st);
-	nl_close(&n);
 	if (err == -EOPNOTSUPP)
 		err = -ENOENT;
 	return err ? err : st->nomem ? -ENOMEM : 0;
