@@ -15,6 +15,33 @@
 
 unsigned int fwd_net_id __read_mostly;
 
+/*
+ * The hooks come last and go first. Unregistering a hook does not wait for a
+ * CPU already running it, so what the hooks read is freed only after an RCU
+ * grace period: the core's between .pre_exit and .exit, or ours when a later
+ * step of .init fails.
+ */
+static int fwd_net_hooks_register(struct net *net)
+{
+	int err;
+
+	err = fwd_session_hooks_register(net);
+	if (err)
+		return err;
+	err = fwd_splice_hooks_register(net);
+	if (err) {
+		fwd_session_hooks_unregister(net);
+		synchronize_net();
+	}
+	return err;
+}
+
+static void fwd_net_hooks_unregister(struct net *net)
+{
+	fwd_splice_hooks_unregister(net);
+	fwd_session_hooks_unregister(net);
+}
+
 static int __net_init fwd_net_init(struct net *net)
 {
 	struct fwd_net *fn = fwd_pernet(net);
@@ -30,7 +57,7 @@ static int __net_init fwd_net_init(struct net *net)
 	if (err)
 		goto err_proc;
 
-	/* Before the session hooks, which read it. */
+	/* Before the hooks, which read it. */
 	err = fwd_aqm_net_init(fn);
 	if (err)
 		goto err_pm;
@@ -45,7 +72,7 @@ static int __net_init fwd_net_init(struct net *net)
 	err = fwd_splice_proc_init(fn);
 	if (err)
 		goto err_splice;
-	err = fwd_splice_hooks_init(net);
+	err = fwd_net_hooks_register(net);
 	if (err)
 		goto err_splice;
 
@@ -65,20 +92,23 @@ out:
 	return err;
 }
 
-/* Devices are still there: live splices can reset their peers. */
+/*
+ * Devices are still there: live splices can reset their peers. Then the hooks
+ * go; the core waits a grace period before .exit frees what they read.
+ */
 static void __net_exit fwd_net_pre_exit(struct net *net)
 {
 	fwd_splice_net_pre_exit(fwd_pernet(net));
+	fwd_net_hooks_unregister(net);
 }
 
 static void __net_exit fwd_net_exit(struct net *net)
 {
 	struct fwd_net *fn = fwd_pernet(net);
 
-	fwd_splice_hooks_exit(net);
 	fwd_splice_net_exit(fn);
 	fwd_session_net_exit(fn);
-	/* After the hooks: nothing can queue a packet any more. */
+	/* No hook runs any more: nothing can queue a packet. */
 	fwd_aqm_net_exit(fn);
 	fwd_pm_net_exit(fn);
 	fwd_proc_net_exit(fn);

@@ -51,14 +51,9 @@ int fwd_session_net_init(struct fwd_net *fn)
 	err = fwd_session_proc_init(fn);
 	if (err)
 		goto err_tunables;
-	err = fwd_session_hooks_register(fn->net);
-	if (err)
-		goto err_proc;
 	fwd_session_gc_start(tbl);
 	return 0;
 
-err_proc:
-	fwd_session_proc_exit(fn);
 err_tunables:
 	fwd_tunables_remove(fn, fwd_session_tunables, ARRAY_SIZE(fwd_session_tunables));
 err_table:
@@ -73,8 +68,7 @@ void fwd_session_net_exit(struct fwd_net *fn)
 {
 	struct fwd_session_table *tbl = fn->sessions;
 
-	/* No new packets (unregistering waits for running hooks), no readers. */
-	fwd_session_hooks_unregister(fn->net);
+	/* The hooks are gone and no CPU runs them (fwd_net_pre_exit). */
 	fwd_session_proc_exit(fn);
 	fwd_tunables_remove(fn, fwd_session_tunables, ARRAY_SIZE(fwd_session_tunables));
 	fn->sessions = NULL;

@@ -543,12 +543,12 @@ static const struct nf_hook_ops fwd_splice_ops[] = {
 	},
 };
 
-int fwd_splice_hooks_init(struct net *net)
+int fwd_splice_hooks_register(struct net *net)
 {
 	return nf_register_net_hooks(net, fwd_splice_ops, ARRAY_SIZE(fwd_splice_ops));
 }
 
-void fwd_splice_hooks_exit(struct net *net)
+void fwd_splice_hooks_unregister(struct net *net)
 {
 	nf_unregister_net_hooks(net, fwd_splice_ops, ARRAY_SIZE(fwd_splice_ops));
 }

@@ -193,8 +193,8 @@ struct fwd_splice_challenge {
 enum fwd_splice_verdict
 fwd_splice_judge(struct fwd_splice_pair *pair, int side, const struct tcphdr *th,
 		 unsigned int payload, struct fwd_splice_challenge *c);
-int fwd_splice_hooks_init(struct net *net);
-void fwd_splice_hooks_exit(struct net *net);
+int fwd_splice_hooks_register(struct net *net);
+void fwd_splice_hooks_unregister(struct net *net);
 
 /* reply.c: segments the pair itself sends to one side's peer */
 struct rtable *fwd_splice_route(struct net *net, __be32 daddr, __be32 saddr);
