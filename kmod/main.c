@@ -66,8 +66,7 @@ static void __exit forwarder_exit(void)
 	fwd_aqm_exit();
 	fwd_netns_exit();
 	fwd_pm_exit();
-	/* kfree_rcu() of pairs and sessions must be done before the code goes. */
-	rcu_barrier();
+	/* Its rcu_barrier() waits for every kfree_rcu() of pairs and sessions. */
 	fwd_session_module_exit();
 	pr_info("unloaded\n");
 }

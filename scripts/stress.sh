@@ -28,7 +28,7 @@ if [ "$kernel" = debug ]; then
 	make -s -j"$(nproc)" -C "$build" KDIR="$kbuild" module || exit 1
 fi
 
-tests=(test_packet_fuzz test_proc_fuzz test_splice_unload test_fault_inject)
+tests=(test_packet_fuzz test_proc_fuzz test_splice_unload test_unload_traffic test_fault_inject)
 rm -rf "$out"
 t0=$SECONDS
 # A day at most; each test has all of it.
@@ -67,6 +67,7 @@ fi
 	echo "| test_packet_fuzz | hostile frames from the client and the server side at spliced, tracked and shaped flows, byte-exact echoes beside them | $frames a side | $(seeds test_packet_fuzz) | $(result test_packet_fuzz) |"
 	echo "| test_proc_fuzz | random and grammar-aware writes to every /proc/forwarder file; netlink datagrams to the family | $writes writes, $nlmsgs datagrams | $(seeds test_proc_fuzz) | $(result test_proc_fuzz) |"
 	echo "| test_splice_unload | rmmod/insmod with hand-offs and spliced transfers running | $cycles cycles | | $(result test_splice_unload) |"
+	echo "| test_unload_traffic | rmmod/insmod with raw UDP floods in the session and splice hooks | $cycles cycles | | $(result test_unload_traffic) |"
 	echo "| test_fault_inject | every allocation of the module's and plugins' loads and of the allocating writes failed, one at a time; a quarter of the session allocations failed under traffic | every allocation; 20 connections or more | | $(result test_fault_inject) |"
 	echo
 	echo "Per-test logs: \`tests/out/stress-$kernel/logs/\`."

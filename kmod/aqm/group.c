@@ -356,7 +356,9 @@ void aqm_groups_destroy(struct aqm_net *an)
 		dead = g;
 	}
 	mutex_unlock(&an->lock);
-	synchronize_net();
+	/* A grace period per namespace is slow: only when there is a group. */
+	if (dead)
+		synchronize_net();
 	while (dead) {
 		g = dead;
 		dead = g->dead_next;

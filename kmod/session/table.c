@@ -825,7 +825,7 @@ int fwd_session_module_init(void)
 
 void fwd_session_module_exit(void)
 {
-	/* Sessions and metadata freed by call_rcu() must be gone first. */
+	/* Everything freed by call_rcu() (sessions, metadata, pairs) goes first. */
 	rcu_barrier();
 	kmem_cache_destroy(fwd_session_cache);
 }

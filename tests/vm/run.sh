@@ -10,7 +10,8 @@
 # streamed here and kept in OUTDIR/output.log, the console in OUTDIR/console.log,
 # dmesg in OUTDIR/dmesg.txt. The run fails when the command fails, when the
 # kernel reports any oops/WARN/KASAN/lockdep/RCU/kmemleak problem, and when the
-# guest panics, hangs (hard timeout) or never boots.
+# guest panics, hangs (hard timeout) or never boots. FWD_VM_CMDLINE adds
+# kernel parameters (preempt=full: a task can lose its CPU inside a hook).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,7 +26,7 @@ while getopts "k:o:t:m:h" opt; do
 	o) out=$OPTARG ;;
 	t) timeout_s=$OPTARG ;;
 	m) mem=$OPTARG ;;
-	*) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	*) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -128,7 +129,7 @@ cp "$here/guest.sh" "$out/guest.sh"
 # lockup panics, so a stuck CPU ends the run at once with its trace. The
 # kernel log holds the whole boot (fault injection's reports fill the
 # default buffer), so the judge in guest.sh reads every line of it.
-cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 kunit.enable=1 loglevel=5 log_buf_len=64M fwd.out=$out fwd.src=$top${extra_cmdline:+ $extra_cmdline}"
+cmdline="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1 kunit.enable=1 loglevel=5 log_buf_len=64M fwd.out=$out fwd.src=$top${extra_cmdline:+ $extra_cmdline}${FWD_VM_CMDLINE:+ $FWD_VM_CMDLINE}"
 qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp "$(nproc)" -m "$mem"
 	-nodefaults -nographic -no-reboot -monitor none
 	-serial "file:$out/console.log"
