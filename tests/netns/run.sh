@@ -24,7 +24,7 @@ if [ $# -gt 0 ]; then
 elif [ $debug -eq 1 ]; then
 	# The debug kernel first runs what has the most kernel code never run
 	# under KASAN before, so a time budget cut drops the best-trodden tests.
-	first=(test_fwdctl_control test_packet_fuzz test_fault_inject test_splice_unload test_unload_traffic test_fault_teardown test_splice_inject test_splice_owed test_splice_icmp
+	first=(test_fwdctl_control test_packet_fuzz test_fault_inject test_splice_unload test_fault_teardown test_splice_inject test_splice_owed test_splice_icmp
 		test_splice_mss test_splice_busy test_permissions test_proc_fuzz test_aqm_memns
 		test_splice_teardown test_module_lifecycle)
 	tests=()
