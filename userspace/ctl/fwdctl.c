@@ -510,30 +510,47 @@ struct session_filter {
 
 #define SESSION_FILTER_INIT { .port = -1, .cport = -1, .sport = -1 }
 
-/* ADDR or ADDR/LEN, IPv4 or IPv6; 0 or -1. */
-static int parse_prefix(const char *arg, struct addr_prefix *p)
+/*
+ * ADDR or ADDR/LEN, IPv4 or IPv6: the address (4 or 16 bytes), its family,
+ * and the length as written (-1 when none; at most three digits, the caller
+ * bounds it); 0 or -1.
+ */
+static int split_prefix(const char *arg, unsigned char *addr, int *family, int *len)
 {
 	char buf[INET6_ADDRSTRLEN + 8], *slash;
-	unsigned int max;
 
 	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf))
 		return -1;
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash++ = '\0';
-	if (inet_pton(AF_INET, buf, p->addr) == 1)
-		p->family = AF_INET, max = 32;
-	else if (inet_pton(AF_INET6, buf, p->addr) == 1)
-		p->family = AF_INET6, max = 128;
+	if (inet_pton(AF_INET, buf, addr) == 1)
+		*family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, addr) == 1)
+		*family = AF_INET6;
 	else
 		return -1;
-	if (!slash) {
-		p->len = max;
-		return 0;
+	*len = -1;
+	if (slash) {
+		if (!is_number(slash) || strlen(slash) > 3)
+			return -1;
+		*len = atoi(slash);
 	}
-	if (!is_number(slash) || strlen(slash) > 3 || (unsigned int)atoi(slash) > max)
+	return 0;
+}
+
+/* ADDR or ADDR/LEN within its family's bits (all of them when none); 0 or -1. */
+static int parse_prefix(const char *arg, struct addr_prefix *p)
+{
+	unsigned int max;
+	int len;
+
+	if (split_prefix(arg, p->addr, &p->family, &len))
 		return -1;
-	p->len = atoi(slash);
+	max = p->family == AF_INET ? 32 : 128;
+	if (len > (int)max)
+		return -1;
+	p->len = len < 0 ? max : (unsigned int)len;
 	return 0;
 }
 
@@ -1194,29 +1211,20 @@ static int cmd_session_delete(const char *arg)
 static int put_prefix(struct nlmsghdr *nlh, const char *arg, uint16_t addr_attr,
 		      uint16_t plen_attr, int *family)
 {
-	char buf[INET6_ADDRSTRLEN + 8], *slash;
 	unsigned char a[16];
-	int fam, bits;
+	int fam, plen, bits;
 
-	snprintf(buf, sizeof(buf), "%s", arg);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash++ = '\0';
-	if (inet_pton(AF_INET, buf, a) == 1)
-		fam = AF_INET;
-	else if (inet_pton(AF_INET6, buf, a) == 1)
-		fam = AF_INET6;
-	else
+	if (split_prefix(arg, a, &fam, &plen))
 		return -1;
 	bits = fam == AF_INET ? 32 : 128;
-	if (slash && (!is_number(slash) || atoi(slash) > bits || strlen(slash) > 3))
+	if (plen > bits)
 		return -1;
 	if (*family && *family != fam)
 		return -1;
 	*family = fam;
 	mnl_attr_put(nlh, addr_attr, bits / 8, a);
-	if (slash)
-		mnl_attr_put_u8(nlh, plen_attr, atoi(slash));
+	if (plen >= 0)
+		mnl_attr_put_u8(nlh, plen_attr, plen);
 	return 0;
 }
 
@@ -2349,25 +2357,14 @@ static int fw_nl_list(void)
 static int fw_put_prefix(struct nlmsghdr *nlh, const char *arg, uint16_t addr_attr,
 			 uint16_t plen_attr)
 {
-	char buf[INET6_ADDRSTRLEN + 8], *slash;
 	unsigned char a[16];
-	int fam;
+	int fam, plen;
 
-	snprintf(buf, sizeof(buf), "%s", arg);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash++ = '\0';
-	if (inet_pton(AF_INET, buf, a) == 1)
-		fam = AF_INET;
-	else if (inet_pton(AF_INET6, buf, a) == 1)
-		fam = AF_INET6;
-	else
-		return -1;
-	if (slash && (!is_number(slash) || strlen(slash) > 3 || atoi(slash) > 255))
+	if (split_prefix(arg, a, &fam, &plen) || plen > 255)
 		return -1;
 	mnl_attr_put(nlh, addr_attr, fam == AF_INET ? 4 : 16, a);
-	if (slash)
-		mnl_attr_put_u8(nlh, plen_attr, atoi(slash));
+	if (plen >= 0)
+		mnl_attr_put_u8(nlh, plen_attr, plen);
 	return 0;
 }
 
