@@ -100,9 +100,12 @@ check "the transfer survives the link flap, byte-exact" wait $cpid
 # the server side's own (skb->dev f1), so deleting the client side's f0,
 # where it came in, drops none of them; deleting f1, where they go out,
 # drops all that wait (counted). Neither deletion may wait on the queue,
-# and no freed device may be read when the rest is sent. 16 kbit/s: ten
-# queued segments take seven seconds to leave, time enough to delete a
-# device under them even on the debug kernel.
+# and no freed device may be read when the rest is sent (at group del).
+# Once ten segments wait, the group's rate drops to 8 bit/s: nothing leaves
+# and CoDel (which judges on the way out) drops nothing, so the queue is
+# still full when the device goes, however slow the kernel. At 16 kbit/s a
+# slow debug kernel could reach the deletion after CoDel and the sender's
+# backoff had emptied the queue, leaving f1 nothing to drop.
 fwd nft -f - <<-EOF || fail "nft ruleset"
 	table inet fault_teardown {
 		chain post {
@@ -111,29 +114,32 @@ fwd nft -f - <<-EOF || fail "nft ruleset"
 		}
 	}
 EOF
-fwd_write groups "add 7 rate 16kbit burst 3000 mode shape limit 2000p limit 4m" || fail "group add"
-fwd_write groups "bind 7 proto tcp dport 9000 dir orig" || fail "bind"
 # group_key KEY [LINE]: group 7's KEY, from LINE (default: the group's line now).
 group_key() {
 	local line=${2:-$(grep "^7 " "$FWD_PROC/groups")}
 	[[ $line =~ " $1 "([0-9]+) ]] && echo "${BASH_REMATCH[1]}"
 }
-# Drops for a device gone: all drops but the queue limits' and CoDel's,
-# from one reading of the group's line (CoDel may drop between two).
+# device_drops [LINE]: drops for a device gone, all but the queue limits'
+# and CoDel's, from one reading of the group's line (default: now).
 device_drops() {
-	local line
-	line=$(grep "^7 " "$FWD_PROC/groups")
+	local line=${1:-$(grep "^7 " "$FWD_PROC/groups")}
 	echo $(($(group_key dropped "$line") - $(group_key overlimit "$line") - $(group_key codel_dropped "$line")))
 }
 _queued() { [ "$(group_key queued)" -ge 10 ]; }
-# queue_spliced PORT: a spliced client on PORT streaming into group 7 until killed; its pid in $CPID.
+# queue_spliced PORT: a new group 7 and a spliced client on PORT streaming
+# into it, frozen once ten segments wait; the client's pid in $CPID, the
+# group's line after the freeze in $LINE.
 queue_spliced() {
+	fwd_write groups "add 7 rate 16kbit burst 3000 mode shape limit 2000p limit 4m" || fail "group add"
+	fwd_write groups "bind 7 proto tcp dport 9000 dir orig" || fail "bind"
 	handoff "$1" --server $SRV_IP4:9000 || return 1
 	ip netns exec "$NS_CLI" python3 -S "$tool" client --connect "$FWD_CLI_IP4:$1" --bytes 200000 \
 		> "$L/queued.client.$1" 2>&1 &
 	CPID=$!
 	defer "kill -9 $CPID 2>/dev/null"
 	check "spliced segments wait in the 16 kbit/s group" wait_until 60 _queued
+	fwd_write groups "change 7 rate 8bit" || fail "group change"
+	LINE=$(grep "^7 " "$FWD_PROC/groups")
 }
 # link_again NS DEV FWD_DEV IP4 IP6 FWD_IP4 FWD_IP6: a veth between NS and the
 # forwarder as setup_topology built it (deleting one end took its peer along).
@@ -147,18 +153,25 @@ link_again() {
 	EOF
 }
 queue_spliced 8730
-before=$(device_drops)
+before=$(device_drops "$LINE")
 check "f0 (where they came in) deleted at once" timeout 30 ip -n "$NS_FWD" link del f0
-log "after f0: queued $(group_key queued), device drops $before -> $(device_drops)"
-expect_eq "no segment dropped for f0: they do not name it" "$before" "$(device_drops)"
+after=$(grep "^7 " "$FWD_PROC/groups")
+log "after f0: queued $(group_key queued "$LINE") -> $(group_key queued "$after"), device drops $before -> $(device_drops "$after")"
+expect_eq "no segment dropped for f0: they do not name it" "$before" "$(device_drops "$after")"
+check "the segments still wait once f0 is gone" \
+	test "$(group_key queued "$after")" -ge "$(group_key queued "$LINE")"
 kill -9 $CPID 2>/dev/null
+fwd_write groups "del 7" || fail "group del"
 link_again "$NS_CLI" c0 f0 $CLI_IP4 $CLI_IP6 $FWD_CLI_IP4 $FWD_CLI_IP6
 queue_spliced 8731
-before=$(device_drops)
+before=$(device_drops "$LINE")
+waiting=$(group_key queued "$LINE")
 check "f1 (where they go out) deleted at once" timeout 30 ip -n "$NS_FWD" link del f1
-log "after f1: queued $(group_key queued), device drops $before -> $(device_drops)"
-expect_eq "nothing left queued for the deleted f1" 0 "$(group_key queued)"
-check "the dropped segments counted" test "$(device_drops)" -gt "$before"
+after=$(grep "^7 " "$FWD_PROC/groups")
+log "after f1: queued $waiting -> $(group_key queued "$after"), device drops $before -> $(device_drops "$after")"
+expect_eq "nothing left queued for the deleted f1" 0 "$(group_key queued "$after")"
+check "all $waiting waiting segments dropped and counted" \
+	test "$(device_drops "$after")" -ge $((before + waiting))
 kill -9 $CPID 2>/dev/null
 fwd_write groups "del 7" || fail "group del"
 fwd nft delete table inet fault_teardown
