@@ -95,10 +95,13 @@ sys.exit(1)' "$tmp/events"
 fset timeout_udp 60
 kill -INT $mon
 check "monitor exits 0 on SIGINT" wait $mon
-ip netns exec "$NS_FWD" "$ctl" monitor count 1 > "$tmp/text" 2>/dev/null &
+# NEW events only (a timeout's closing event could come first on a slow
+# kernel); timeout bounds the wait should the event never come.
+ip netns exec "$NS_FWD" timeout 60 "$ctl" monitor -e NEW count 1 > "$tmp/text" 2> "$tmp/monitor1.err" &
 mon=$!
 defer "kill $mon"
-wait_until 10 sh -c "echo x | ip netns exec $NS_CLI socat -u - UDP:$SRV_IP4:5455; ! kill -0 $mon" 2>/dev/null
+check "monitor -e NEW count 1 subscribed" wait_until 10 grep -q listening "$tmp/monitor1.err"
+check "a UDP flow to 5455" sh -c "echo x | ip netns exec $NS_CLI socat -u - UDP:$SRV_IP4:5455"
 check "monitor count 1 stops after one event" wait $mon
 check "monitor text line" grep -qE '^\[new\] id [0-9]+ udp 10.0.1.2:[0-9]+ -> 10.0.2.2:5455' "$tmp/text"
 
@@ -132,7 +135,8 @@ assert s and all(\"id\" not in x for x in s), s'"
 srv socat -u TCP-LISTEN:9001,reuseaddr OPEN:/dev/null &
 defer "kill $!"
 wait_listener "$NS_SRV" t 9001 || finish
-cli socat -u OPEN:/dev/zero TCP:$SRV_IP4:9001 &
+# Not through cli(): $! would be the subshell's, and kill would leave socat running.
+ip netns exec "$NS_CLI" socat -u OPEN:/dev/zero TCP:$SRV_IP4:9001 &
 bulk=$!
 defer "kill $bulk"
 bulk_flowing() {

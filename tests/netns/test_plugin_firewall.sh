@@ -160,8 +160,17 @@ check "rule 1 hit once" grep -q '^1 intercept proto tcp dport 5002 hits 1$' $FWD
 check "rule 2 hit once" grep -q '^2 intercept class ssh hits 1$' $FWD_PROC/firewall
 check "rule 3 hit" grep -Eq '^3 accept dst 10.0.2.0/24 hits [1-9]' $FWD_PROC/firewall
 check "took_over counted" test "$(awk '$1 == "firewall" { print $6 }' $FWD_PROC/plugins)" = 2
-expect_eq "fwdctl firewall list (netlink): the counters as in the file" \
-	"$(tail -n 2 $FWD_PROC/firewall)" "$(fctl firewall list 2>&1 | tail -n 2)"
+# The counters over netlink: intercepted_sessions as in the file; dropped_packets
+# between two readings of the file around it (the intercepted client retransmits).
+fw_counter() { awk -v k="$1" '$1 == k { print $2 }'; }
+drops_before=$(fw_counter dropped_packets < $FWD_PROC/firewall)
+nl_list=$(fctl firewall list 2>&1)
+drops_after=$(fw_counter dropped_packets < $FWD_PROC/firewall)
+expect_eq "fwdctl firewall list (netlink): intercepted_sessions as in the file" \
+	"$(fw_counter intercepted_sessions < $FWD_PROC/firewall)" "$(fw_counter intercepted_sessions <<< "$nl_list")"
+nl_drops=$(fw_counter dropped_packets <<< "$nl_list")
+check "fwdctl firewall list (netlink): dropped_packets as in the file ($drops_before <= ${nl_drops:-none} <= $drops_after)" \
+	test "${nl_drops:--1}" -ge "$drops_before" -a "${nl_drops:--1}" -le "$drops_after"
 
 # 64 rules at most: 61 more over netlink (one fwdctl -b), the 65th refused.
 for p in $(seq 1001 1061); do echo "firewall add accept dport $p"; done > "$dir/more"

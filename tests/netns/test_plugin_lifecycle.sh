@@ -68,8 +68,7 @@ check "iperf3 finished without error" wait "$iperf_pid"
 check "iperf3 moved data" grep -q 'sender' /tmp/plugin_lc.$$
 check "final plugin unload" rmmod fwd_synretx
 insmod "$DFI_KO" || fail "final dfi load"
-sleep 1
-check "dfi called for the new UDP sessions" \
-	test "$(awk '$1 == "dfi" { print $5 }' $FWD_PROC/plugins)" -gt 0
+_dfi_called() { [ "$(awk '$1 == "dfi" { print $5 }' $FWD_PROC/plugins)" -gt 0 ]; }
+check "dfi called for the new UDP sessions" wait_until 30 _dfi_called
 check "final dfi unload" rmmod fwd_dfi
 finish

@@ -12,10 +12,11 @@ require_cmd socat python3
 tool=$FWD_TOP/tests/netns/splice_tool.py
 L=$FWD_LOGDIR
 bytes=$(scaled 4000000)
-# About 12 s of transfer (20 s on the debug kernel, where each Python start
-# takes seconds): room for the injections to land inside it.
+# About 12 s of transfer (30 s on the debug kernel, where each Python start
+# takes seconds; 20 s left 10 s to spare): room for the injections to land
+# inside it.
 secs=12
-debug_kernel && secs=20
+debug_kernel && secs=30
 rate=$((bytes / secs))
 
 setup_topology || exit 1
