@@ -30,7 +30,7 @@ table inet fwd_vm_pin {
 EOF
 
 echo "vm: kernel $(uname -r), $(nproc) cpus"
-bash -c "$FWD_CMD" 2>&1 | tee "$out/output.log"
+"${FWD_CMD[@]}" 2>&1 | tee "$out/output.log"
 rc=${PIPESTATUS[0]}
 
 verdict=0

@@ -115,7 +115,10 @@ rm -f "$out"/{rc,output.log,console.log,dmesg.txt,splats.txt,kmemleak.txt}
 cp "$here/guest.sh" "$out/guest.sh"
 {
 	printf 'FWD_PWD=%q\n' "$PWD"
-	printf 'FWD_CMD=%q\n' "$*"
+	# An array, each word quoted: the guest runs COMMAND's words as given.
+	printf 'FWD_CMD=('
+	printf ' %q' "$@"
+	printf ' )\n'
 	# Settings the tests take from the environment travel with the command.
 	for k in $(compgen -e); do
 		case $k in
