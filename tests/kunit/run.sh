@@ -37,7 +37,7 @@ for ko in "$build"/tests/kunit/*_kunit.ko; do
 	for s in $suites; do
 		ktap=$logdir/$s.ktap
 		cp "$debugfs/$s/results" "$ktap"
-		cases=0
+		cases=0 case_fails=0
 		while IFS= read -r line; do
 			[[ $line =~ ^\ {4}(not\ ok|ok)\ ([0-9]+)\ ([^ #]+)(.*)$ ]] || continue
 			cases=$((cases + 1))
@@ -45,12 +45,22 @@ for ko in "$build"/tests/kunit/*_kunit.ko; do
 			if [ "${BASH_REMATCH[1]}" = ok ]; then
 				say "ok" "$s.$name$rest"
 			else
+				case_fails=$((case_fails + 1))
 				say "not ok" "$s.$name"
 				# The failed expectations are the diagnostics printed above the result line.
 				grep -B15 -F "not ok ${BASH_REMATCH[2]} $name" "$ktap" | grep '#' | sed 's/^ */#   /' | tail -n 15
 			fi
 		done < "$ktap"
 		[ $cases -gt 0 ] || say "not ok" "$s: no test case results"
+		# A case's log has a fixed size: one that overflows (many failed
+		# expectations) loses its own result line. The suite's line still counts it.
+		result=$(grep -E "^(not ok|ok) [0-9]+ $s\$" "$ktap")
+		if [ -z "$result" ]; then
+			say "not ok" "$s: no suite result line"
+		elif [ "${result%% *}" = not ] && [ $case_fails -eq 0 ]; then
+			say "not ok" "$s: the suite failed ($(grep -o 'fail:[0-9]*' "$ktap" | tail -n 1)), its failed case's log overflowed"
+			grep '#' "$ktap" | grep -v '# Totals\|# Subtest' | sed 's/^ */#   /' | tail -n 15
+		fi
 	done
 	rmmod "$mod"
 done
