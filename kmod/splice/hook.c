@@ -101,22 +101,29 @@ fwd_splice_judge(struct fwd_splice_pair *pair, int side, const struct tcphdr *th
 	}
 	if (th->fin) {
 		u32 fin = seq + payload;
+		bool seen = pair->fin & BIT(side);
 
 		/* An old FIN is a retransmission of one we saw, or forged. */
-		if (before(fin, lo) ? !(pair->fin & BIT(side)) : after(fin, hi))
+		if (before(fin, lo) ? !seen : after(fin, hi))
 			return FWD_SPLICE_REJECT;
 		/*
 		 * A FIN that ends the stream we carried closes our view. One
 		 * ahead of it (data lost before us) goes on, for the receiver
 		 * to judge: its ACK of the FIN closes our view then, as the
-		 * sender never resends a FIN the receiver SACKed.
+		 * sender never resends a FIN the receiver SACKed. One inside
+		 * the data we carried cannot be the sender's (its stream goes
+		 * on past it) unless it is the FIN seen ahead, resent with the
+		 * lost data: a blind in-window FIN is rejected, not a close.
 		 */
-		if (!(pair->fin & BIT(side))) {
-			if (!after(seq, pair->snd_end[peer])) {
-				timeout = fwd_splice_fin(pair, side);
-			} else {
+		if (!seen) {
+			if (after(seq, pair->snd_end[peer])) {
 				pair->fin_ahead |= BIT(side);
 				pair->fin_end[side] = fin + 1;
+			} else if (!before(fin, pair->snd_end[peer]) ||
+				   ((pair->fin_ahead & BIT(side)) && fin + 1 == pair->fin_end[side])) {
+				timeout = fwd_splice_fin(pair, side);
+			} else {
+				return FWD_SPLICE_REJECT;
 			}
 		}
 	}

@@ -413,12 +413,10 @@ static enum fwd_splice_verdict test_judge_seg(struct fwd_splice_pair *pair, int 
 }
 
 /*
- * A FIN that reaches the pair ahead of data lost before it (the sender
- * resends the data; the receiver SACKed the FIN, so it is never resent):
- * the receiver's ACK of the FIN closes that side, and after the other
- * side's FIN the pair is in TIME_WAIT, not left open until its idle timeout.
+ * An established pair for the judge, without translation: client bytes
+ * from 1000 on, server bytes from 5000 on, nothing in flight, 64 KB windows.
  */
-static void judge_fin_ahead_of_loss(struct kunit *test)
+static struct fwd_splice_pair *test_judge_pair(struct kunit *test)
 {
 	struct fwd_net *fn = kunit_kzalloc(test, sizeof(*fn), GFP_KERNEL);
 	struct fwd_splice_pair *pair = kunit_kzalloc(test, sizeof(*pair), GFP_KERNEL);
@@ -432,7 +430,6 @@ static void judge_fin_ahead_of_loss(struct kunit *test)
 	spin_lock_init(&pair->lock);
 	timer_setup(&pair->timer, test_judge_timer, 0);
 	pair->state = FWD_SPLICE_ESTABLISHED;
-	/* No translation: client bytes from 1000 on, server bytes from 5000 on. */
 	pair->snd_end[srv] = 1000;
 	pair->acked[srv] = 1000;
 	pair->maxend[srv] = 1000 + 0xffff;
@@ -441,6 +438,19 @@ static void judge_fin_ahead_of_loss(struct kunit *test)
 	pair->acked[cli] = 5000;
 	pair->maxend[cli] = 5000 + 0xffff;
 	pair->wnd[cli] = 0xffff;
+	return pair;
+}
+
+/*
+ * A FIN that reaches the pair ahead of data lost before it (the sender
+ * resends the data; the receiver SACKed the FIN, so it is never resent):
+ * the receiver's ACK of the FIN closes that side, and after the other
+ * side's FIN the pair is in TIME_WAIT, not left open until its idle timeout.
+ */
+static void judge_fin_ahead_of_loss(struct kunit *test)
+{
+	struct fwd_splice_pair *pair = test_judge_pair(test);
+	const int cli = FWD_SPLICE_CLIENT, srv = FWD_SPLICE_SERVER;
 
 	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, cli, 1000, 5000, 100, false), FWD_SPLICE_FORWARD);
 	/* 1100-1199 lost before us; the FIN at 1200 comes first. */
@@ -456,6 +466,40 @@ static void judge_fin_ahead_of_loss(struct kunit *test)
 	del_timer_sync(&pair->timer);
 }
 
+/*
+ * A blind FIN that lands in the window but inside data the pair already
+ * carried cannot be the sender's: it is rejected and the pair stays open.
+ * The sender's own FIN, at the end of its stream, still closes its side, as
+ * does the FIN seen ahead of a loss when it is resent with the lost data.
+ */
+static void judge_blind_fin_in_window(struct kunit *test)
+{
+	struct fwd_splice_pair *pair = test_judge_pair(test);
+	const int cli = FWD_SPLICE_CLIENT, srv = FWD_SPLICE_SERVER;
+
+	/* 1000-2999 carried, 1000-1999 acked. */
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, cli, 1000, 5000, 2000, false), FWD_SPLICE_FORWARD);
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, srv, 5000, 2000, 0, false), FWD_SPLICE_FORWARD);
+	/* Forged, bare and with data, within what the server acked and what is in flight. */
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, cli, 2500, 5000, 0, true), FWD_SPLICE_REJECT);
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, cli, 2000, 5000, 10, true), FWD_SPLICE_REJECT);
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, srv, 5000, 2000, 0, false), FWD_SPLICE_FORWARD);
+	KUNIT_EXPECT_EQ(test, pair->state, FWD_SPLICE_ESTABLISHED);
+	/* The client's real FIN, with its last bytes. */
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, cli, 2900, 5000, 100, true), FWD_SPLICE_FORWARD);
+	KUNIT_EXPECT_EQ(test, pair->state, FWD_SPLICE_FIN_WAIT);
+	del_timer_sync(&pair->timer);
+
+	/* The server's FIN seen ahead of a loss, then resent together with the lost bytes. */
+	pair = test_judge_pair(test);
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, srv, 5000, 1000, 100, false), FWD_SPLICE_FORWARD);
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, srv, 5200, 1000, 0, true), FWD_SPLICE_FORWARD);
+	KUNIT_EXPECT_EQ(test, pair->state, FWD_SPLICE_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, srv, 5100, 1000, 100, true), FWD_SPLICE_FORWARD);
+	KUNIT_EXPECT_EQ(test, pair->state, FWD_SPLICE_FIN_WAIT);
+	del_timer_sync(&pair->timer);
+}
+
 static struct kunit_case fwd_splice_cases[] = {
 	KUNIT_CASE(xlate_header_fields),
 	KUNIT_CASE(xlate_ack_needs_ack_flag),
@@ -468,6 +512,7 @@ static struct kunit_case fwd_splice_cases[] = {
 	KUNIT_CASE(xlate_nonlinear),
 	KUNIT_CASE(mss_fitting),
 	KUNIT_CASE(judge_fin_ahead_of_loss),
+	KUNIT_CASE(judge_blind_fin_in_window),
 	{}
 };
 

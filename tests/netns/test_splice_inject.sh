@@ -5,8 +5,9 @@
 # spread over the sequence space) arrive from the client's side and from the
 # server's side. The pair stays ESTABLISHED, the transfer stays byte-exact,
 # RSTs and FINs outside the window are counted as invalid and SYNs get
-# challenge ACKs. (An exact-sequence RST still ends a pair:
-# test_splice_teardown's first case.)
+# challenge ACKs. Then FINs aimed inside data the pair already carried, by
+# an attacker who sees the client's segments: dropped, not a close. (An
+# exact-sequence RST still ends a pair: test_splice_teardown's first case.)
 . "$(dirname "$0")/lib.sh"
 require_cmd socat python3
 tool=$FWD_TOP/tests/netns/splice_tool.py
@@ -49,9 +50,44 @@ log "$(cat "$L/inject.client")"
 
 invalid=$(( $(stat invalid) - invalid0 )) challenges=$(( $(stat challenge_acks) - challenges0 ))
 log "invalid +$invalid, challenge_acks +$challenges"
-# 256 RSTs and FINs: a few may fall inside a window (RSTs there are challenged, FINs go on).
+# 256 RSTs and FINs: a few may fall inside a window (RSTs there are challenged;
+# FINs inside the carried data are invalid too, FINs ahead of it go on).
 check "out-of-window RSTs and FINs counted invalid ($invalid of 256)" test "$invalid" -ge 200
 # Every SYN, and every in-window RST, is challenged (well under the 1000/s limit).
 check "SYNs answered with challenge ACKs ($challenges, at least 128)" test "$challenges" -ge 128
 expect_eq "spliced, not relayed" "handoff ok" "$(cat "$L/inject.handoff")"
+
+# A FIN inside data the pair already carried, from an attacker who sees the
+# client's segments: with the server's ACKs held back, the client's data
+# stays in flight, and FINs just past the first byte of one of its segments
+# land in the server's window but not at the end of the client's stream.
+# The pair must drop them (invalid), not take them as the client's close.
+fwd python3 -S "$tool" handoff --port 8301 --server $SRV_IP4:9000 > "$L/inject.handoff2" 2>&1 &
+defer "kill $!"
+wait_listener "$NS_FWD" t 8301 || finish
+cli python3 -S "$tool" client --connect $FWD_CLI_IP4:8301 --bind-port 41001 --bytes "$bytes" \
+	--rate "$rate" --seed 8 > "$L/inject.client2" 2>&1 &
+client=$!
+pair2() { grep "client $CLI_IP4:41001 " $FWD_PROC/show; }
+_pair2_flowing() { [[ $(pair2) == *"state ESTABLISHED"* ]] && [[ $(pair2) =~ c2s_bytes\ [0-9]{5,} ]]; }
+check "second pair spliced and carrying data" wait_until 60 _pair2_flowing
+srv nft -f - <<-EOF || fail "nft: hold the server's ACKs"
+	table inet hold_acks {
+		chain out {
+			type filter hook output priority 0;
+			tcp sport 9000 drop
+		}
+	}
+EOF
+defer "ip netns exec $NS_SRV nft delete table inet hold_acks 2>/dev/null"
+invalid0=$(stat invalid)
+check "FINs forged inside the client's carried data sent" \
+	cli python3 -S "$tool" inject-inside --src $CLI_IP4:41001 --dst $FWD_CLI_IP4:8301 --dev c0 --count 8
+log "$(pair2)"
+expect_eq "pair still ESTABLISHED after FINs inside its data" ESTABLISHED \
+	"$(pair2 | sed -n 's/.* state \([A-Z_]*\) .*/\1/p')"
+check "the 8 FINs counted invalid (+$(( $(stat invalid) - invalid0 )))" test $(( $(stat invalid) - invalid0 )) -ge 8
+srv nft delete table inet hold_acks
+check "echo byte-exact after the forged FINs" wait $client
+log "$(cat "$L/inject.client2")"
 finish
