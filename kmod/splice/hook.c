@@ -78,9 +78,10 @@ fwd_splice_judge(struct fwd_splice_pair *pair, int side, const struct tcphdr *th
 	const struct fwd_splice_xlate *x = &pair->xlate[side];
 	int peer = !side;
 	u32 seq = ntohl(th->seq) + x->seq_delta;
-	u32 end = seq + payload + th->fin;
+	u32 end = seq + payload;	/* and the FIN's, once taken */
 	u32 lo = pair->acked[peer];
 	u32 hi = pair->maxend[peer];
+	bool fin_taken = false;
 	u32 timeout = 0;
 
 	if (!after(hi, lo))
@@ -110,42 +111,58 @@ fwd_splice_judge(struct fwd_splice_pair *pair, int side, const struct tcphdr *th
 		 * A FIN that ends the stream we carried closes our view. One
 		 * ahead of it (data lost before us) goes on, for the receiver
 		 * to judge: its ACK of the FIN closes our view then, as the
-		 * sender never resends a FIN the receiver SACKed. One inside
-		 * the data we carried cannot be the sender's (its stream goes
-		 * on past it) unless it is the FIN seen ahead, resent with the
-		 * lost data: a blind in-window FIN is rejected, not a close.
+		 * sender never resends a FIN the receiver SACKed; until then it
+		 * moves nothing, as it may be forged. One inside the data we
+		 * carried cannot be the sender's (its stream goes on past it)
+		 * unless it is the FIN seen ahead, resent with the lost data: a
+		 * blind in-window FIN is rejected, not a close.
 		 */
-		if (!seen) {
-			if (after(seq, pair->snd_end[peer])) {
-				pair->fin_ahead |= BIT(side);
-				pair->fin_end[side] = fin + 1;
-			} else if (!before(fin, pair->snd_end[peer]) ||
-				   ((pair->fin_ahead & BIT(side)) && fin + 1 == pair->fin_end[side])) {
-				timeout = fwd_splice_fin(pair, side);
-			} else {
-				return FWD_SPLICE_REJECT;
-			}
+		if (seen) {
+			fin_taken = true;
+		} else if (after(seq, pair->snd_end[peer])) {
+			pair->fin_ahead |= BIT(side);
+			pair->fin_end[side] = fin + 1;
+		} else if (!before(fin, pair->snd_end[peer]) ||
+			   ((pair->fin_ahead & BIT(side)) && fin + 1 == pair->fin_end[side])) {
+			timeout = fwd_splice_fin(pair, side);
+			fin_taken = true;
+		} else {
+			return FWD_SPLICE_REJECT;
 		}
 	}
+	/* The sender sends nothing after its FIN: data past one seen ahead proves it forged. */
+	if (payload && (pair->fin_ahead & BIT(side)) && after(end, pair->fin_end[side] - 1))
+		pair->fin_ahead &= ~BIT(side);
+	end += fin_taken;
 	/*
 	 * Data within the receiver's window moves our end, past a gap left by
 	 * a loss before us too (the sender will not resend what the receiver
 	 * SACKed); a forged far-ahead seq cannot move it.
 	 */
-	if (after(end, pair->snd_end[peer]) && !after(end, hi + th->fin))
+	if ((payload || fin_taken) && after(end, pair->snd_end[peer]) &&
+	    !after(end, hi + fin_taken))
 		pair->snd_end[peer] = end;
 	if (th->ack) {
 		u32 ack = ntohl(th->ack_seq);
+		bool acks_fin = (pair->fin_ahead & BIT(peer)) && ack == pair->fin_end[peer];
 
-		/* An ACK of bytes never sent is the sender's (or a forger's) problem, not our view. */
-		if (!before(ack, pair->acked[side]) && !after(ack, pair->snd_end[side])) {
+		/*
+		 * An ACK of bytes never sent is the sender's (or a forger's)
+		 * problem, not our view; the FIN seen ahead was sent, and its
+		 * ACK takes it into the stream.
+		 */
+		if (!before(ack, pair->acked[side]) &&
+		    (!after(ack, pair->snd_end[side]) || acks_fin)) {
 			pair->acked[side] = ack;
 			pair->wnd[side] = (u32)ntohs(th->window) <<
 					  min_t(u8, x->wscale_in, TCP_MAX_WSCALE);
 			if (after(ack + pair->wnd[side], pair->maxend[side]))
 				pair->maxend[side] = ack + pair->wnd[side];
-			if ((pair->fin_ahead & BIT(peer)) && !before(ack, pair->fin_end[peer]))
+			if ((pair->fin_ahead & BIT(peer)) && !before(ack, pair->fin_end[peer])) {
+				if (after(ack, pair->snd_end[side]))
+					pair->snd_end[side] = ack;
 				timeout = fwd_splice_fin(pair, peer);
+			}
 		}
 	}
 	/* A shorter timeout takes effect now; longer ones are re-armed lazily by the timer. */

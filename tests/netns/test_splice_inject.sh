@@ -71,6 +71,13 @@ client=$!
 pair2() { grep "client $CLI_IP4:41001 " $FWD_PROC/show; }
 _pair2_flowing() { [[ $(pair2) == *"state ESTABLISHED"* ]] && [[ $(pair2) =~ c2s_bytes\ [0-9]{5,} ]]; }
 check "second pair spliced and carrying data" wait_until 60 _pair2_flowing
+# A second watcher sees the client's data before and during the hold, then
+# aims a FIN one byte past its end: ahead of what the pair carried.
+cli python3 -S "$tool" inject-inside --src $CLI_IP4:41001 --dst $FWD_CLI_IP4:8301 --dev c0 --count 1 \
+	--ahead "$L/inject.go" > "$L/inject.ahead" 2>&1 &
+ahead=$!
+_ready() { grep -q ready "$L/inject.ahead"; }
+check "the second watcher ready" wait_until 30 _ready
 srv nft -f - <<-EOF || fail "nft: hold the server's ACKs"
 	table inet hold_acks {
 		chain out {
@@ -87,7 +94,19 @@ log "$(pair2)"
 expect_eq "pair still ESTABLISHED after FINs inside its data" ESTABLISHED \
 	"$(pair2 | sed -n 's/.* state \([A-Z_]*\) .*/\1/p')"
 check "the 8 FINs counted invalid (+$(( $(stat invalid) - invalid0 )))" test $(( $(stat invalid) - invalid0 )) -ge 8
+touch "$L/inject.go"
+check "a FIN one byte ahead of the client's data sent" wait $ahead
+log "$(cat "$L/inject.ahead")"
 srv nft delete table inet hold_acks
+# The pair forwards a FIN ahead (it may have overtaken lost data) and waits
+# for the receiver's ACK of it; the client's data going past it shows it forged.
+c2s() { pair2 | sed -n 's/.* c2s_bytes \([0-9]*\) .*/\1/p'; }
+past=$(( $(c2s) + 50000 ))
+_went_past() { [ "$(c2s)" -ge $past ]; }
+check "the client's data went on past the FIN ahead" wait_until 30 _went_past
+log "$(pair2)"
+expect_eq "pair still ESTABLISHED once the data went past the FIN ahead" ESTABLISHED \
+	"$(pair2 | sed -n 's/.* state \([A-Z_]*\) .*/\1/p')"
 check "echo byte-exact after the forged FINs" wait $client
 log "$(cat "$L/inject.client2")"
 finish
