@@ -17,6 +17,9 @@ say() {
 	[ "${1%% *}" = not ] && failed=$((failed + 1))
 }
 
+# The KTAP comment lines on stdin, indented as our own, the last 15.
+diagnostics() { grep '#' | sed 's/^ */#   /' | tail -n 15; }
+
 if [ ! -d $debugfs ]; then
 	echo "kunit: this kernel has no KUnit (debugfs $debugfs missing)" >&2
 	exit 2
@@ -48,7 +51,7 @@ for ko in "$build"/tests/kunit/*_kunit.ko; do
 				case_fails=$((case_fails + 1))
 				say "not ok" "$s.$name"
 				# The failed expectations are the diagnostics printed above the result line.
-				grep -B15 -F "not ok ${BASH_REMATCH[2]} $name" "$ktap" | grep '#' | sed 's/^ */#   /' | tail -n 15
+				grep -B15 -F "not ok ${BASH_REMATCH[2]} $name" "$ktap" | diagnostics
 			fi
 		done < "$ktap"
 		[ $cases -gt 0 ] || say "not ok" "$s: no test case results"
@@ -59,7 +62,7 @@ for ko in "$build"/tests/kunit/*_kunit.ko; do
 			say "not ok" "$s: no suite result line"
 		elif [ "${result%% *}" = not ] && [ $case_fails -eq 0 ]; then
 			say "not ok" "$s: the suite failed ($(grep -o 'fail:[0-9]*' "$ktap" | tail -n 1)), its failed case's log overflowed"
-			grep '#' "$ktap" | grep -v '# Totals\|# Subtest' | sed 's/^ */#   /' | tail -n 15
+			grep -v '# Totals\|# Subtest' "$ktap" | diagnostics
 		fi
 	done
 	rmmod "$mod"

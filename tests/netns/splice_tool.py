@@ -440,9 +440,13 @@ def segment(src, dst, sport, dport, seq, ack, flags):
     return ip + tcp
 
 
+def endpoints(args):
+    """--src and --dst as (address, port) pairs."""
+    return [(a.rsplit(":", 1)[0], int(a.rsplit(":", 1)[1])) for a in (args.src, args.dst)]
+
+
 def inject(args):
-    (src, sport), (dst, dport) = [(a.rsplit(":", 1)[0], int(a.rsplit(":", 1)[1]))
-                                  for a in (args.src, args.dst)]
+    (src, sport), (dst, dport) = endpoints(args)
     flags = {"R": 0x04, "S": 0x02, "F": 0x11}
     rng = random.Random(args.seed)
     raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
@@ -458,8 +462,7 @@ def inject(args):
 
 
 def inject_inside(args):
-    (src, sport), (dst, dport) = [(a.rsplit(":", 1)[0], int(a.rsplit(":", 1)[1]))
-                                  for a in (args.src, args.dst)]
+    (src, sport), (dst, dport) = endpoints(args)
     want = (socket.inet_aton(src), socket.inet_aton(dst), sport, dport)
     # ETH_P_ALL: only such packet sockets see what the host sends.
     sniff = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0003))

@@ -5,9 +5,10 @@
 # spread over the sequence space) arrive from the client's side and from the
 # server's side. The pair stays ESTABLISHED, the transfer stays byte-exact,
 # RSTs and FINs outside the window are counted as invalid and SYNs get
-# challenge ACKs. Then FINs aimed inside data the pair already carried, by
-# an attacker who sees the client's segments: dropped, not a close. (An
-# exact-sequence RST still ends a pair: test_splice_teardown's first case.)
+# challenge ACKs. Then FINs aimed inside and just ahead of the data the
+# pair carried, by an attacker who sees the client's segments: neither is
+# taken as a close. (An exact-sequence RST still ends a pair:
+# test_splice_teardown's first case.)
 . "$(dirname "$0")/lib.sh"
 require_cmd socat python3
 tool=$FWD_TOP/tests/netns/splice_tool.py
@@ -32,6 +33,8 @@ cli python3 -S "$tool" client --connect $FWD_CLI_IP4:8300 --bind-port 41000 --by
 	--rate "$rate" --seed 7 > "$L/inject.client" 2>&1 &
 client=$!
 pair() { grep "client $CLI_IP4:41000 " $FWD_PROC/show; }
+# state: the state field of the show line on stdin.
+state() { sed -n 's/.* state \([A-Z_]*\) .*/\1/p'; }
 check "pair spliced" wait_until 60 sh -c "ip netns exec $NS_FWD cat /proc/forwarder/show | grep -q 'client $CLI_IP4:41000 .*state ESTABLISHED'"
 sport=$(pair | sed -n 's/.* server_local [0-9.]*:\([0-9]*\) .*/\1/p')
 [ -n "$sport" ] || { fail "no server-side port in show: $(pair)"; finish; }
@@ -44,7 +47,7 @@ check "blind RST/SYN/FIN from the server's side sent" \
 	srv python3 -S "$tool" inject --src $SRV_IP4:9000 --dst "$FWD_SRV_IP4:$sport" --count 64 --seed 2
 check "the transfer was still running during the injection" kill -0 $client
 expect_eq "pair still ESTABLISHED after the injection" ESTABLISHED \
-	"$(pair | sed -n 's/.* state \([A-Z_]*\) .*/\1/p')"
+	"$(pair | state)"
 check "echo byte-exact through the attack ($((bytes / 1000000)) MB)" wait $client
 log "$(cat "$L/inject.client")"
 
@@ -92,7 +95,7 @@ check "FINs forged inside the client's carried data sent" \
 	cli python3 -S "$tool" inject-inside --src $CLI_IP4:41001 --dst $FWD_CLI_IP4:8301 --dev c0 --count 8
 log "$(pair2)"
 expect_eq "pair still ESTABLISHED after FINs inside its data" ESTABLISHED \
-	"$(pair2 | sed -n 's/.* state \([A-Z_]*\) .*/\1/p')"
+	"$(pair2 | state)"
 check "the 8 FINs counted invalid (+$(( $(stat invalid) - invalid0 )))" test $(( $(stat invalid) - invalid0 )) -ge 8
 touch "$L/inject.go"
 check "a FIN one byte ahead of the client's data sent" wait $ahead
@@ -106,7 +109,7 @@ _went_past() { [ "$(c2s)" -ge $past ]; }
 check "the client's data went on past the FIN ahead" wait_until 30 _went_past
 log "$(pair2)"
 expect_eq "pair still ESTABLISHED once the data went past the FIN ahead" ESTABLISHED \
-	"$(pair2 | sed -n 's/.* state \([A-Z_]*\) .*/\1/p')"
+	"$(pair2 | state)"
 check "echo byte-exact after the forged FINs" wait $client
 log "$(cat "$L/inject.client2")"
 finish
