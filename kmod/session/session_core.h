@@ -43,12 +43,14 @@ struct fwd_tcp_side {
 	u32 isn;		/* sequence number of its SYN */
 	u32 next_seq;		/* one past the highest sequence number it sent */
 	u32 fin_end;		/* sequence number just past its FIN */
+	u32 max_ack;		/* highest ACK it sent: where it expects the peer */
 };
 
 #define FWD_TCPF_SEQ_VALID	0x01	/* next_seq holds a value */
 #define FWD_TCPF_SYN_SEEN	0x02
 #define FWD_TCPF_FIN_SEEN	0x04
 #define FWD_TCPF_FIN_ACKED	0x08
+#define FWD_TCPF_ACK_VALID	0x10	/* max_ack holds a value */
 
 struct fwd_session {
 	struct rhash_head node;

@@ -11,9 +11,13 @@
  * A segment moves the state only if it is in the flow's window, a simplified
  * form of nf_conntrack's tcp_in_window(): its sequence number within
  * FWD_TCP_WINDOW of what its sender sent so far, and its ACK not beyond what
- * the receiver sent. A blind RST or FIN (any sequence number) is then counted
- * as invalid by the caller and changes nothing, and cannot move next_seq
- * either; the endpoints, which check more strictly (RFC 5961), still get it.
+ * the receiver sent. A RST must moreover carry exactly the sequence number
+ * one of the ends expects (RFC 5961, as conntrack does), and a FIN must not
+ * end the stream inside data the receiver already acknowledged. A blind RST
+ * or FIN is then counted as invalid by the caller and changes nothing, and
+ * cannot move next_seq either; the endpoints still get it and judge it
+ * themselves (an in-window RST draws a challenge ACK, and a real reset then
+ * comes back with the exact number).
  */
 #include <linux/kernel.h>
 #include <linux/string.h>
@@ -148,20 +152,25 @@ static void fwd_tcp_rcv_fin_acked(struct fwd_tcp_side *rcv)
  *
  * The ACK must not acknowledge more than the receiver sent. The sequence
  * number must not be more than FWD_TCP_WINDOW ahead of what the sender sent;
- * a RST or FIN must not be more than that behind it either (a real RST or FIN
- * carries the sender's next sequence number, or a little less when it
- * answers a segment). An end whose sequence numbers were never seen (it has
- * not sent anything yet: an unanswered SYN, a one-way pick-up) has no window:
- * its RST must then acknowledge exactly what the other end sent (the RST to
- * a SYN), or carry no ACK (the answer to a picked-up segment, which takes
- * its sequence number from that segment's ACK, which we do not keep). Such a
- * session never saw traffic both ways, so it is evictable anyway.
+ * a FIN must not be more than that behind it either, nor end the sender's
+ * stream inside what the receiver acknowledged (the stream cannot end inside
+ * bytes that were received). A RST must carry the sender's next sequence
+ * number (an active reset) or the one the receiver last acknowledged (a
+ * reset answering one of its segments, or its challenge ACK): a RST
+ * anywhere else in the window is what RFC 5961's receiver answers with a
+ * challenge ACK, not a close. An end whose sequence numbers were never seen
+ * (it has not sent anything yet: an unanswered SYN, a one-way pick-up) has
+ * no window: its RST must then acknowledge exactly what the other end sent
+ * (the RST to a SYN), or carry no ACK (the answer to a picked-up segment,
+ * which takes its sequence number from that segment's ACK, which we do not
+ * keep). Such a session never saw traffic both ways, so it is evictable
+ * anyway.
  */
 bool fwd_tcp_in_window(const struct fwd_tcp_side tcp[FWD_DIR_MAX], enum fwd_dir dir,
 		       const struct fwd_tcp_seg *seg)
 {
 	const struct fwd_tcp_side *snd = &tcp[dir], *rcv = &tcp[!dir];
-	bool rst_fin = seg->flags & (TCPHDR_RST | TCPHDR_FIN);
+	u32 fin;
 
 	if ((seg->flags & TCPHDR_ACK) && (rcv->flags & FWD_TCPF_SEQ_VALID) &&
 	    after(seg->ack, rcv->next_seq))
@@ -171,9 +180,22 @@ bool fwd_tcp_in_window(const struct fwd_tcp_side tcp[FWD_DIR_MAX], enum fwd_dir 
 			return true;
 		return (rcv->flags & FWD_TCPF_SEQ_VALID) && seg->ack == rcv->next_seq;
 	}
+	if (seg->flags & TCPHDR_RST)
+		return seg->seq == snd->next_seq ||
+		       ((rcv->flags & FWD_TCPF_ACK_VALID) && seg->seq == rcv->max_ack);
 	if (after(seg->seq, snd->next_seq + FWD_TCP_WINDOW))
 		return false;
-	return !rst_fin || !before(seg->seq, snd->next_seq - FWD_TCP_WINDOW);
+	if (!(seg->flags & TCPHDR_FIN))
+		return true;
+	/*
+	 * The FIN takes the sequence number after its payload: acknowledged
+	 * already, it was a byte of data, unless it is the FIN we saw.
+	 */
+	fin = seg->seq + seg->len;
+	if ((rcv->flags & FWD_TCPF_ACK_VALID) && before(fin, rcv->max_ack) &&
+	    !((snd->flags & FWD_TCPF_FIN_SEEN) && fin + 1 == snd->fin_end))
+		return false;
+	return !before(seg->seq, snd->next_seq - FWD_TCP_WINDOW);
 }
 EXPORT_SYMBOL_IF_KUNIT(fwd_tcp_in_window);
 
@@ -198,6 +220,12 @@ bool fwd_tcp_update(struct fwd_tcp_side tcp[FWD_DIR_MAX], enum fwd_dir dir,
 	if (!(snd->flags & FWD_TCPF_SEQ_VALID) || after(end, snd->next_seq)) {
 		snd->next_seq = end;
 		snd->flags |= FWD_TCPF_SEQ_VALID;
+	}
+	/* Only an ACK the window check bounded (by what the receiver sent). */
+	if (ack && (rcv->flags & FWD_TCPF_SEQ_VALID) &&
+	    (!(snd->flags & FWD_TCPF_ACK_VALID) || after(seg->ack, snd->max_ack))) {
+		snd->max_ack = seg->ack;
+		snd->flags |= FWD_TCPF_ACK_VALID;
 	}
 
 	if (seg->flags & TCPHDR_RST) {

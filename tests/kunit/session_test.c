@@ -236,8 +236,44 @@ static void tcp_blind_segments(struct kunit *test)
 		/* data far ahead: ignored, next_seq stays */
 		{ O, S_ACK, C + 1 + 0x100000, SV + 1, 100, FWD_TCP_ESTABLISHED,
 		  FWD_TCP_ESTABLISHED, false, true },
-		/* in window, a little behind: a real RST answering old data */
-		{ O, S_RST, C + 1 - 100, 0, 0, FWD_TCP_CLOSED, FWD_TCP_CLOSED },
+		/* in window but not exact: the server challenges it, nothing closes */
+		{ O, S_RST, C + 1 - 100, 0, 0, FWD_TCP_ESTABLISHED, FWD_TCP_ESTABLISHED,
+		  false, true },
+		{ R, S_RST | S_ACK, SV + 1 + 1000, C + 1, 0, FWD_TCP_ESTABLISHED,
+		  FWD_TCP_ESTABLISHED, false, true },
+		/* the client's answer to the challenge ACK: exact */
+		{ O, S_RST, C + 1, 0, 0, FWD_TCP_CLOSED, FWD_TCP_CLOSED },
+	};
+	/*
+	 * Data in flight when the client's stack goes away: its RST answers the
+	 * server's next segment, at the server's ACK, short of what the client
+	 * sent.
+	 */
+	const struct step rst_at_ack[] = {
+		handshake[0], handshake[1], handshake[2],
+		{ O, S_ACK, C + 1, SV + 1, 1000, FWD_TCP_ESTABLISHED, FWD_TCP_ESTABLISHED },
+		{ O, S_ACK, C + 1001, SV + 1, 1000, FWD_TCP_ESTABLISHED, FWD_TCP_ESTABLISHED },
+		{ R, S_ACK, SV + 1, C + 1001, 10, FWD_TCP_ESTABLISHED, FWD_TCP_ESTABLISHED },
+		{ O, S_RST, C + 1000, 0, 0, FWD_TCP_ESTABLISHED, FWD_TCP_ESTABLISHED,
+		  false, true },
+		{ O, S_RST, C + 1001, 0, 0, FWD_TCP_CLOSED, FWD_TCP_CLOSED },
+	};
+	/*
+	 * A FIN cannot end the client's stream inside bytes the server
+	 * acknowledged; the real one, and its retransmission once acknowledged,
+	 * can.
+	 */
+	const struct step fin_in_acked[] = {
+		handshake[0], handshake[1], handshake[2],
+		{ O, S_ACK, C + 1, SV + 1, 1000, FWD_TCP_ESTABLISHED, FWD_TCP_ESTABLISHED },
+		{ R, S_ACK, SV + 1, C + 1001, 0, FWD_TCP_ESTABLISHED, FWD_TCP_ESTABLISHED },
+		{ O, S_FIN, C + 500, SV + 1, 0, FWD_TCP_ESTABLISHED, FWD_TCP_ESTABLISHED,
+		  true, true },
+		{ O, S_FIN, C + 1, SV + 1, 999, FWD_TCP_ESTABLISHED, FWD_TCP_ESTABLISHED,
+		  true, true },
+		{ O, S_FIN, C + 1, SV + 1, 1000, FWD_TCP_FIN_WAIT_1, FWD_TCP_CLOSE_WAIT, true },
+		{ R, S_ACK, SV + 1, C + 1002, 0, FWD_TCP_FIN_WAIT_2, FWD_TCP_CLOSE_WAIT },
+		{ O, S_FIN, C + 1001, SV + 1, 0, FWD_TCP_FIN_WAIT_2, FWD_TCP_CLOSE_WAIT, true },
 	};
 	const struct step exact[] = {
 		handshake[0], handshake[1], handshake[2],
@@ -265,6 +301,8 @@ static void tcp_blind_segments(struct kunit *test)
 	};
 
 	run_script(test, "blind", blind, ARRAY_SIZE(blind));
+	run_script(test, "rst at the receiver's ack", rst_at_ack, ARRAY_SIZE(rst_at_ack));
+	run_script(test, "fin inside acknowledged data", fin_in_acked, ARRAY_SIZE(fin_in_acked));
 	run_script(test, "exact rst", exact, ARRAY_SIZE(exact));
 	run_script(test, "fin in window", fin_ok, ARRAY_SIZE(fin_ok));
 	run_script(test, "rst to a syn", syn_rst, ARRAY_SIZE(syn_rst));

