@@ -67,9 +67,11 @@ static u32 fwd_splice_fin(struct fwd_splice_pair *pair, int side)
  * space, against what the far end acknowledged and offers: a RST counts only
  * at the exact next sequence number (what the far end acked, or what the
  * sender sent last), a RST elsewhere in the window and any SYN get a
- * challenge ACK, a RST or FIN outside it is rejected. Segments that pass move
- * the pair's view of the sender's window, and a FIN that follows the data we
- * carried moves the close state.
+ * challenge ACK, a RST or FIN outside it is rejected. Other segments outside
+ * it are passed on untouched by their ACK (FWD_SPLICE_PASS): a forged one
+ * must not make the pair, or a socket that owes bytes, believe data arrived.
+ * Segments that pass move the pair's view of the sender's window, and a FIN
+ * that follows the data we carried moves the close state.
  */
 enum fwd_splice_verdict
 fwd_splice_judge(struct fwd_splice_pair *pair, int side, const struct tcphdr *th,
@@ -81,7 +83,7 @@ fwd_splice_judge(struct fwd_splice_pair *pair, int side, const struct tcphdr *th
 	u32 end = seq + payload;	/* and the FIN's, once taken */
 	u32 lo = pair->acked[peer];
 	u32 hi = pair->maxend[peer];
-	bool fin_taken = false;
+	bool fin_taken = false, in_window;
 	u32 timeout = 0;
 
 	if (!after(hi, lo))
@@ -100,6 +102,12 @@ fwd_splice_judge(struct fwd_splice_pair *pair, int side, const struct tcphdr *th
 			goto challenge;
 		return FWD_SPLICE_REJECT;
 	}
+	/*
+	 * Whether the segment lands in the receiver's window (RFC 793): one
+	 * that does not is forwarded for the receiver to drop (a keepalive, a
+	 * window probe, a blind forgery), but its ACK says nothing.
+	 */
+	in_window = !before(seq + payload + th->fin, lo) && !after(seq, hi);
 	if (th->fin) {
 		u32 fin = seq + payload;
 		bool seen = pair->fin & BIT(side);
@@ -130,6 +138,8 @@ fwd_splice_judge(struct fwd_splice_pair *pair, int side, const struct tcphdr *th
 			return FWD_SPLICE_REJECT;
 		}
 	}
+	if (!in_window)
+		return FWD_SPLICE_PASS;
 	/* The sender sends nothing after its FIN: data past one seen ahead proves it forged. */
 	if (payload && (pair->fin_ahead & BIT(side)) && after(end, pair->fin_end[side] - 1))
 		pair->fin_ahead &= ~BIT(side);
@@ -459,7 +469,9 @@ static unsigned int fwd_splice_in(void *priv, struct sk_buff *skb,
 		return NF_DROP;
 	}
 
-	if (test_bit(side, &pair->pending) && th->ack && !th->rst) {
+	if (verdict == FWD_SPLICE_PASS) {
+		atomic64_inc(&sn->out_of_window);
+	} else if (test_bit(side, &pair->pending) && th->ack && !th->rst) {
 		/* The local socket still owes this peer bytes: it sees the peer's ACK, nothing more. */
 		if (!before(ntohl(th->ack_seq), pair->pending_end[side]))
 			clear_bit(side, &pair->pending);

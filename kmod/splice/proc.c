@@ -113,6 +113,7 @@ static int fwd_splice_stats_show(struct seq_file *seq, void *v)
 	seq_printf(seq, "drained_bytes %lld\n", atomic64_read(&sn->drained_bytes));
 	seq_printf(seq, "owing %lld\n", atomic64_read(&sn->owing));
 	seq_printf(seq, "invalid %lld\n", atomic64_read(&sn->invalid));
+	seq_printf(seq, "out_of_window %lld\n", atomic64_read(&sn->out_of_window));
 	seq_printf(seq, "challenge_acks %lld\n", atomic64_read(&sn->challenge_acks));
 	seq_printf(seq, "icmp_pmtu %lld\n", atomic64_read(&sn->icmp_pmtu));
 	seq_printf(seq, "icmp_relayed %lld\n", atomic64_read(&sn->icmp_relayed));

@@ -149,7 +149,7 @@ struct fwd_splice_net {
 	atomic64_t next_id;		/* pair ids */
 	atomic64_t installed, refused, expired, muted, dropped;
 	atomic64_t drained_bytes, owing;
-	atomic64_t invalid, challenge_acks, icmp_pmtu, icmp_relayed;
+	atomic64_t invalid, out_of_window, challenge_acks, icmp_pmtu, icmp_relayed;
 	/* challenge ACKs and relayed ICMP errors: at most FWD_SPLICE_CHALLENGE_LIMIT a second */
 	unsigned long challenge_second;
 	atomic_t challenge_budget;
@@ -180,6 +180,7 @@ u32 fwd_splice_timeout(const struct fwd_splice_pair *pair);
 /* hook.c */
 enum fwd_splice_verdict {
 	FWD_SPLICE_FORWARD,
+	FWD_SPLICE_PASS,	/* forward it; outside the window, its ACK was not taken */
 	FWD_SPLICE_CHALLENGE,	/* drop it, answer with a challenge ACK */
 	FWD_SPLICE_REJECT,	/* drop it, count it as invalid */
 };

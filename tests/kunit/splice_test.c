@@ -530,6 +530,38 @@ static void judge_blind_fin_ahead(struct kunit *test)
 	del_timer_sync(&pair->timer);
 }
 
+/*
+ * A segment outside the receiver's window is passed on for the receiver to
+ * drop, and its ACK is not taken: a forged one acknowledging bytes still in
+ * flight would otherwise make the pair acknowledge them to their sender (in
+ * a challenge ACK), which then never resends them if they were lost. The
+ * same ACK on a segment in the window is taken.
+ */
+static void judge_ack_outside_window(struct kunit *test)
+{
+	struct fwd_splice_pair *pair = test_judge_pair(test);
+	const int cli = FWD_SPLICE_CLIENT, srv = FWD_SPLICE_SERVER;
+	struct fwd_splice_challenge c;
+	struct tcphdr syn = { .seq = htonl(1000), .syn = 1, .doff = sizeof(syn) / 4 };
+
+	/* 1000-2999 in flight to the server, nothing acked. */
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, cli, 1000, 5000, 2000, false), FWD_SPLICE_FORWARD);
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, srv, 5000 + 0x80000000, 2500, 0, false),
+			FWD_SPLICE_PASS);
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, srv, 4000, 2500, 10, false), FWD_SPLICE_PASS);
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, srv, 5000 + 0x20000, 2500, 0, false),
+			FWD_SPLICE_PASS);
+	KUNIT_EXPECT_EQ(test, pair->acked[srv], 1000U);
+	KUNIT_EXPECT_EQ(test, fwd_splice_judge(pair, cli, &syn, 0, &c), FWD_SPLICE_CHALLENGE);
+	KUNIT_EXPECT_EQ(test, c.ack, 1000U);
+	/* The server's own ACK, in the window. */
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, srv, 5000, 2500, 0, false), FWD_SPLICE_FORWARD);
+	KUNIT_EXPECT_EQ(test, pair->acked[srv], 2500U);
+	/* A keepalive, one byte before what the client acknowledged, passes too. */
+	KUNIT_EXPECT_EQ(test, test_judge_seg(pair, srv, 4999, 2600, 0, false), FWD_SPLICE_PASS);
+	KUNIT_EXPECT_EQ(test, pair->acked[srv], 2500U);
+}
+
 static struct kunit_case fwd_splice_cases[] = {
 	KUNIT_CASE(xlate_header_fields),
 	KUNIT_CASE(xlate_ack_needs_ack_flag),
@@ -544,6 +576,7 @@ static struct kunit_case fwd_splice_cases[] = {
 	KUNIT_CASE(judge_fin_ahead_of_loss),
 	KUNIT_CASE(judge_blind_fin_in_window),
 	KUNIT_CASE(judge_blind_fin_ahead),
+	KUNIT_CASE(judge_ack_outside_window),
 	{}
 };
 

@@ -55,10 +55,11 @@
       up, creates FILE. Then waits until each is reset or closed, or S
       seconds (default 300) pass; prints "hold N reset R eof E open O";
       exit 0 only if every connection was reset.
-  splice_tool.py inject --src IP:PORT --dst IP:PORT --flags RSF --count N [--seed S]
+  splice_tool.py inject --src IP:PORT --dst IP:PORT --flags RSF --count N [--seed S] [--after FILE]
       Blind injection (raw socket, root): for each flag letter (R RST,
       S SYN, F FIN+ACK), N segments with that 4-tuple and sequence numbers
-      spread over the whole 32-bit space.
+      spread over the whole 32-bit space. With --after FILE it prints
+      "ready" and sends once FILE exists.
   splice_tool.py inject-inside --src IP:PORT --dst IP:PORT --dev DEV --count N [--timeout S]
                               [--ahead FILE] [--flags F|R] [--acked]
       An attacker who sees the sender's segments (packet socket on DEV,
@@ -69,6 +70,14 @@
       dst to acknowledge that segment. With --ahead FILE it watches until
       FILE exists and one second more, and aims one byte past the end of
       the data sent so far.
+  splice_tool.py inject-ack --src IP:PORT --dst IP:PORT --dev DEV [--watch S] [--timeout S]
+                           [--go FILE] [--then FILE]
+      An attacker who sees what dst sends to src (packet socket on DEV,
+      root): prints "ready", waits for a data segment from dst to src (one
+      sent once --go's FILE exists), watches S more seconds (default 2),
+      then sends, as src, one ACK of everything dst sent so far with a
+      sequence number 2^31 from src's, outside any window, and creates
+      --then's FILE.
 """
 import argparse
 import errno
@@ -453,6 +462,14 @@ def inject(args):
     flags = {"R": 0x04, "S": 0x02, "F": 0x11}
     rng = random.Random(args.seed)
     raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    if args.after:
+        print("ready", flush=True)
+        deadline = time.monotonic() + 60
+        while not os.path.exists(args.after):
+            if time.monotonic() > deadline:
+                print("inject: %s never appeared" % args.after, file=sys.stderr)
+                return 1
+            time.sleep(0.01)
     n = 0
     for f in args.flags:
         for i in range(args.count):
@@ -517,6 +534,50 @@ def inject_inside(args):
     return 0
 
 
+def inject_ack(args):
+    (src, sport), (dst, dport) = endpoints(args)
+    back = (socket.inet_aton(dst), socket.inet_aton(src), dport, sport)
+    sniff = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0003))
+    sniff.bind((args.dev, 0))
+    sniff.settimeout(0.2)
+    print("ready", flush=True)
+    deadline = time.monotonic() + args.timeout
+    first, top, theirs, stop = None, 0, 0, None
+    while time.monotonic() < (stop or deadline):
+        try:
+            ip, addr = sniff.recvfrom(65535)
+        except socket.timeout:
+            continue
+        ihl = (ip[0] & 15) * 4
+        if addr[1] != 0x0800 or len(ip) < ihl + 20 or ip[9] != socket.IPPROTO_TCP:
+            continue
+        tcp = ip[ihl:]
+        sp, dp, seq, ack = struct.unpack("!HHII", tcp[:12])
+        payload = struct.unpack("!H", ip[2:4])[0] - ihl - (tcp[12] >> 4) * 4
+        if (ip[12:16], ip[16:20], sp, dp) != back or payload <= 0:
+            continue
+        if first is None and args.go and not os.path.exists(args.go):
+            continue
+        if first is None:
+            first, stop = seq, time.monotonic() + args.watch
+        if (seq + payload - first) & 0xffffffff < 1 << 31:
+            top = max(top, (seq + payload - first) & 0xffffffff)
+        theirs = ack
+    if first is None:
+        print("inject-ack: no data segment %s -> %s seen on %s" % (args.dst, args.src, args.dev),
+              file=sys.stderr)
+        return 1
+    end = (first + top) & 0xffffffff
+    far = (theirs + (1 << 31)) & 0xffffffff
+    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    raw.sendto(segment(src, dst, sport, dport, far, end, 0x10), (dst, 0))
+    if args.then:
+        open(args.then, "w").close()
+    print("inject-ack: data seen from seq %u to %u, sent an ACK of %u at seq %u" %
+          (first, end, end, far))
+    return 0
+
+
 def wait_acked(sniff, want, end, deadline):
     """Sniff until the receiver of the flow @want acknowledges @end."""
     back = (want[1], want[0], want[3], want[2])
@@ -573,6 +634,7 @@ def main():
     j.add_argument("--flags", default="RSF")
     j.add_argument("--count", type=int, default=64)
     j.add_argument("--seed", type=int, default=1)
+    j.add_argument("--after")
     k = sub.add_parser("inject-inside")
     k.add_argument("--src", required=True)
     k.add_argument("--dst", required=True)
@@ -582,6 +644,14 @@ def main():
     k.add_argument("--ahead")
     k.add_argument("--flags", choices=["F", "R"], default="F")
     k.add_argument("--acked", action="store_true")
+    a = sub.add_parser("inject-ack")
+    a.add_argument("--src", required=True)
+    a.add_argument("--dst", required=True)
+    a.add_argument("--dev", required=True)
+    a.add_argument("--watch", type=float, default=2)
+    a.add_argument("--timeout", type=float, default=30)
+    a.add_argument("--go")
+    a.add_argument("--then")
     e = sub.add_parser("peer")
     e.add_argument("--connect")
     e.add_argument("--listen", type=int)
@@ -603,7 +673,8 @@ def main():
     o.add_argument("--timeout", type=float, default=300)
     args = p.parse_args()
     return {"handoff": handoff, "client": client, "download": download,
-            "peer": peer, "inject": inject, "inject-inside": inject_inside, "clients": clients,
+            "peer": peer, "inject": inject, "inject-inside": inject_inside,
+            "inject-ack": inject_ack, "clients": clients,
             "hold": hold}[args.cmd](args)
 
 

@@ -7,7 +7,8 @@
 # RSTs and FINs outside the window are counted as invalid and SYNs get
 # challenge ACKs. Then FINs aimed inside and just ahead of the data the
 # pair carried, by an attacker who sees the client's segments: neither is
-# taken as a close. (An exact-sequence RST still ends a pair:
+# taken as a close; and an ACK of data the server lost, forged outside the
+# window: the pair does not take it. (An exact-sequence RST still ends a pair:
 # test_splice_teardown's first case.)
 . "$(dirname "$0")/lib.sh"
 require_cmd socat python3
@@ -112,4 +113,51 @@ expect_eq "pair still ESTABLISHED once the data went past the FIN ahead" ESTABLI
 	"$(pair2 | state)"
 check "echo byte-exact after the forged FINs" wait $client
 log "$(cat "$L/inject.client2")"
+
+# An ACK forged outside the window must not teach the pair anything: while
+# the server loses the client's data (nft drops it on arrival), an attacker
+# who sees it go by acknowledges all of it from the server's side, with a
+# sequence number no window holds, then SYNs draw challenge ACKs to the
+# client. Had the pair taken that ACK, its challenge ACKs would acknowledge
+# the lost data to the client, which would never resend it: the echo would
+# stall. The segment is passed on for the client to drop, counted
+# out_of_window.
+fwd python3 -S "$tool" handoff --port 8302 --server $SRV_IP4:9000 > "$L/inject.handoff3" 2>&1 &
+defer "kill $!"
+wait_listener "$NS_FWD" t 8302 || finish
+cli python3 -S "$tool" client --connect $FWD_CLI_IP4:8302 --bind-port 41002 --bytes "$bytes" \
+	--rate "$rate" --seed 9 > "$L/inject.client3" 2>&1 &
+client=$!
+pair3() { grep "client $CLI_IP4:41002 " $FWD_PROC/show; }
+_pair3_flowing() { [[ $(pair3) == *"state ESTABLISHED"* ]] && [[ $(pair3) =~ c2s_bytes\ [0-9]{5,} ]]; }
+check "third pair spliced and carrying data" wait_until 60 _pair3_flowing
+sport3=$(pair3 | sed -n 's/.* server_local [0-9.]*:\([0-9]*\) .*/\1/p')
+rm -f "$L/lose.go" "$L/ack.sent"
+srv python3 -S "$tool" inject-ack --src $SRV_IP4:9000 --dst "$FWD_SRV_IP4:$sport3" --dev s0 \
+	--go "$L/lose.go" --then "$L/ack.sent" > "$L/inject.ack" 2>&1 &
+acker=$!
+cli python3 -S "$tool" inject --src $CLI_IP4:41002 --dst $FWD_CLI_IP4:8302 --flags S --count 4 \
+	--after "$L/ack.sent" > "$L/inject.syn" 2>&1 &
+syner=$!
+_both_ready() { grep -q ready "$L/inject.ack" && grep -q ready "$L/inject.syn"; }
+check "the ACK forger and the SYN sender ready" wait_until 30 _both_ready
+oow0=$(stat out_of_window)
+srv nft -f - <<-EOF || fail "nft: lose the client's data at the server"
+	table inet lose {
+		chain in {
+			type filter hook input priority 0;
+			tcp dport 9000 drop
+		}
+	}
+EOF
+defer "ip netns exec $NS_SRV nft delete table inet lose 2>/dev/null"
+touch "$L/lose.go"
+check "an ACK of the lost data forged from the server's side" wait $acker
+check "SYNs from the client's side sent after it" wait $syner
+srv nft delete table inet lose
+log "$(cat "$L/inject.ack")"
+check "the forged ACK passed on, counted out_of_window" test "$(stat out_of_window)" -gt "$oow0"
+expect_eq "third pair still ESTABLISHED" ESTABLISHED "$(pair3 | state)"
+check "echo byte-exact after the forged ACK (the lost data resent)" wait $client
+log "$(cat "$L/inject.client3")"
 finish
