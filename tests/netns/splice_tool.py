@@ -481,21 +481,19 @@ def inject(args):
     return 0
 
 
-def inject_inside(args):
-    (src, sport), (dst, dport) = endpoints(args)
-    want = (socket.inet_aton(src), socket.inet_aton(dst), sport, dport)
-    # ETH_P_ALL: only such packet sockets see what the host sends.
+def sniffer(dev):
+    """A packet socket on @dev that sees what the host sends too (ETH_P_ALL)."""
     sniff = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0003))
-    sniff.bind((args.dev, 0))
+    sniff.bind((dev, 0))
     sniff.settimeout(0.2)
-    deadline = time.monotonic() + args.timeout
-    first, top, go = None, 0, None
-    print("ready", flush=True)
-    while time.monotonic() < deadline:
-        if args.ahead and first is not None and os.path.exists(args.ahead):
-            go = go or time.monotonic() + 1
-            if time.monotonic() > go:
-                break
+    return sniff
+
+
+def tcp_segments(sniff, until):
+    """Yield (flow, seq, ack, flags, payload length) of each IPv4 TCP segment
+    sniffed while until() is true; flow is (saddr, daddr, sport, dport) with
+    packed addresses."""
+    while until():
         try:
             ip, addr = sniff.recvfrom(65535)
         except socket.timeout:
@@ -506,93 +504,101 @@ def inject_inside(args):
         tcp = ip[ihl:]
         sp, dp, seq, ack = struct.unpack("!HHII", tcp[:12])
         payload = struct.unpack("!H", ip[2:4])[0] - ihl - (tcp[12] >> 4) * 4
-        if (ip[12:16], ip[16:20], sp, dp) != want or payload <= 0:
+        yield (ip[12:16], ip[16:20], sp, dp), seq, ack, tcp[13], payload
+
+
+class DataSeen:
+    """The data of one flow sniffed so far: its first sequence number, and
+    the end of what was sent, by sequence-space distance from it."""
+    def __init__(self):
+        self.first, self.top = None, 0
+
+    def add(self, seq, payload):
+        if self.first is None:
+            self.first = seq
+        if (seq + payload - self.first) & 0xffffffff < 1 << 31:
+            self.top = max(self.top, (seq + payload - self.first) & 0xffffffff)
+
+    def end(self):
+        return (self.first + self.top) & 0xffffffff
+
+
+def inject_inside(args):
+    (src, sport), (dst, dport) = endpoints(args)
+    want = (socket.inet_aton(src), socket.inet_aton(dst), sport, dport)
+    sniff = sniffer(args.dev)
+    deadline = time.monotonic() + args.timeout
+    seen, go, data_ack = DataSeen(), None, 0
+    print("ready", flush=True)
+
+    def watching():
+        nonlocal go
+        if args.ahead and seen.first is not None and os.path.exists(args.ahead):
+            go = go or time.monotonic() + 1
+            if time.monotonic() > go:
+                return False
+        return time.monotonic() < deadline
+    for flow, seq, ack, _, payload in tcp_segments(sniff, watching):
+        if flow != want or payload <= 0:
             continue
-        if first is None:
-            first = seq
-        # The end of the data sent so far, by sequence-space distance from the first seen.
-        if (seq + payload - first) & 0xffffffff < 1 << 31:
-            top = max(top, (seq + payload - first) & 0xffffffff)
+        seen.add(seq, payload)
+        data_ack = ack
         if not args.ahead:
             break
-    if first is None:
+    if seen.first is None:
         print("inject-inside: no data segment %s -> %s seen on %s" % (args.src, args.dst, args.dev),
               file=sys.stderr)
         return 1
-    if args.acked and not wait_acked(sniff, want, (first + top) & 0xffffffff, deadline):
+    if args.acked and not wait_acked(sniff, want, seen.end(), deadline):
         print("inject-inside: the data %s -> %s was not acknowledged" % (args.src, args.dst),
               file=sys.stderr)
         return 1
-    aim = (first + top + 1) if args.ahead else (first + 1)
+    aim = (seen.end() + 1) if args.ahead else (seen.first + 1)
     flags, name = (0x04, "RSTs") if args.flags == "R" else (0x11, "FINs")
     raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     for i in range(args.count):
         raw.sendto(segment(src, dst, sport, dport, (aim + i) & 0xffffffff,
-                           ack if flags & 0x10 else 0, flags), (dst, 0))
+                           data_ack if flags & 0x10 else 0, flags), (dst, 0))
     print("inject-inside: data seen from seq %u to %u, sent %d %s from seq %u" %
-          (first, (first + top) & 0xffffffff, args.count, name, aim & 0xffffffff))
+          (seen.first, seen.end(), args.count, name, aim & 0xffffffff))
     return 0
 
 
 def inject_ack(args):
     (src, sport), (dst, dport) = endpoints(args)
     back = (socket.inet_aton(dst), socket.inet_aton(src), dport, sport)
-    sniff = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0003))
-    sniff.bind((args.dev, 0))
-    sniff.settimeout(0.2)
+    sniff = sniffer(args.dev)
     print("ready", flush=True)
     deadline = time.monotonic() + args.timeout
-    first, top, theirs, stop = None, 0, 0, None
-    while time.monotonic() < (stop or deadline):
-        try:
-            ip, addr = sniff.recvfrom(65535)
-        except socket.timeout:
+    seen, theirs, stop = DataSeen(), 0, None
+    for flow, seq, ack, _, payload in tcp_segments(sniff, lambda: time.monotonic() < (stop or deadline)):
+        if flow != back or payload <= 0:
             continue
-        ihl = (ip[0] & 15) * 4
-        if addr[1] != 0x0800 or len(ip) < ihl + 20 or ip[9] != socket.IPPROTO_TCP:
-            continue
-        tcp = ip[ihl:]
-        sp, dp, seq, ack = struct.unpack("!HHII", tcp[:12])
-        payload = struct.unpack("!H", ip[2:4])[0] - ihl - (tcp[12] >> 4) * 4
-        if (ip[12:16], ip[16:20], sp, dp) != back or payload <= 0:
-            continue
-        if first is None and args.go and not os.path.exists(args.go):
-            continue
-        if first is None:
-            first, stop = seq, time.monotonic() + args.watch
-        if (seq + payload - first) & 0xffffffff < 1 << 31:
-            top = max(top, (seq + payload - first) & 0xffffffff)
+        if seen.first is None:
+            if args.go and not os.path.exists(args.go):
+                continue
+            stop = time.monotonic() + args.watch
+        seen.add(seq, payload)
         theirs = ack
-    if first is None:
+    if seen.first is None:
         print("inject-ack: no data segment %s -> %s seen on %s" % (args.dst, args.src, args.dev),
               file=sys.stderr)
         return 1
-    end = (first + top) & 0xffffffff
     far = (theirs + (1 << 31)) & 0xffffffff
     raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-    raw.sendto(segment(src, dst, sport, dport, far, end, 0x10), (dst, 0))
+    raw.sendto(segment(src, dst, sport, dport, far, seen.end(), 0x10), (dst, 0))
     if args.then:
         open(args.then, "w").close()
     print("inject-ack: data seen from seq %u to %u, sent an ACK of %u at seq %u" %
-          (first, end, end, far))
+          (seen.first, seen.end(), seen.end(), far))
     return 0
 
 
 def wait_acked(sniff, want, end, deadline):
     """Sniff until the receiver of the flow @want acknowledges @end."""
     back = (want[1], want[0], want[3], want[2])
-    while time.monotonic() < deadline:
-        try:
-            ip, addr = sniff.recvfrom(65535)
-        except socket.timeout:
-            continue
-        ihl = (ip[0] & 15) * 4
-        if addr[1] != 0x0800 or len(ip) < ihl + 20 or ip[9] != socket.IPPROTO_TCP:
-            continue
-        tcp = ip[ihl:]
-        sp, dp, _, ack = struct.unpack("!HHII", tcp[:12])
-        if (ip[12:16], ip[16:20], sp, dp) == back and tcp[13] & 0x10 and \
-                (ack - end) & 0xffffffff < 1 << 31:
+    for flow, _, ack, flags, _ in tcp_segments(sniff, lambda: time.monotonic() < deadline):
+        if flow == back and flags & 0x10 and (ack - end) & 0xffffffff < 1 << 31:
             return True
     return False
 
