@@ -8,8 +8,10 @@
 # lengths), half aimed at the live flows with sequence numbers no peer
 # would accept. Nothing may crash or leak (the VM judges the kernel log,
 # KASAN and kmemleak on the debug kernel); every echo stays byte-exact, no
-# pair is left open after its connections ended, the garbage is counted
-# where proc_api.md says, and the module unloads with no reference left.
+# pair is left open after its connections ended (a forged ACK the pair
+# took once stalled echoes: make stress, 150,000 frames a side on the debug
+# kernel), the garbage is counted where proc_api.md says, and the module
+# unloads with no reference left.
 # FWD_FUZZ_SEED=N repeats a run's frames (the seed is in the log; which live
 # flows they hit, and their numbers, follow the traffic of that run);
 # FWD_FUZZ_FRAMES=N sends N from each side (make stress).
@@ -68,7 +70,7 @@ check "tracked echoes running through group 7" wait_until 60 _shaped
 before=()
 names=(parse_errors bad_tcp_flags fragments tcp_invalid)
 for n in "${names[@]}"; do before+=("$(counter stats "$n")"); done
-invalid0=$(counter splice_stats invalid)
+invalid0=$(counter splice_stats invalid) outside0=$(counter splice_stats out_of_window)
 
 fmac0=$(fwd cat /sys/class/net/f0/address) fmac1=$(fwd cat /sys/class/net/f1/address)
 cli python3 -S "$fuzz" --ifname c0 --dmac "$fmac0" --count "$frames" --seed "$seed" --ports 8700,9001 \
@@ -104,6 +106,9 @@ for i in "${!names[@]}"; do
 done
 invalid=$(counter splice_stats invalid)
 check "splice_stats invalid counted the blind segments ($invalid0 -> $invalid)" test "$invalid" -gt "$invalid0"
+# Other segments aimed at the pairs, far from any window, go on with their ACKs ignored.
+outside=$(counter splice_stats out_of_window)
+check "splice_stats out_of_window counted the far segments ($outside0 -> $outside)" test "$outside" -gt "$outside0"
 delayed=$(_group7 delayed)
 check "the shaped echoes went through group 7's queue ($delayed packets)" test "${delayed:-0}" -gt 0
 active=$(counter stats sessions_active) limit=$(counter stats sessions_limit)
