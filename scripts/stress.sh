@@ -3,7 +3,8 @@
 # kernel (KASAN, lockdep, kmemleak), then RELIABILITY.md's table from their
 # logs. Not part of make check: it need not fit CI's 90 minutes. The
 # defaults are the hardening issue's counts; on the debug kernel under TCG
-# they take about 13 hours (RELIABILITY.md gives the rates of its last run).
+# they take many hours (RELIABILITY.md gives the rates of its last run and
+# what they come to).
 #   FWD_STRESS_FRAMES=N   packet fuzz frames from each side (default 5,000,000)
 #   FWD_STRESS_WRITES=N   /proc/forwarder fuzz writes (default 1,000,000)
 #   FWD_STRESS_NLMSGS=N   netlink fuzz datagrams (default 1,000,000)
