@@ -403,6 +403,24 @@ static unsigned int fwd_splice_icmp(struct net *net, struct fwd_splice_net *sn,
 	return NF_STOLEN;
 }
 
+/*
+ * Closed by an exact RST, or both FINs went by and everything up to them
+ * was acknowledged. Until then data may still be owed (both FINs seen while
+ * the end of a stream is being resent): a SYN, which can be blind, must not
+ * cut it off.
+ */
+static bool fwd_splice_finished(struct fwd_splice_pair *pair)
+{
+	bool done;
+
+	spin_lock(&pair->lock);
+	done = pair->state == FWD_SPLICE_CLOSE ||
+	       (pair->state == FWD_SPLICE_TIME_WAIT &&
+		pair->acked[0] == pair->snd_end[0] && pair->acked[1] == pair->snd_end[1]);
+	spin_unlock(&pair->lock);
+	return done;
+}
+
 static unsigned int fwd_splice_in(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
@@ -443,8 +461,11 @@ static unsigned int fwd_splice_in(void *priv, struct sk_buff *skb,
 	if (st == FWD_SPLICE_INSTALLING || st == FWD_SPLICE_DEAD)
 		goto drop;
 	if (th->syn && st != FWD_SPLICE_ESTABLISHED && st != FWD_SPLICE_FIN_WAIT) {
-		/* A new connection reusing a validly closed pair's tuple: free the tuple, the retransmitted SYN reaches the listener. */
-		if (!th->ack)
+		/*
+		 * A new connection reusing a finished pair's tuple: free the
+		 * tuple, the retransmitted SYN reaches the listener.
+		 */
+		if (!th->ack && fwd_splice_finished(pair))
 			fwd_splice_kill(pair, false);
 		goto drop;
 	}

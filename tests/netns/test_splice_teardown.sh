@@ -138,6 +138,44 @@ check "the pair is gone from show" wait_until 20 _killed
 expect_errno "a second kill of $id" "no spliced pair with id $id (kernel: no live spliced pair has this id (attribute splice-id))" \
 	fwd "$ctl" splice kill "$id"
 
+# 3d. A blind SYN while a closed pair still owes data: the server sends 8 KB
+# and its FIN, the client half-closes, but the data is lost on its way to
+# the client (nft drops what carries data, not the FINs or ACKs). Both FINs
+# went by: the pair is in TIME_WAIT with the data unacknowledged. A SYN with
+# a guessed sequence number must not release the pair (it used to: the
+# server's retransmissions then met no socket, and a client of make stress's
+# packet fuzz was reset); once the loss ends, the client gets it all and
+# the EOF.
+head -c 8000 /dev/urandom > "$L/teardown.owed"
+srv python3 -S "$tool" peer --listen 9108 --go "$L/teardown.go.9108" --file "$L/teardown.owed" \
+	--expect eof > "$L/teardown.owed.srv" 2>&1 &
+srv_pid=$!
+wait_listener "$NS_SRV" t 9108 && handoff_one 8108 9108 || finish
+cli python3 -S "$tool" peer --connect $FWD_CLI_IP4:8108 --greeting --go "$L/teardown.go.8108" \
+	--file /dev/null --expect eof --timeout 60 > "$L/teardown.owed.cli" 2>&1 &
+cli_pid=$!
+check "hand-off done" wait_until 30 spliced 8108
+cli nft -f - <<-EOF || fail "nft: lose the data reaching the client"
+	table inet lose_data {
+		chain in {
+			type filter hook input priority 0;
+			tcp sport 8108 ip length > 100 drop
+		}
+	}
+EOF
+defer "ip netns exec $NS_CLI nft delete table inet lose_data 2>/dev/null"
+touch "$L/teardown.go.9108" "$L/teardown.go.8108"
+owed() { grep "local $FWD_CLI_IP4:8108 " "$FWD_PROC/show"; }
+_owed_closed() { [[ $(owed) == *"state TIME_WAIT"* ]]; }
+check "both FINs went by, the data unacknowledged (TIME_WAIT)" wait_until 30 _owed_closed
+cport=$(owed | sed -n "s/^client $CLI_IP4:\([0-9]*\) .*/\1/p")
+check "blind SYNs at the closed pair sent" \
+	cli python3 -S "$tool" inject --src $CLI_IP4:"$cport" --dst $FWD_CLI_IP4:8108 --flags S --count 8
+check "the pair owing data is still there" _owed_closed
+cli nft delete table inet lose_data
+check "the client gets the data and the EOF" wait $cli_pid
+check "the server gets the client's EOF" wait $srv_pid
+
 # 4. Unloading the module resets both ends of a live pair.
 srv python3 -S "$tool" peer --listen 9103 --expect reset > "$L/teardown.unload.srv" 2>&1 &
 srv_pid=$!
