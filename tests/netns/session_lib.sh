@@ -43,6 +43,28 @@ open_conn() {
 
 received() { grep -q "$1" "$RECV"; }
 
+# conn_port IP PORT: the client port of the tracked TCP session to IP:PORT.
+conn_port() {
+	awk -v c=$CLI_IP4 -v s="$1" -v p="$2" \
+		'$1 == "tcp" && $3 == c && $5 == s && $6 == p { print $4 }' $FWD_PROC/sessions
+}
+
+# send_bulk WHEN SECS: 256 KB more over open_conn's connection, all of it at
+# the server within SECS seconds, byte-exact; WHEN starts each check's name.
+send_bulk() {
+	local bulk want
+	bulk=$(mktemp)
+	defer rm -f "$bulk"
+	head -c 262144 /dev/urandom > "$bulk"
+	want=$(($(stat -c %s "$RECV") + 262144))
+	cat "$bulk" >&5
+	check "$1: established connection carries 256 KB" \
+		wait_until "$2" eval '[ $(stat -c %s "$RECV") -ge $want ]'
+	expect_eq "$1: bytes intact (sha256)" \
+		"$(sha256sum < "$bulk" | cut -d' ' -f1)" \
+		"$(tail -c 262144 "$RECV" | sha256sum | cut -d' ' -f1)"
+}
+
 # raw_flood NS MODE N DST DPORT [SRC SPORT]: N crafted IPv4 packets sent from
 # namespace NS by ONE python3 -S process over a raw socket (struct-built,
 # checksums right; scapy's import alone costs seconds).

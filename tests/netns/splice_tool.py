@@ -289,6 +289,16 @@ def connect(addr, bind_port=0, timeout=60):
     return sock
 
 
+def wait_file(path, seconds):
+    """Whether @path exists within @seconds (polled every 10 ms)."""
+    deadline = time.monotonic() + seconds
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 def peer(args):
     if args.listen:
         lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -304,13 +314,9 @@ def peer(args):
     if args.greeting and read_line(sock) is None:
         print("event eof-before-greeting")
         return 1
-    if args.go:
-        deadline = time.time() + args.timeout
-        while not os.path.exists(args.go):
-            if time.time() > deadline:
-                print("event no-go")
-                return 1
-            time.sleep(0.01)
+    if args.go and not wait_file(args.go, args.timeout):
+        print("event no-go")
+        return 1
     if args.send:
         sock.sendall(b"x" * args.send)
     if args.tail:
@@ -464,12 +470,9 @@ def inject(args):
     raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     if args.after:
         print("ready", flush=True)
-        deadline = time.monotonic() + 60
-        while not os.path.exists(args.after):
-            if time.monotonic() > deadline:
-                print("inject: %s never appeared" % args.after, file=sys.stderr)
-                return 1
-            time.sleep(0.01)
+        if not wait_file(args.after, 60):
+            print("inject: %s never appeared" % args.after, file=sys.stderr)
+            return 1
     n = 0
     for f in args.flags:
         for i in range(args.count):

@@ -22,8 +22,7 @@ echo before >&5
 check "data reaches the server" wait_until 10 received before
 est="^tcp ipv4 $CLI_IP4 [0-9]+ $SRV_IP4 5001 ESTABLISHED ESTABLISHED 1 "
 check "the session is established and assured" wait_until 10 sessions_match "$est"
-cport=$(awk -v c=$CLI_IP4 -v s=$SRV_IP4 \
-	'$1 == "tcp" && $3 == c && $5 == s && $6 == 5001 { print $4 }' $FWD_PROC/sessions)
+cport=$(conn_port $SRV_IP4 5001)
 [ -n "$cport" ] || { fail "no client port for the connection"; finish; }
 
 # blind KIND FLAGS LINE: send LINE over the connection while the attacker
@@ -54,15 +53,7 @@ check "FINs inside acknowledged data counted in tcp_invalid ($invalid + 8)" \
 check "FINs inside acknowledged data leave the session ESTABLISHED" sessions_match "$est"
 
 # The server kept the connection (it challenged the RSTs): 256 KB more, intact.
-dir=$(mktemp -d)
-defer rm -rf "$dir"
-head -c 262144 /dev/urandom > "$dir/bulk"
-want=$(($(stat -c %s "$RECV") + 262144))
-cat "$dir/bulk" >&5
-check "the connection carries 256 KB after the attack" \
-	wait_until 30 eval '[ $(stat -c %s "$RECV") -ge $want ]'
-expect_eq "bytes intact (sha256)" "$(sha256sum < "$dir/bulk" | cut -d' ' -f1)" \
-	"$(tail -c 262144 "$RECV" | sha256sum | cut -d' ' -f1)"
+send_bulk "after the attack" 30
 check "the session still ESTABLISHED" sessions_match "$est"
 
 # The client's real FIN still closes its side.

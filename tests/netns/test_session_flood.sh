@@ -28,8 +28,7 @@ echo before >&5
 wait_until 10 received before || fail "data did not reach the server"
 est="^tcp ipv4 $CLI_IP4 [0-9]+ $SRV_IP4 5001 ESTABLISHED ESTABLISHED 1 "
 check "established session before the flood" wait_until 10 sessions_match "$est"
-cport=$(awk -v c=$CLI_IP4 -v s=$SRV_IP4 \
-	'$1 == "tcp" && $3 == c && $5 == s && $6 == 5001 { print $4 }' $FWD_PROC/sessions)
+cport=$(conn_port $SRV_IP4 5001)
 
 # A second server for the new connections made after each flood.
 dir=$(mktemp -d)
@@ -54,17 +53,7 @@ new_conns() {
 }
 
 # bulk TAG: 256 KB over the established connection, byte-exact.
-bulk() {
-	local want
-	head -c 262144 /dev/urandom > "$dir/bulk"
-	want=$(($(stat -c %s "$RECV") + 262144))
-	cat "$dir/bulk" >&5
-	check "after the $1 flood: established connection carries 256 KB" \
-		wait_until 20 eval '[ $(stat -c %s "$RECV") -ge $want ]'
-	expect_eq "after the $1 flood: bytes intact (sha256)" \
-		"$(sha256sum < "$dir/bulk" | cut -d' ' -f1)" \
-		"$(tail -c 262144 "$RECV" | sha256sum | cut -d' ' -f1)"
-}
+bulk() { send_bulk "after the $1 flood" 20; }
 
 flood_report() {
 	log "after $1: active $(fstat sessions_active), created $(fstat sessions_created)," \
